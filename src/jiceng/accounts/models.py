@@ -1,0 +1,90 @@
+"""Users: each attached to one node of the tree, with one role."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INSTITUTION_STAFF = "institution_staff", _("Institution staff")
+    COUNTY_REVIEWER = "county_reviewer", _("County reviewer")
+    CITY_REVIEWER = "city_reviewer", _("City reviewer")
+    PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
+    ANALYST = "analyst", _("Analyst")
+    ADMIN = "admin", _("Administrator")
+
+
+REVIEWER_ROLES = {Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER}
+
+
+class User(AbstractUser):
+    """A platform user. ``node`` is where they sit; they see that node and below."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.ANALYST)
+    node = models.ForeignKey(
+        "orgs.Node",
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    # The institution the person works at, if any: a reviewer never acts on it.
+    institution = models.ForeignKey(
+        "orgs.Node",
+        verbose_name=_("employing institution"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def home_institution(self):
+        """The institution the user belongs to: explicit, or their node if it is one."""
+        if self.institution_id:
+            return self.institution
+        if self.node_id and self.node.is_institution:
+            return self.node
+        return None
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API; only its hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    prefix = models.CharField(max_length=12, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate() -> str:
+        return "jc_" + secrets.token_urlsafe(32)

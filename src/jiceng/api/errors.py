@@ -1,0 +1,72 @@
+"""One error format for the API: ``{"detail": "...", "errors": [...]}`` in the user's language."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from jiceng.api.auth import AuthFailed
+from jiceng.core.errors import UserError, ValidationFailed
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(AuthFailed)
+    def _auth_failed(request, exc):
+        return api.create_response(request, {"detail": str(exc)}, status=401)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return api.create_response(
+            request,
+            {"detail": _("Authentication required: log in or send an API token.")},
+            status=401,
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request, exc):
+        return api.create_response(
+            request, {"detail": _("You are not allowed to do this here.")}, status=403
+        )
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+    @api.exception_handler(ValidationFailed)
+    def _invalid_input(request, exc):
+        return api.create_response(
+            request,
+            {
+                "detail": _("The input has problems; nothing was saved."),
+                "errors": [
+                    {
+                        "message": p.message,
+                        "file": p.file,
+                        "row": p.row,
+                        "column": p.column,
+                        "field": p.field,
+                    }
+                    for p in exc.problems
+                ],
+            },
+            status=422,
+        )
+
+    @api.exception_handler(UserError)
+    def _user_error(request, exc):
+        return api.create_response(request, {"detail": str(exc)}, status=400)
+
+    @api.exception_handler(ValidationError)
+    def _schema_error(request, exc):
+        errors = [
+            {"field": ".".join(str(x) for x in e.get("loc", [])), "message": e.get("msg", "")}
+            for e in exc.errors
+        ]
+        return api.create_response(
+            request,
+            {"detail": _("The request does not match the schema."), "errors": errors},
+            status=422,
+        )

@@ -1,0 +1,28 @@
+"""The REST API at /api/v1/: one NinjaAPI, one router per app, one error format."""
+
+from ninja import NinjaAPI
+
+from jiceng.api.auth import SessionAuth, TokenAuth
+from jiceng.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="jiceng API",
+    version="1",
+    description="优质服务基层行 platform. Authenticate with a session cookie or "
+    "`Authorization: Bearer <token>`. Every answer is limited to the caller's part of "
+    "the organisation tree.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+
+def _add_routers() -> None:
+    from jiceng.accounts.api import router as accounts_router
+    from jiceng.orgs.api import router as orgs_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/orgs", orgs_router)
+
+
+_add_routers()

@@ -1,0 +1,64 @@
+"""The ``jiceng`` command.
+
+``jiceng GROUP VERB ARGS`` runs the Django management command ``GROUP_VERB`` (for
+example ``jiceng orgs import tree.xlsx`` runs ``orgs_import``); ``jiceng NAME ARGS``
+runs ``NAME``. ``jiceng serve`` starts the web server on 127.0.0.1:8000.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+GROUPS_HELP = """jiceng — 优质服务基层行 platform
+
+Usage: jiceng COMMAND [ARGS]
+
+  serve [ADDR:PORT]          start the web server (default 127.0.0.1:8000)
+  migrate                    create or upgrade the database
+  demo [--seed N] [--scale county|city|province]
+                             generate the demo region with users for every role
+  createuser USERNAME --role ROLE --node CODE
+                             create a user attached to a node of the tree
+  orgs import FILE.xlsx      import the organisation tree (all or nothing)
+  orgs export FILE.xlsx      export the organisation tree in the import template
+  orgs template FILE.xlsx    write an empty import template
+  standards check FILE       validate a standards catalog
+  standards verdict FILE GRADES.csv
+                             compute a verdict from item grades
+  records check DIR          validate a resident-level record set
+  records load DIR           load a record set into the analytics store
+  indicators compute ...     compute the indicators of a record set
+
+Every other Django management command works too (jiceng help lists them).
+"""
+
+
+def _resolve(argv: list[str]) -> list[str]:
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    if len(argv) >= 2 and f"{argv[0]}_{argv[1]}" in commands:
+        return [f"{argv[0]}_{argv[1]}", *argv[2:]]
+    if argv and argv[0] == "serve":
+        rest = argv[1:] or ["127.0.0.1:8000"]
+        return ["runserver", *rest]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(GROUPS_HELP)
+        return
+    import django
+
+    django.setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jiceng", *_resolve(argv)])
+
+
+if __name__ == "__main__":
+    main()

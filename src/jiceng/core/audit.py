@@ -1,0 +1,72 @@
+"""Writing and reading the audit trail.
+
+Every action (``actions.py`` of each app) calls :func:`record` inside its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+from django.db import models
+
+from jiceng.core.models import AuditEvent
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model | None, exclude: tuple[str, ...] = ("password",)) -> dict | None:
+    """The concrete field values of a model instance, JSON-safe, for before/after."""
+    if obj is None:
+        return None
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        data[field.attname] = _json_safe(getattr(obj, field.attname))
+    return data
+
+
+def record(
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    node_path: str = "",
+    reason: str = "",
+) -> AuditEvent:
+    """Write one audit row. ``actor`` may be None for system work (imports run by cron)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if not node_path:
+        node = getattr(obj, "node", None)
+        node_path = getattr(node, "path", "") or getattr(obj, "path", "") or ""
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_name=(user.get_username() if user else "system"),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        node_path=node_path,
+        before=_json_safe(before),
+        after=_json_safe(after),
+        reason=reason,
+    )
+
+
+def trail_for(obj: models.Model):
+    """All audit rows of one object, newest first."""
+    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))

@@ -1,0 +1,148 @@
+"""Who may see and change what: the one module every view, endpoint and command asks.
+
+A user sits on one node of the tree and sees that node and everything below it.
+What they may *do* there depends on their role. Each rule is one condition per line
+so that each branch can be tested (``tests/test_scope_matrix.py``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from jiceng.accounts.models import Role
+
+if TYPE_CHECKING:
+    from jiceng.accounts.models import User
+    from jiceng.orgs.models import Node, NodeQuerySet
+
+
+class Action(StrEnum):
+    VIEW = "view"  # see the node, its figures and what hangs on it
+    MANAGE_TREE = "manage_tree"  # create, edit, move, merge, close nodes; import the tree
+    MANAGE_USERS = "manage_users"  # create users attached at or below the node
+    VIEW_AUDIT = "view_audit"  # read the audit trail of objects under the node
+    SELF_ASSESS = "self_assess"  # fill in and submit the institution's own forms
+    REVIEW = "review"  # county review of an institution
+    RECHECK = "recheck"  # city / province re-check of an institution
+    PUBLISH = "publish"  # open cycles, publish lists for a region
+    MANAGE_CATALOGS = "manage_catalogs"  # load standards catalogs, definitions, schemes
+
+
+def _is_active(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def scope_root(user: User) -> Node | None:
+    """The node the user sees from, or None if they see nothing."""
+    if not _is_active(user):
+        return None
+    return user.node
+
+
+def is_global(user: User) -> bool:
+    """Superusers without a node see the whole tree."""
+    return _is_active(user) and user.is_superuser and user.node_id is None
+
+
+def visible_nodes(user: User) -> NodeQuerySet:
+    """Every node the user may see."""
+    from jiceng.orgs.models import Node
+
+    if is_global(user):
+        return Node.objects.all()
+    root = scope_root(user)
+    if root is None:
+        return Node.objects.none()
+    return Node.objects.subtree(root)
+
+
+def can_see(user: User, node: Node) -> bool:
+    if not _is_active(user):
+        return False
+    if is_global(user):
+        return True
+    root = scope_root(user)
+    if root is None:
+        return False
+    return node.is_within(root)
+
+
+def _own_institution(user: User, node: Node) -> bool:
+    inst = user.home_institution
+    return inst is not None and (node.pk == inst.pk or node.is_within(inst))
+
+
+def can(user: User, action: Action | str, node: Node) -> bool:
+    """Whether ``user`` may do ``action`` on ``node`` (and what lies below it)."""
+    action = Action(action)
+    if not can_see(user, node):
+        return False
+    if action == Action.VIEW:
+        return True
+    if is_global(user):
+        return action not in {Action.SELF_ASSESS, Action.REVIEW, Action.RECHECK}
+    role = user.role
+    if action in {Action.MANAGE_TREE, Action.MANAGE_USERS, Action.VIEW_AUDIT}:
+        return role == Role.ADMIN
+    if action == Action.MANAGE_CATALOGS:
+        return role == Role.ADMIN
+    if action == Action.SELF_ASSESS:
+        return (
+            role == Role.INSTITUTION_STAFF and node.is_institution and _own_institution(user, node)
+        )
+    if action == Action.REVIEW:
+        return (
+            role == Role.COUNTY_REVIEWER
+            and node.is_institution
+            and not _own_institution(user, node)
+        )
+    if action == Action.RECHECK:
+        return (
+            role in {Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER}
+            and node.is_institution
+            and not _own_institution(user, node)
+        )
+    if action == Action.PUBLISH:
+        return (
+            role in {Role.ADMIN, Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER}
+            and not node.is_institution
+        )
+    return False
+
+
+def access_node(user: User, code: str, action: Action | str = Action.VIEW) -> Node:
+    """The node with ``code`` if the user may do ``action`` on it.
+
+    A node outside the user's sight is 404 (its existence is not revealed); a visible
+    node on which the action is not allowed is 403.
+    """
+    from jiceng.orgs.models import Node
+
+    node = Node.objects.filter(code=code).select_related("parent").first()
+    if node is None or not can_see(user, node):
+        raise Http404("organisation unit not found")
+    if not can(user, action, node):
+        raise PermissionDenied("action not allowed here")
+    return node
+
+
+def require(user: User, action: Action | str, node: Node) -> None:
+    """Raise PermissionDenied (or 404 when invisible) unless ``can`` allows it."""
+    if not can_see(user, node):
+        raise Http404("organisation unit not found")
+    if not can(user, action, node):
+        raise PermissionDenied("action not allowed here")
+
+
+def filter_by_node(user: User, queryset, field: str = "node"):
+    """Restrict any queryset with a node foreign key to the user's subtree."""
+    if is_global(user):
+        return queryset
+    root = scope_root(user)
+    if root is None:
+        return queryset.none()
+    return queryset.filter(**{f"{field}__path__startswith": root.path})

@@ -1,0 +1,173 @@
+"""Writes to the organisation tree. Each runs in a transaction and writes an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiceng.core import audit
+from jiceng.core.errors import UserError
+from jiceng.orgs.models import EventKind, Node, NodeEvent, NodeYear, parent_allowed
+
+
+def _check_parent(kind: str, parent: Node | None) -> None:
+    if not parent_allowed(kind, parent.kind if parent else None):
+        raise UserError(
+            _("A %(kind)s cannot be placed under %(parent)s.")
+            % {"kind": kind, "parent": parent.name if parent else _("the root")}
+        )
+
+
+def _rebuild_paths(node: Node) -> None:
+    """Recompute path and depth of ``node`` and its whole subtree (after a move)."""
+    old_prefix = node.path
+    node.path = node.compute_path()
+    node.depth = node.path.count("/") - 2
+    node.save(update_fields=["path", "depth"])
+    if old_prefix and old_prefix != node.path:
+        for d in Node.objects.filter(path__startswith=old_prefix).exclude(pk=node.pk):
+            d.path = node.path + d.path[len(old_prefix) :]
+            d.depth = d.path.count("/") - 2
+            d.save(update_fields=["path", "depth"])
+
+
+@transaction.atomic
+def do_create_node(
+    actor,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Node | None,
+    opened: dt.date | None = None,
+    closed: dt.date | None = None,
+    address: str = "",
+) -> Node:
+    _check_parent(kind, parent)
+    if Node.objects.filter(code=code).exists():
+        raise UserError(_("The code %(code)s is already used.") % {"code": code})
+    node = Node.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        opened=opened,
+        closed=closed,
+        address=address,
+    )
+    node.path = node.compute_path()
+    node.depth = node.path.count("/") - 2
+    node.save(update_fields=["path", "depth"])
+    NodeEvent.objects.create(
+        node=node, kind=EventKind.CREATED, date=opened or dt.date.today(), new_parent=parent
+    )
+    audit.record(actor, "orgs.create_node", node, after=audit.snapshot(node))
+    return node
+
+
+@transaction.atomic
+def do_update_node(actor, node: Node, *, date: dt.date | None = None, **changes) -> Node:
+    """Rename, re-type, re-date or move a node; moves and renames enter its history."""
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    before = audit.snapshot(node)
+    date = date or dt.date.today()
+    new_parent = changes.pop("parent", node.parent)
+    kind = changes.get("kind", node.kind)
+    if "name" in changes and changes["name"] != node.name:
+        NodeEvent.objects.create(
+            node=node,
+            kind=EventKind.RENAMED,
+            date=date,
+            old_name=node.name,
+            new_name=changes["name"],
+        )
+    for field, value in changes.items():
+        setattr(node, field, value)
+    moved = (new_parent.pk if new_parent else None) != node.parent_id
+    if moved or "kind" in changes:
+        _check_parent(kind, new_parent)
+    if moved:
+        if new_parent is not None and new_parent.is_within(node):
+            raise UserError(
+                _("%(node)s cannot be moved under its own descendant %(parent)s.")
+                % {"node": node.name, "parent": new_parent.name}
+            )
+        NodeEvent.objects.create(
+            node=node,
+            kind=EventKind.MOVED,
+            date=date,
+            old_parent=node.parent,
+            new_parent=new_parent,
+        )
+        node.parent = new_parent
+    node.save()
+    if moved:
+        _rebuild_paths(node)
+    audit.record(actor, "orgs.update_node", node, before=before, after=audit.snapshot(node))
+    return node
+
+
+@transaction.atomic
+def do_close_node(actor, node: Node, *, date: dt.date, reason: str = "") -> Node:
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    before = audit.snapshot(node)
+    node.closed = date
+    node.save(update_fields=["closed"])
+    NodeEvent.objects.create(node=node, kind=EventKind.CLOSED, date=date, note=reason[:255])
+    audit.record(
+        actor, "orgs.close_node", node, before=before, after=audit.snapshot(node), reason=reason
+    )
+    return node
+
+
+@transaction.atomic
+def do_merge_nodes(actor, source: Node, target: Node, *, date: dt.date, reason: str = "") -> Node:
+    """Merge ``source`` into ``target``: its children move over, it closes, trends follow."""
+    if source.pk == target.pk or target.is_within(source):
+        raise UserError(_("A unit cannot be merged into itself or its own descendant."))
+    if source.kind != target.kind:
+        raise UserError(_("Only units of the same type can be merged."))
+    before = audit.snapshot(source)
+    for child in list(source.children.all()):
+        do_update_node(actor, child, parent=target, date=date)
+    source.refresh_from_db()
+    source.closed = date
+    source.successor = target
+    source.save(update_fields=["closed", "successor"])
+    NodeEvent.objects.create(
+        node=source, kind=EventKind.MERGED, date=date, other=target, note=reason[:255]
+    )
+    NodeEvent.objects.create(
+        node=target, kind=EventKind.MERGED, date=date, other=source, note=reason[:255]
+    )
+    audit.record(
+        actor,
+        "orgs.merge_nodes",
+        source,
+        before=before,
+        after=audit.snapshot(source),
+        reason=reason,
+    )
+    return target
+
+
+@transaction.atomic
+def do_set_year(actor, node: Node, year: int, **figures) -> NodeYear:
+    """Create or update the per-year figures of a node."""
+    unknown = set(figures) - set(NodeYear.FIGURES)
+    if unknown:
+        raise UserError(_("Unknown figures: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    for name, value in figures.items():
+        if value is not None and value < 0:
+            raise UserError(_("%(field)s cannot be negative.") % {"field": name})
+    row, _created = NodeYear.objects.select_for_update().get_or_create(node=node, year=year)
+    before = audit.snapshot(row)
+    for name, value in figures.items():
+        setattr(row, name, value)
+    row.save()
+    audit.record(
+        actor, "orgs.set_year", row, before=before, after=audit.snapshot(row), node_path=node.path
+    )
+    return row

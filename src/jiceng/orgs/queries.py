@@ -1,0 +1,40 @@
+"""Reads of the organisation tree."""
+
+from __future__ import annotations
+
+from django.db.models import Q, Sum
+
+from jiceng.orgs.models import Node, NodeYear
+
+
+def lineage(node: Node) -> list[Node]:
+    """The node and every node ever merged into it, so trends survive merges."""
+    seen: dict[int, Node] = {node.pk: node}
+    frontier = [node]
+    while frontier:
+        preds = list(Node.objects.filter(successor__in=frontier))
+        frontier = [p for p in preds if p.pk not in seen]
+        seen.update({p.pk: p for p in frontier})
+    return list(seen.values())
+
+
+def population(node: Node, year: int) -> dict[str, int | None]:
+    """Per-year figures summed over the node's subtree (the node itself included)."""
+    qs = NodeYear.objects.filter(node__path__startswith=node.path, year=year)
+    agg = qs.aggregate(**{f: Sum(f) for f in NodeYear.FIGURES})
+    return agg
+
+
+def search(nodes, text: str):
+    """Nodes whose code or name contains ``text``."""
+    text = text.strip()
+    if not text:
+        return nodes
+    return nodes.filter(Q(code__icontains=text) | Q(name__icontains=text))
+
+
+def child_counts(node: Node) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = node.descendants().values("kind").annotate(n=Count("id"))
+    return {r["kind"]: r["n"] for r in rows}

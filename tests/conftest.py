@@ -1,0 +1,104 @@
+"""Shared fixtures: a small tree with one persona for each role.
+
+The tree (codes are 12-digit division codes or institution codes):
+
+    P  province 330000000000
+    └─ C  city 330100000000
+       ├─ A  county 330101000000
+       │  ├─ TA1 township health centre 330101100000
+       │  │  ├─ VA1 village clinic 330101100201
+       │  │  └─ VA2 village clinic 330101100202
+       │  ├─ TA2 township health centre 330101200000
+       │  │  └─ VA3 village clinic 330101200201
+       │  └─ CA1 community health service centre 330101300000
+       │     └─ SA1 community station 330101300201
+       └─ B  county 330102000000
+          └─ TB1 township health centre 330102100000
+             └─ VB1 village clinic 330102100201
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Jiceng-test-2025"
+
+
+def build_tree():
+    from jiceng.orgs.actions import do_create_node, do_set_year
+
+    def mk(code, name, kind, parent):
+        return do_create_node(None, code=code, name=name, kind=kind, parent=parent)
+
+    t = SimpleNamespace()
+    t.P = mk("330000000000", "测试省", "province", None)
+    t.C = mk("330100000000", "测试市", "city", t.P)
+    t.A = mk("330101000000", "甲县", "county", t.C)
+    t.B = mk("330102000000", "乙县", "county", t.C)
+    t.TA1 = mk("330101100000", "甲一镇卫生院", "township_hc", t.A)
+    t.TA2 = mk("330101200000", "甲二镇卫生院", "township_hc", t.A)
+    t.CA1 = mk("330101300000", "甲县城关社区卫生服务中心", "community_hc", t.A)
+    t.TB1 = mk("330102100000", "乙一镇卫生院", "township_hc", t.B)
+    t.VA1 = mk("330101100201", "东村卫生室", "village_clinic", t.TA1)
+    t.VA2 = mk("330101100202", "西村卫生室", "village_clinic", t.TA1)
+    t.VA3 = mk("330101200201", "南村卫生室", "village_clinic", t.TA2)
+    t.SA1 = mk("330101300201", "城关社区卫生服务站", "community_station", t.CA1)
+    t.VB1 = mk("330102100201", "北村卫生室", "village_clinic", t.TB1)
+    for node, pop in [(t.VA1, 1200), (t.VA2, 900), (t.VA3, 1500), (t.SA1, 3000), (t.VB1, 800)]:
+        do_set_year(
+            None,
+            node,
+            2025,
+            permanent_residents=pop,
+            residents_65_plus=pop // 6,
+            children_0_6=pop // 15,
+            adults_18_plus=pop * 4 // 5,
+            key_population=pop // 3,
+        )
+    return t
+
+
+def make_user(username, role, node, institution=None, **extra):
+    from jiceng.accounts.models import User
+
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, node=node, institution=institution, **extra
+    )
+    return user
+
+
+@pytest.fixture
+def tree(db):
+    return build_tree()
+
+
+@pytest.fixture
+def personas(tree):
+    """One user per role. The county reviewer of county A works at TA2."""
+    p = SimpleNamespace(tree=tree)
+    p.clerk = make_user("clerk_ta1", "institution_staff", tree.TA1)
+    p.village_clerk = make_user("clerk_va1", "institution_staff", tree.VA1)
+    p.county_reviewer = make_user("reviewer_a", "county_reviewer", tree.A, institution=tree.TA2)
+    p.county_reviewer_b = make_user("reviewer_b", "county_reviewer", tree.B)
+    p.city_reviewer = make_user("reviewer_city", "city_reviewer", tree.C)
+    p.province_reviewer = make_user("reviewer_prov", "province_reviewer", tree.P)
+    p.analyst = make_user("analyst_a", "analyst", tree.A)
+    p.county_admin = make_user("admin_a", "admin", tree.A)
+    p.province_admin = make_user("admin_p", "admin", tree.P)
+    return p
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the Django test client in as a given user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
