@@ -98,6 +98,8 @@ DATABASES = {
         conn_max_age=int(os.environ.get("JICENG_DB_CONN_MAX_AGE", "0")),
     )
 }
+if test_name := os.environ.get("JICENG_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": test_name}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
