@@ -52,7 +52,11 @@ class IndicatorValue(models.Model):
     record_set = models.ForeignKey(RecordSet, on_delete=models.CASCADE, related_name="values")
     org_code = models.CharField(_("org code"), max_length=32, db_index=True)
     node = models.ForeignKey(
-        "orgs.Node", null=True, blank=True, on_delete=models.SET_NULL, related_name="indicator_values"
+        "orgs.Node",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="indicator_values",
     )
     period = models.CharField(_("period"), max_length=10, db_index=True)
     indicator = models.CharField(_("indicator"), max_length=64, db_index=True)
@@ -87,15 +91,21 @@ class Target(models.Model):
         AT_MOST = "le", _("at most")
 
     indicator = models.CharField(_("indicator"), max_length=64)
-    node = models.ForeignKey("orgs.Node", on_delete=models.CASCADE, related_name="indicator_targets")
+    node = models.ForeignKey(
+        "orgs.Node", on_delete=models.CASCADE, related_name="indicator_targets"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     threshold = models.DecimalField(_("threshold"), max_digits=7, decimal_places=4)
-    comparison = models.CharField(max_length=2, choices=Comparison.choices, default=Comparison.AT_LEAST)
+    comparison = models.CharField(
+        max_length=2, choices=Comparison.choices, default=Comparison.AT_LEAST
+    )
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "node", "year"], name="indicators_target_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "node", "year"], name="indicators_target_unique"
+            ),
         ]
         verbose_name = _("target")
         verbose_name_plural = _("targets")
