@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from jiceng.accounts.models import Role
+from jiceng.accounts.models import REVIEWER_ROLES, Role
 
 if TYPE_CHECKING:
     from jiceng.accounts.models import User
@@ -30,6 +30,13 @@ class Action(StrEnum):
     RECHECK = "recheck"  # city / province re-check of an institution
     PUBLISH = "publish"  # open cycles, publish lists for a region
     MANAGE_CATALOGS = "manage_catalogs"  # load standards catalogs, definitions, schemes
+    SUPERVISE = "supervise"  # record supervision visits, open and re-date ledger entries
+    REPORT_FIX = "report_fix"  # report a ledger entry of one's own institution fixed
+    VERIFY_FIX = "verify_fix"  # verify a reported fix: close it (销号) or send it back
+
+
+# Work done by a person in a role; a global superuser does not do it on anyone's behalf.
+_ACTOR_ONLY = {Action.SUPERVISE, Action.REPORT_FIX, Action.VERIFY_FIX}
 
 
 def _is_active(user: User) -> bool:
@@ -84,7 +91,7 @@ def can(user: User, action: Action | str, node: Node) -> bool:
     if action == Action.VIEW:
         return True
     if is_global(user):
-        return action not in {Action.SELF_ASSESS, Action.REVIEW, Action.RECHECK}
+        return action not in {Action.SELF_ASSESS, Action.REVIEW, Action.RECHECK} | _ACTOR_ONLY
     role = user.role
     if action in {Action.MANAGE_TREE, Action.MANAGE_USERS, Action.VIEW_AUDIT}:
         return role == Role.ADMIN
@@ -111,6 +118,14 @@ def can(user: User, action: Action | str, node: Node) -> bool:
             role in {Role.ADMIN, Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER}
             and not node.is_institution
         )
+    if action == Action.SUPERVISE:
+        return role in REVIEWER_ROLES and not _own_institution(user, node)
+    if action == Action.REPORT_FIX:
+        return (
+            role == Role.INSTITUTION_STAFF and node.is_institution and _own_institution(user, node)
+        )
+    if action == Action.VERIFY_FIX:
+        return role in REVIEWER_ROLES and node.is_institution and not _own_institution(user, node)
     return False
 
 
