@@ -32,6 +32,12 @@ class RecordSet(models.Model):
     row_counts = models.JSONField(default=dict, blank=True)
     rejected_rows = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # Background work on this record set (load, compute): stage, percent, done, error.
+    progress = models.JSONField(default=dict, blank=True)
+    # Problems found when the load was refused: [{message, file, row, column, field}].
+    problems = models.JSONField(default=list, blank=True)
+    # Rows set aside when loading with "skip invalid rows" (CSV with reasons).
+    rejects_path = models.CharField(max_length=512, blank=True)
     loaded_at = models.DateTimeField(null=True, blank=True)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
