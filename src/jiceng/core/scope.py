@@ -33,6 +33,8 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # record supervision visits, open and re-date ledger entries
     REPORT_FIX = "report_fix"  # report a ledger entry of one's own institution fixed
     VERIFY_FIX = "verify_fix"  # verify a reported fix: close it (销号) or send it back
+    OPEN_CYCLE = "open_cycle"  # open a year's evaluation cycle for a region
+    REOPEN = "reopen"  # re-open an approved level of an institution's evaluation
 
 
 # Work done by a person in a role; a global superuser does not do it on anyone's behalf.
@@ -126,6 +128,14 @@ def can(user: User, action: Action | str, node: Node) -> bool:
         )
     if action == Action.VERIFY_FIX:
         return role in REVIEWER_ROLES and node.is_institution and not _own_institution(user, node)
+    if action == Action.OPEN_CYCLE:
+        return role == Role.ADMIN and not node.is_institution
+    if action == Action.REOPEN:
+        return (
+            role in {Role.ADMIN, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER}
+            and node.is_institution
+            and not _own_institution(user, node)
+        )
     return False
 
 
