@@ -26,6 +26,7 @@ from jiceng.core.errors import Problem, ValidationFailed
 
 DATA_DIR = Path(__file__).parent / "data"
 NA = "NA"
+NA_WORD = "不适用"
 TIERS = ("basic", "recommended")
 TIER_ALIASES = {
     "basic": "basic",
@@ -249,6 +250,16 @@ class CatalogSpec(_Spec):
         if grade == NA:
             return False
         return self.grades[grade].meets
+
+    def normalize_grade(self, raw: str) -> str | None:
+        """A grade as people type it (' b', 'n/a', '不适用') → the scale's grade or NA; None if unknown."""
+        text = str(raw).strip()
+        if text.upper() in {NA, "N/A"} or text == NA_WORD:
+            return NA
+        if text in self.grades:
+            return text
+        folded = {g.casefold(): g for g in self.grades}
+        return folded.get(text.casefold())
 
     def summary(self) -> list[dict[str, Any]]:
         """Counts of items per chapter and tier (core and N/A-allowed included)."""

@@ -48,8 +48,10 @@ class Item(models.Model):
 
     catalog = models.ForeignKey(Catalog, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(_("item code"), max_length=32)
-    chapter = models.CharField(_("chapter"), max_length=128)
-    section = models.CharField(_("section"), max_length=128, blank=True)
+    chapter = models.CharField(_("chapter"), max_length=128)  # chapter code, e.g. "2"
+    chapter_title = models.CharField(_("chapter title"), max_length=128, blank=True)
+    section = models.CharField(_("section"), max_length=128, blank=True)  # section code
+    section_title = models.CharField(_("section title"), max_length=128, blank=True)
     text = models.TextField(_("requirement"))
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
     core = models.BooleanField(_("core item"), default=False)
