@@ -40,9 +40,6 @@ def _resolve(argv: list[str]) -> list[str]:
     commands = get_commands()
     if len(argv) >= 2 and f"{argv[0]}_{argv[1]}" in commands:
         return [f"{argv[0]}_{argv[1]}", *argv[2:]]
-    if argv and argv[0] == "serve":
-        rest = argv[1:] or ["127.0.0.1:8000"]
-        return ["runserver", *rest]
     return argv
 
 

@@ -1,0 +1,131 @@
+"""The scope rules as a matrix: role × place in the tree × action.
+
+Each row names, for one persona and one action, exactly the nodes of the test tree
+(see tests/conftest.py) on which the action is allowed. Every other node must be refused.
+"""
+
+import pytest
+
+from jiceng.core import scope
+from jiceng.core.scope import Action
+
+ALL = {"P", "C", "A", "B", "TA1", "TA2", "CA1", "TB1", "VA1", "VA2", "VA3", "SA1", "VB1"}
+COUNTY_A = {"A", "TA1", "TA2", "CA1", "VA1", "VA2", "VA3", "SA1"}
+COUNTY_B = {"B", "TB1", "VB1"}
+INST_A = COUNTY_A - {"A"}
+INST_ALL = ALL - {"P", "C", "A", "B"}
+
+EXPECTED = {
+    # persona: {action: allowed node names}
+    "clerk": {
+        Action.VIEW: {"TA1", "VA1", "VA2"},
+        Action.SELF_ASSESS: {"TA1", "VA1", "VA2"},
+        Action.REVIEW: set(),
+        Action.RECHECK: set(),
+        Action.MANAGE_TREE: set(),
+        Action.PUBLISH: set(),
+    },
+    "village_clerk": {
+        Action.VIEW: {"VA1"},
+        Action.SELF_ASSESS: {"VA1"},
+        Action.REVIEW: set(),
+    },
+    "county_reviewer": {  # sits on county A, works at TA2
+        Action.VIEW: COUNTY_A,
+        Action.REVIEW: INST_A - {"TA2", "VA3"},
+        Action.RECHECK: set(),
+        Action.SELF_ASSESS: set(),
+        Action.MANAGE_TREE: set(),
+        Action.PUBLISH: {"A"},
+    },
+    "county_reviewer_b": {
+        Action.VIEW: COUNTY_B,
+        Action.REVIEW: {"TB1", "VB1"},
+        Action.PUBLISH: {"B"},
+    },
+    "city_reviewer": {
+        Action.VIEW: ALL - {"P"},
+        Action.REVIEW: set(),
+        Action.RECHECK: INST_ALL,
+        Action.PUBLISH: {"C", "A", "B"},
+    },
+    "province_reviewer": {
+        Action.VIEW: ALL,
+        Action.RECHECK: INST_ALL,
+        Action.PUBLISH: {"P", "C", "A", "B"},
+    },
+    "analyst": {
+        Action.VIEW: COUNTY_A,
+        Action.REVIEW: set(),
+        Action.RECHECK: set(),
+        Action.SELF_ASSESS: set(),
+        Action.MANAGE_TREE: set(),
+        Action.MANAGE_USERS: set(),
+        Action.VIEW_AUDIT: set(),
+        Action.PUBLISH: set(),
+        Action.MANAGE_CATALOGS: set(),
+    },
+    "county_admin": {
+        Action.VIEW: COUNTY_A,
+        Action.MANAGE_TREE: COUNTY_A,
+        Action.MANAGE_USERS: COUNTY_A,
+        Action.VIEW_AUDIT: COUNTY_A,
+        Action.MANAGE_CATALOGS: COUNTY_A,
+        Action.PUBLISH: {"A"},
+        Action.REVIEW: set(),
+        Action.SELF_ASSESS: set(),
+    },
+    "province_admin": {
+        Action.VIEW: ALL,
+        Action.MANAGE_TREE: ALL,
+        Action.VIEW_AUDIT: ALL,
+        Action.RECHECK: set(),
+    },
+}
+
+CASES = [(persona, action) for persona, rows in EXPECTED.items() for action in rows]
+
+
+@pytest.mark.parametrize(("persona", "action"), CASES, ids=[f"{p}-{a}" for p, a in CASES])
+def test_each_role_may_act_exactly_where_the_matrix_says(personas, persona, action):
+    user = getattr(personas, persona)
+    allowed = {name for name in ALL if scope.can(user, action, getattr(personas.tree, name))}
+    assert allowed == EXPECTED[persona][action]
+
+
+def test_visible_nodes_agrees_with_can_see_for_every_persona(personas):
+    from jiceng.orgs.models import Node
+
+    for name in EXPECTED:
+        user = getattr(personas, name)
+        visible = set(scope.visible_nodes(user).values_list("pk", flat=True))
+        assert visible == {n.pk for n in Node.objects.all() if scope.can_see(user, n)}
+
+
+def test_an_inactive_user_sees_nothing(personas):
+    personas.county_admin.is_active = False
+    assert not scope.can(personas.county_admin, Action.VIEW, personas.tree.A)
+    assert not scope.visible_nodes(personas.county_admin).exists()
+
+
+def test_access_node_hides_nodes_out_of_sight_and_refuses_forbidden_actions(personas):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        scope.access_node(personas.clerk, personas.tree.TB1.code)
+    with pytest.raises(Http404):
+        scope.access_node(personas.clerk, "no-such-code")
+    with pytest.raises(PermissionDenied):
+        scope.access_node(personas.analyst, personas.tree.TA1.code, Action.MANAGE_TREE)
+    assert (
+        scope.access_node(personas.county_admin, personas.tree.TA1.code, Action.MANAGE_TREE)
+        == personas.tree.TA1
+    )
+
+
+def test_a_reviewer_can_never_act_on_the_institution_they_belong_to(personas):
+    reviewer = personas.county_reviewer
+    assert reviewer.home_institution == personas.tree.TA2
+    assert not scope.can(reviewer, Action.REVIEW, personas.tree.TA2)
+    assert scope.can(reviewer, Action.REVIEW, personas.tree.TA1)
