@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiceng.core import audit
 from jiceng.core.errors import UserError
+from jiceng.orgs.importer import ImportPlan
 from jiceng.orgs.models import EventKind, Node, NodeEvent, NodeYear, parent_allowed
 
 
@@ -171,3 +174,92 @@ def do_set_year(actor, node: Node, year: int, **figures) -> NodeYear:
         actor, "orgs.set_year", row, before=before, after=audit.snapshot(row), node_path=node.path
     )
     return row
+
+
+@dataclass
+class ImportResult:
+    """What an import changed."""
+
+    created: int = 0
+    updated: int = 0
+    moved: int = 0
+    renamed: int = 0
+    unchanged: int = 0
+    years_written: int = 0
+    years_unchanged: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated or self.years_written)
+
+
+@transaction.atomic
+def do_import_tree(
+    actor,
+    plan: ImportPlan,
+    *,
+    progress: Callable[[int], None] | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Write a validated import plan: create or update units, then upsert yearly figures.
+
+    Every change goes through the actions above (history and audit included); unchanged
+    rows write nothing. With ``dry_run`` everything is written and then rolled back, so
+    the counts are exactly those a real run would give.
+    """
+    result = ImportResult()
+    today = dt.date.today()
+    for row in plan.nodes:
+        parent = Node.objects.get(code=row.parent) if row.parent else None
+        node = Node.objects.filter(code=row.code).first()
+        if node is None:
+            do_create_node(
+                actor,
+                code=row.code,
+                name=row.name,
+                kind=row.kind,
+                parent=parent,
+                opened=row.opened,
+                closed=row.closed,
+                address=row.address,
+            )
+            result.created += 1
+        else:
+            wanted = {
+                "name": row.name,
+                "kind": row.kind,
+                "opened": row.opened,
+                "address": row.address,
+            }
+            changes = {k: v for k, v in wanted.items() if getattr(node, k) != v}
+            closing = node.closed is None and row.closed is not None
+            if not closing and node.closed != row.closed:
+                changes["closed"] = row.closed
+            if (parent.pk if parent else None) != node.parent_id:
+                changes["parent"] = parent
+                result.moved += 1
+            if "name" in changes:
+                result.renamed += 1
+            if changes:
+                do_update_node(actor, node, date=today, **changes)
+            if closing:
+                do_close_node(actor, node, date=row.closed)
+            if changes or closing:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        if progress:
+            progress(1)
+    for yrow in plan.years:
+        node = Node.objects.get(code=yrow.code)
+        current = NodeYear.objects.filter(node=node, year=yrow.year).first()
+        if current is not None and all(getattr(current, k) == v for k, v in yrow.figures.items()):
+            result.years_unchanged += 1
+        else:
+            do_set_year(actor, node, yrow.year, **yrow.figures)
+            result.years_written += 1
+        if progress:
+            progress(1)
+    if dry_run:
+        transaction.set_rollback(True)
+    return result

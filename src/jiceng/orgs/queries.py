@@ -38,3 +38,20 @@ def child_counts(node: Node) -> dict[str, int]:
 
     rows = node.descendants().values("kind").annotate(n=Count("id"))
     return {r["kind"]: r["n"] for r in rows}
+
+
+def for_export(nodes, year: int | None = None):
+    """The nodes (parents first) and their yearly rows, as the export writes them."""
+    nodes = nodes.select_related("parent").order_by("path")
+    years = NodeYear.objects.filter(node__in=nodes).select_related("node")
+    if year is not None:
+        years = years.filter(year=year)
+    return nodes, years.order_by("node__path", "year")
+
+
+def export_workbook(nodes, year: int | None = None) -> bytes:
+    """An .xlsx of ``nodes`` in the import template: importing it back changes nothing."""
+    from jiceng.orgs import excel
+
+    rows, years = for_export(nodes, year)
+    return excel.write_workbook(rows.iterator(), years.iterator())
