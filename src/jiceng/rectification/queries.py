@@ -1,0 +1,138 @@
+"""Reading the ledger: filtered lists, counts for reports, an institution's open items.
+
+Every function that takes a ``user`` limits itself to the user's part of the tree.
+"Overdue" (逾期) means: still open — not reported fixed, or sent back — after the deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jiceng.core import scope
+from jiceng.orgs.models import Kind, Node
+from jiceng.rectification.models import LedgerEntry, Source, Status, SupervisionVisit
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Entries still open after their deadline."""
+    return Q(status=Status.OPEN, deadline__lt=today)
+
+
+@dataclass
+class LedgerFilter:
+    """What the ledger page, the API and the export filter on."""
+
+    region: Node | None = None
+    status: str = ""
+    source: str = ""
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    overdue: bool = False
+    q: str = ""
+    today: dt.date = field(default_factory=timezone.localdate)
+
+
+def visible_entries(user) -> QuerySet[LedgerEntry]:
+    """Every entry of an institution the user can see."""
+    qs = LedgerEntry.objects.select_related("institution", "institution__parent", "visit")
+    return scope.filter_by_node(user, qs, field="institution")
+
+
+def ledger(user, f: LedgerFilter | None = None) -> QuerySet[LedgerEntry]:
+    """The entries the user sees, narrowed by ``f``; overdue first, then by deadline."""
+    f = f or LedgerFilter()
+    qs = visible_entries(user)
+    if f.region is not None:
+        qs = qs.filter(institution__path__startswith=f.region.path)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.due_from:
+        qs = qs.filter(deadline__gte=f.due_from)
+    if f.due_to:
+        qs = qs.filter(deadline__lte=f.due_to)
+    if f.overdue:
+        qs = qs.filter(overdue_q(f.today))
+    if f.q:
+        qs = qs.filter(
+            Q(description__icontains=f.q)
+            | Q(institution__name__icontains=f.q)
+            | Q(item_code__iexact=f.q)
+            | Q(responsible__icontains=f.q)
+        )
+    return qs.order_by("status", "deadline", "pk")
+
+
+def summary(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> dict[str, int]:
+    """Counts of a set of entries: total, open, overdue, reported fixed, closed."""
+    today = today or timezone.localdate()
+    return qs.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status=Status.OPEN)),
+        overdue=Count("pk", filter=overdue_q(today)),
+        reported_fixed=Count("pk", filter=Q(status=Status.REPORTED_FIXED)),
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+    )
+
+
+def counts_by_county(user, region: Node | None = None, today: dt.date | None = None) -> list[dict]:
+    """Per county within ``region`` (default: what the user sees): entry counts by status.
+
+    Rows: ``{"county": Node, "total", "open", "overdue", "reported_fixed", "closed",
+    "close_rate"}``, counties in code order; counties without entries are included.
+    """
+    today = today or timezone.localdate()
+    entries = visible_entries(user)
+    counties = scope.visible_nodes(user).filter(kind=Kind.COUNTY)
+    if region is not None:
+        entries = entries.filter(institution__path__startswith=region.path)
+        counties = counties.filter(path__startswith=region.path)
+    rows = []
+    for county in counties.order_by("code"):
+        c = summary(entries.filter(institution__path__startswith=county.path), today)
+        c["close_rate"] = (c["closed"] / c["total"]) if c["total"] else None
+        rows.append({"county": county, **c})
+    return rows
+
+
+def counts_by_source(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> list[dict]:
+    """Per source (county review, re-check, supervision, ...): entry counts by status."""
+    today = today or timezone.localdate()
+    rows = []
+    for source in Source:
+        c = summary(qs.filter(source=source), today)
+        rows.append({"source": source.value, "label": source.label, **c})
+    return rows
+
+
+def open_items_for(institution: Node) -> QuerySet[LedgerEntry]:
+    """An institution's entries not yet closed (for its profile page), soonest due first."""
+    return (
+        LedgerEntry.objects.filter(institution__path__startswith=institution.path)
+        .exclude(status=Status.CLOSED)
+        .select_related("institution")
+        .order_by("deadline", "pk")
+    )
+
+
+def awaiting_verification(user) -> QuerySet[LedgerEntry]:
+    """Entries reported fixed that this user may verify (never their own institution's)."""
+    qs = visible_entries(user).filter(status=Status.REPORTED_FIXED)
+    inst = user.home_institution if user.is_authenticated else None
+    if inst is not None:
+        qs = qs.exclude(institution__path__startswith=inst.path)
+    return qs.order_by("reported_at", "pk")
+
+
+def visits(user, region: Node | None = None) -> QuerySet[SupervisionVisit]:
+    """Supervision visits to units the user sees, newest first."""
+    qs = SupervisionVisit.objects.select_related("node").annotate(n_findings=Count("findings"))
+    qs = scope.filter_by_node(user, qs, field="node")
+    if region is not None:
+        qs = qs.filter(node__path__startswith=region.path)
+    return qs.order_by("-visited_on", "-pk")
