@@ -465,3 +465,70 @@ def read_grades_excel(
     if problems:
         raise ValidationFailed(problems)
     return out
+
+
+def read_grades_csv(
+    data: bytes, filename: str, catalog: CatalogSpec
+) -> tuple[dict[str, str], dict[str, int]]:
+    """Grades from a CSV with columns ``item_code,grade`` (UTF-8 or GBK, as Excel saves it).
+
+    Returns item code → grade (normalised to the scale where it matches) and item code →
+    row number, so that later problems can name the row. Grades outside the scale are
+    passed through for :func:`compute_verdict` to report.
+    """
+    import csv
+
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise ValidationFailed([Problem(_("The file is not UTF-8 or GBK text."), file=filename)])
+    rows = list(csv.reader(io.StringIO(text)))
+    problems: list[Problem] = []
+    header = [h.strip().lower() for h in rows[0]] if rows else []
+    code_names = {n.lower() for n in GRADE_COLUMNS["code"]}
+    grade_names = {n.lower() for n in GRADE_COLUMNS["grade"]}
+    code_i = next((i for i, h in enumerate(header) if h in code_names), None)
+    grade_i = next((i for i, h in enumerate(header) if h in grade_names), None)
+    if code_i is None or grade_i is None:
+        raise ValidationFailed(
+            [
+                Problem(
+                    _("The first row must name the columns item_code and grade."),
+                    file=filename,
+                    row=1,
+                )
+            ]
+        )
+    grades: dict[str, str] = {}
+    where: dict[str, int] = {}
+    for r, row in enumerate(rows[1:], 2):
+        if not any(c.strip() for c in row):
+            continue
+        code = row[code_i].strip() if code_i < len(row) else ""
+        raw = row[grade_i].strip() if grade_i < len(row) else ""
+        if not code:
+            problems.append(
+                Problem(_("The item code is empty."), file=filename, row=r, field="item_code")
+            )
+            continue
+        if code in where:
+            problems.append(
+                Problem(
+                    _("Item %(code)s appears twice (rows %(first)s and %(row)s).")
+                    % {"code": code, "first": where[code], "row": r},
+                    file=filename,
+                    row=r,
+                    field="item_code",
+                )
+            )
+            continue
+        where[code] = r
+        if raw:
+            grades[code] = catalog.normalize_grade(raw) or raw
+    if problems:
+        raise ValidationFailed(problems)
+    return grades, where
