@@ -1,0 +1,214 @@
+"""Engines that run the indicator SQL: DuckDB (default), Spark and PostgreSQL.
+
+Engine differences are data (``DIALECTS``): the SQLGlot dialect the definitions are
+transpiled to and the statements that materialise a per-period view. Runners only
+execute SQL and fetch rows.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import sqlglot
+
+from .schema import TABLES
+
+STORE_TABLES = [t.name for t in TABLES] + ["closure"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    sqlglot: str
+    materialize: tuple[str, ...]
+
+
+DIALECTS = {
+    "duckdb": Dialect("duckdb", "duckdb", ("CREATE OR REPLACE TEMP TABLE {name} AS {sql}",)),
+    "spark": Dialect(
+        "spark",
+        "spark",
+        ("CREATE OR REPLACE TEMPORARY VIEW {name} AS {sql}", "CACHE TABLE {name}"),
+    ),
+    "postgres": Dialect(
+        "postgres",
+        "postgres",
+        ("DROP TABLE IF EXISTS {name}", "CREATE TEMP TABLE {name} AS {sql}", "ANALYZE {name}"),
+    ),
+}
+
+
+def transpile(sql: str, dialect: Dialect) -> str:
+    """DuckDB SQL of a definition in the engine's dialect."""
+    if dialect.sqlglot == "duckdb":
+        return sql
+    return sqlglot.transpile(sql, read="duckdb", write=dialect.sqlglot)[0]
+
+
+class Runner(Protocol):
+    dialect: Dialect
+
+    def execute(self, sql: str) -> None: ...
+    def fetch(self, sql: str) -> list[tuple]: ...
+    def close(self) -> None: ...
+
+
+class DuckDBRunner:
+    dialect = DIALECTS["duckdb"]
+
+    def __init__(self, store: Path):
+        self.con = duckdb.connect(str(store), read_only=True)
+        threads = os.environ.get("JICENG_DUCKDB_THREADS")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def fetch(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def export_parquet(store: Path, out: Path | None = None) -> Path:
+    """Write every table of a store as Parquet (for Spark); reuse an up-to-date export."""
+    out = out or store.with_name(store.name + ".parquet")
+    stamp = out / "_SOURCE_MTIME"
+    mtime = str(store.stat().st_mtime_ns)
+    if stamp.exists() and stamp.read_text() == mtime:
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        for name in STORE_TABLES:
+            target = str(out / f"{name}.parquet").replace("'", "''")
+            con.execute(f"COPY {name} TO '{target}' (FORMAT parquet)")
+    finally:
+        con.close()
+    stamp.write_text(mtime)
+    return out
+
+
+_spark = None
+
+
+def spark_session():
+    """One local SparkSession per process, bound to loopback, without the web UI."""
+    global _spark
+    if _spark is not None:
+        return _spark
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    from pyspark.sql import SparkSession
+
+    _spark = (
+        SparkSession.builder.master(os.environ.get("JICENG_SPARK_MASTER", "local[2]"))
+        .appName("jiceng-indicators")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", os.environ.get("JICENG_SPARK_PARTITIONS", "4"))
+        .config("spark.driver.memory", os.environ.get("JICENG_SPARK_MEMORY", "4g"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    _spark.sparkContext.setLogLevel("ERROR")
+    return _spark
+
+
+class SparkRunner:
+    dialect = DIALECTS["spark"]
+
+    def __init__(self, store: Path):
+        self.spark = spark_session()
+        folder = export_parquet(store)
+        self.views: list[str] = []
+        for name in STORE_TABLES:
+            self.spark.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceTempView(name)
+
+    def execute(self, sql: str) -> None:
+        if sql.startswith("CREATE OR REPLACE TEMPORARY VIEW"):
+            name = sql.split()[5]
+            self.spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.views.append(name)
+        self.spark.sql(sql)
+
+    def fetch(self, sql: str) -> list[tuple]:
+        return [tuple(r) for r in self.spark.sql(sql).collect()]
+
+    def close(self) -> None:
+        for name in self.views:
+            self.spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
+        self.spark.catalog.clearCache()
+
+
+def copy_to_postgres(store: Path, dsn: str, schema: str) -> None:
+    """Copy every table of a store into a PostgreSQL schema with COPY (benchmark baseline)."""
+    import psycopg
+
+    src = duckdb.connect(str(store), read_only=True)
+    types = {
+        "VARCHAR": "text",
+        "BIGINT": "bigint",
+        "DOUBLE": "double precision",
+        "DATE": "date",
+        "BOOLEAN": "boolean",
+        "INTEGER": "integer",
+    }
+    with psycopg.connect(dsn, autocommit=True) as pg:
+        pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        pg.execute(f"CREATE SCHEMA {schema}")
+        for name in STORE_TABLES:
+            cols = src.execute(f"DESCRIBE {name}").fetchall()
+            ddl = ", ".join(
+                f"{c[0]} {types.get(c[1], 'numeric' if c[1].startswith('DECIMAL') else 'text')}"
+                for c in cols
+            )
+            pg.execute(f"CREATE TABLE {schema}.{name} ({ddl})")
+            rel = src.execute(f"SELECT * FROM {name}")
+            with pg.cursor().copy(f"COPY {schema}.{name} FROM STDIN") as cp:
+                while batch := rel.fetchmany(100_000):
+                    buf = io.StringIO()
+                    for row in batch:
+                        buf.write("\t".join("\\N" if v is None else str(v) for v in row))
+                        buf.write("\n")
+                    cp.write(buf.getvalue())
+            pg.execute(f"ANALYZE {schema}.{name}")
+        for name, col in (
+            ("residents", "resident_id"),
+            ("conditions", "resident_id"),
+            ("followups", "resident_id"),
+            ("exams", "resident_id"),
+            ("services", "resident_id"),
+            ("contracts", "resident_id"),
+            ("closure", "descendant"),
+        ):
+            pg.execute(f"CREATE INDEX ON {schema}.{name} ({col})")
+    src.close()
+
+
+class PostgresRunner:
+    dialect = DIALECTS["postgres"]
+
+    def __init__(self, dsn: str, schema: str):
+        import psycopg
+
+        self.pg = psycopg.connect(dsn, autocommit=True)
+        self.pg.execute(f"SET search_path TO {schema}")
+        self.pg.execute("SET work_mem = '256MB'")
+
+    def execute(self, sql: str) -> None:
+        self.pg.execute(sql)
+
+    def fetch(self, sql: str) -> list[tuple]:
+        return self.pg.execute(sql).fetchall()
+
+    def close(self) -> None:
+        self.pg.close()
