@@ -1,0 +1,123 @@
+"""Writes of the indicators app: targets and uploaded record sets, each audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiceng.core import audit, scope
+from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.indicators.models import RecordSet, Target
+from jiceng.orgs.models import Node
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def check_target(indicator: str, year: int, threshold_percent, comparison: str) -> Decimal:
+    """Validate a target; return the threshold as a fraction. Raises ValidationFailed."""
+    from jiceng.indicators.queries import definition_codes
+
+    problems: list[Problem] = []
+    if indicator not in definition_codes():
+        problems.append(
+            Problem(_("Unknown indicator code %(code)s.") % {"code": indicator}, field="indicator")
+        )
+    try:
+        year = int(year)
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(Problem(_("The year must be between 2000 and 2100."), field="year"))
+    fraction = None
+    try:
+        pct = Decimal(str(threshold_percent))
+        if not pct.is_finite() or pct < 0 or pct > 100:
+            raise InvalidOperation
+        fraction = (pct / 100).quantize(Decimal("0.0001"))
+    except (InvalidOperation, ValueError):
+        problems.append(
+            Problem(_("The threshold must be a percentage from 0 to 100."), field="threshold")
+        )
+    if comparison not in Target.Comparison.values:
+        problems.append(Problem(_("The comparison must be ge or le."), field="comparison"))
+    if problems:
+        raise ValidationFailed(problems)
+    return fraction  # type: ignore[return-value]
+
+
+@transaction.atomic
+def do_set_target(
+    actor,
+    *,
+    indicator: str,
+    node: Node,
+    year: int,
+    threshold_percent,
+    comparison: str = Target.Comparison.AT_LEAST,
+    note: str = "",
+) -> Target:
+    """Create or replace the target of ``indicator`` on ``node`` for ``year`` (in percent)."""
+    if actor is not None:
+        scope.require(actor, scope.Action.MANAGE_CATALOGS, node)
+    fraction = check_target(indicator, year, threshold_percent, comparison)
+    existing = (
+        Target.objects.select_for_update()
+        .filter(indicator=indicator, node=node, year=int(year))
+        .first()
+    )
+    before = audit.snapshot(existing)
+    target = existing or Target(indicator=indicator, node=node, year=int(year))
+    target.threshold = fraction
+    target.comparison = comparison
+    target.note = note or ""
+    target.save()
+    audit.record(
+        actor,
+        "indicators.target_set",
+        target,
+        before=before,
+        after=audit.snapshot(target),
+        node_path=node.path,
+    )
+    return target
+
+
+@transaction.atomic
+def do_delete_target(actor, target: Target) -> None:
+    if actor is not None:
+        scope.require(actor, scope.Action.MANAGE_CATALOGS, target.node)
+    before = audit.snapshot(target)
+    audit.record(
+        actor, "indicators.target_deleted", target, before=before, node_path=target.node.path
+    )
+    target.delete()
+
+
+@transaction.atomic
+def do_register_upload(actor, *, name: str, node: Node, source: str) -> RecordSet:
+    """Register an uploaded record set that a background task will load."""
+    if actor is not None:
+        scope.require(actor, scope.Action.MANAGE_CATALOGS, node)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed([Problem(_("A name is required."), field="name")])
+    if RecordSet.objects.filter(name=name).exists():
+        raise ValidationFailed(
+            [
+                Problem(
+                    _("A record set named %(name)s exists already.") % {"name": name}, field="name"
+                )
+            ]
+        )
+    rs = RecordSet.objects.create(
+        name=name,
+        node=node,
+        source=source,
+        status=RecordSet.Status.LOADING,
+        loaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        progress={"task": "load", "stage": "queued", "percent": 0, "done": False},
+    )
+    audit.record(actor, "indicators.recordset_uploaded", rs, after=audit.snapshot(rs))
+    return rs

@@ -1,0 +1,70 @@
+"""The region table as an Excel workbook: Chinese headers, numerators, denominators, rates."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from jiceng.indicators.queries import Table, TableRow
+
+MISS_FILL = PatternFill("solid", fgColor="FDE2E1")
+
+
+def _row_cells(row: TableRow, table: Table) -> list:
+    out: list = [row.node.code, row.node.name]
+    for d in table.columns:
+        c = row.cells.get(d.code)
+        out += [
+            c.numerator if c else None,
+            c.denominator if c else None,
+            c.value if c else None,
+        ]
+    return out
+
+
+def table_workbook(table: Table) -> bytes:
+    """Bytes of an .xlsx with one row per node (and the region's own total at the bottom)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{table.period}"
+    header = [_("Code"), _("Name")]
+    for d in table.columns:
+        header += [
+            _("%(name)s numerator") % {"name": d.name},
+            _("%(name)s denominator") % {"name": d.name},
+            d.name,
+        ]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    rows = list(table.rows)
+    if table.total is not None:
+        rows.append(table.total)
+    for r in rows:
+        ws.append(_row_cells(r, table))
+        excel_row = ws.max_row
+        for i, d in enumerate(table.columns):
+            base = 3 + i * 3
+            for col in (base, base + 1):
+                ws.cell(excel_row, col).number_format = "#,##0.##"
+            value_cell = ws.cell(excel_row, base + 2)
+            value_cell.number_format = "0.00%"
+            c = r.cells.get(d.code)
+            if c is not None and c.met is False:
+                value_cell.fill = MISS_FILL
+    if table.total is not None:
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    ws.freeze_panes = "C2"
+    ws.column_dimensions["A"].width = 15
+    ws.column_dimensions["B"].width = 28
+    for col in range(3, 3 + 3 * len(table.columns)):
+        ws.column_dimensions[get_column_letter(col)].width = 14
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

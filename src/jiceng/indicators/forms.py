@@ -1,0 +1,101 @@
+"""Forms of the indicators pages: targets, record-set uploads, computations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from jiceng.core import scope
+from jiceng.indicators import queries
+from jiceng.indicators.models import Target
+from jiceng.orgs.models import Node
+
+
+class NodeCodeField(forms.CharField):
+    """A node given by its code; must be one the user may manage indicators of."""
+
+    def __init__(self, *args, **kwargs):
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        code = super().clean(value).strip()
+        node = Node.objects.filter(code=code).first()
+        if node is None or not scope.can_see(self.user, node):
+            raise forms.ValidationError(
+                _("No organisation unit with code %(code)s.") % {"code": code}
+            )
+        if not scope.can(self.user, scope.Action.MANAGE_CATALOGS, node):
+            raise forms.ValidationError(
+                _("You may not manage indicators of %(name)s.") % {"name": node.name}
+            )
+        return node
+
+
+class TargetForm(forms.Form):
+    indicator = forms.ChoiceField(label=_l("Indicator"))
+    node = NodeCodeField(label=_l("Region or institution (code)"), max_length=32)
+    year = forms.IntegerField(label=_l("Year"), min_value=2000, max_value=2100)
+    comparison = forms.ChoiceField(label=_l("Comparison"), choices=Target.Comparison.choices)
+    threshold = forms.DecimalField(
+        label=_l("Threshold (%)"), min_value=0, max_value=100, decimal_places=2, max_digits=5
+    )
+    note = forms.CharField(label=_l("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("year", date.today().year)
+        super().__init__(*args, **kwargs)
+        self.fields["node"].user = user
+        self.fields["indicator"].choices = [
+            (d.code, f"{d.name}（{d.code}）") for d in queries.definitions()
+        ]
+
+
+class UploadForm(forms.Form):
+    name = forms.CharField(label=_l("Name"), max_length=128)
+    node = NodeCodeField(label=_l("Region (code)"), max_length=32)
+    file = forms.FileField(label=_l("ZIP of the record set's tables (CSV, XLSX or Parquet)"))
+    skip_invalid = forms.BooleanField(
+        label=_l("Set invalid rows aside (load the rest, download the rejected rows)"),
+        required=False,
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].user = user
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > settings.JICENG_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.")
+                % {"mb": settings.JICENG_MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        if not f.name.lower().endswith(".zip"):
+            raise forms.ValidationError(_("Upload a ZIP file."))
+        return f
+
+
+class ComputeForm(forms.Form):
+    periods = forms.CharField(
+        label=_l("Periods"),
+        max_length=200,
+        help_text=_l("Years, quarters or months separated by commas: 2025, 2025Q2, 2025-07"),
+    )
+
+    def clean_periods(self):
+        labels = [p.strip() for p in self.cleaned_data["periods"].replace("，", ",").split(",")]
+        labels = [p for p in labels if p]
+        if not labels:
+            raise forms.ValidationError(_("Give at least one period."))
+        out = []
+        for label in labels:
+            try:
+                out.append(queries.parse(label).label)
+            except ValueError as e:
+                raise forms.ValidationError(str(e)) from e
+        return list(dict.fromkeys(out))

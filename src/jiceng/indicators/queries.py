@@ -1,0 +1,396 @@
+"""Reads of stored indicator values: per node, per region table, trends and targets.
+
+Every page, the API, the Excel export and the home panel ask these functions, so that a
+figure is looked up (latest ready record set, previous period, target) in one way only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Max
+
+from jiceng.indicators.models import IndicatorValue, RecordSet, Target
+from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node
+
+# ---------------------------------------------------------------- definitions
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+
+
+def definitions() -> list[Indicator]:
+    """The indicators of the current definitions, in registry order."""
+    from jiceng.analytics import registry
+
+    return [Indicator(d.code, d.name_zh) for d in registry().indicators]
+
+
+def definition_codes() -> set[str]:
+    return {d.code for d in definitions()}
+
+
+# ---------------------------------------------------------------- periods
+
+
+def parse(label: str):
+    """The analytics ``Period`` of ``label``; ValueError (Chinese message) when malformed."""
+    from jiceng.analytics import parse_period
+
+    return parse_period(label)
+
+
+def previous_period(label: str) -> str:
+    """The same period one year earlier: 2025 → 2024, 2025Q2 → 2024Q2, 2025-07 → 2024-07."""
+    p = parse(label)
+    return f"{p.year - 1}{p.label[4:]}"
+
+
+def period_sort_key(label: str) -> tuple[date, int, str]:
+    """Chronological order of period labels; a year comes after its Q4 and December."""
+    p = parse(label)
+    return (p.end, len(p.label) == 4, p.label)
+
+
+# ---------------------------------------------------------------- values
+
+
+def ready_record_sets() -> dict[int, tuple]:
+    """Rank of each READY record set: a later load wins (then the higher id)."""
+    rows = RecordSet.objects.filter(status=RecordSet.Status.READY).values_list("id", "loaded_at")
+    return {pk: (loaded.timestamp() if loaded else 0.0, pk) for pk, loaded in rows}
+
+
+def latest_values(
+    nodes: list[Node], periods: list[str]
+) -> dict[tuple[int, str], dict[str, IndicatorValue]]:
+    """For each (node id, period): the values of the latest READY record set having any."""
+    ranks = ready_record_sets()
+    if not ranks or not nodes or not periods:
+        return {}
+    qs = IndicatorValue.objects.filter(
+        node_id__in=[n.pk for n in nodes], period__in=periods, record_set_id__in=list(ranks)
+    ).select_related("record_set")
+    grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for v in qs:
+        grouped[(v.node_id, v.period)][v.record_set_id][v.indicator] = v
+    out: dict[tuple[int, str], dict[str, IndicatorValue]] = {}
+    for key, by_set in grouped.items():
+        best = max(by_set, key=lambda rs: ranks[rs])
+        out[key] = by_set[best]
+    return out
+
+
+def available_periods(node: Node) -> list[str]:
+    """Periods with values for ``node`` in some ready record set, oldest first."""
+    labels = (
+        IndicatorValue.objects.filter(node=node, record_set__status=RecordSet.Status.READY)
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return sorted(set(labels), key=period_sort_key)
+
+
+def latest_year_period(node: Node) -> str | None:
+    """The most recent calendar-year period with values for ``node``, else any latest one."""
+    periods = available_periods(node)
+    years = [p for p in periods if len(p) == 4]
+    if years:
+        return years[-1]
+    return periods[-1] if periods else None
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _path_ids(node: Node) -> list[int]:
+    """Ids from the root down to ``node`` (from its materialised path)."""
+    return [int(s) for s in node.path.strip("/").split("/") if s]
+
+
+def targets_for_nodes(nodes: list[Node], year: int) -> dict[int, dict[str, Target]]:
+    """For each node: indicator → the Target on the node or its nearest ancestor for ``year``."""
+    ids: set[int] = set()
+    for n in nodes:
+        ids.update(_path_ids(n))
+    by_node: dict[int, dict[str, Target]] = defaultdict(dict)
+    for t in Target.objects.filter(node_id__in=ids, year=year).select_related("node"):
+        by_node[t.node_id][t.indicator] = t
+    out: dict[int, dict[str, Target]] = {}
+    for n in nodes:
+        found: dict[str, Target] = {}
+        for pk in reversed(_path_ids(n)):  # nearest first
+            for code, t in by_node.get(pk, {}).items():
+                found.setdefault(code, t)
+        out[n.pk] = found
+    return out
+
+
+def target_for(node: Node, indicator: str, year: int) -> Target | None:
+    """The most specific target for ``indicator`` on ``node`` or its nearest ancestor."""
+    return targets_for_nodes([node], year)[node.pk].get(indicator)
+
+
+# ---------------------------------------------------------------- one node
+
+
+@dataclass
+class Row:
+    """One indicator of one node and period, with its change and its target."""
+
+    code: str
+    name: str
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    previous: float | None = None
+    target: Target | None = None
+    has_value_row: bool = False
+
+    @property
+    def change_pp(self) -> float | None:
+        """Change against the previous period in percentage points."""
+        if self.value is None or self.previous is None:
+            return None
+        return (self.value - self.previous) * 100
+
+    @property
+    def met(self) -> bool | None:
+        return self.target.met_by(self.value) if self.target else None
+
+    def as_dict(self) -> dict:
+        return {
+            "indicator": self.code,
+            "name": self.name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": self.value,
+            "previous": self.previous,
+            "change_pp": None if self.change_pp is None else round(self.change_pp, 4),
+            "target": float(self.target.threshold) if self.target else None,
+            "comparison": self.target.comparison if self.target else None,
+            "met": self.met,
+        }
+
+
+def _num(d) -> float | None:
+    return None if d is None else float(d)
+
+
+def _rows(
+    defs: list[Indicator],
+    current: dict[str, IndicatorValue],
+    previous: dict[str, IndicatorValue],
+    targets: dict[str, Target],
+) -> list[Row]:
+    rows = []
+    for d in defs:
+        v = current.get(d.code)
+        p = previous.get(d.code)
+        rows.append(
+            Row(
+                code=d.code,
+                name=d.name,
+                numerator=_num(v.numerator) if v else None,
+                denominator=_num(v.denominator) if v else None,
+                value=v.value if v else None,
+                previous=p.value if p else None,
+                target=targets.get(d.code),
+                has_value_row=v is not None,
+            )
+        )
+    return rows
+
+
+@dataclass
+class NodeIndicators:
+    node: Node
+    period: str
+    previous_period: str
+    rows: list[Row]
+    record_set: RecordSet | None = None
+    definition_version: str = ""
+
+    @property
+    def has_values(self) -> bool:
+        return any(r.has_value_row for r in self.rows)
+
+
+def node_indicators(node: Node, period: str) -> NodeIndicators:
+    """Every indicator of ``node`` for ``period`` with its previous-year value and target."""
+    prev = previous_period(period)
+    values = latest_values([node], [period, prev])
+    current = values.get((node.pk, period), {})
+    previous = values.get((node.pk, prev), {})
+    targets = targets_for_nodes([node], parse(period).year)[node.pk]
+    any_value = next(iter(current.values()), None)
+    return NodeIndicators(
+        node=node,
+        period=parse(period).label,
+        previous_period=prev,
+        rows=_rows(definitions(), current, previous, targets),
+        record_set=any_value.record_set if any_value else None,
+        definition_version=any_value.definition_version if any_value else "",
+    )
+
+
+def trend(node: Node) -> dict:
+    """Values of ``node`` over all its periods, for a chart: ``{periods, series}``."""
+    periods = available_periods(node)
+    values = latest_values([node], periods)
+    series = []
+    for d in definitions():
+        data = []
+        for p in periods:
+            v = values.get((node.pk, p), {}).get(d.code)
+            data.append(None if v is None or v.value is None else round(v.value * 100, 2))
+        if any(x is not None for x in data):
+            series.append({"code": d.code, "name": d.name, "data": data})
+    return {"periods": periods, "series": series}
+
+
+def summary_for(node: Node, period: str | None = None, codes: list[str] | None = None) -> dict:
+    """Context of ``indicators/_summary.html``: a few indicators of ``node`` at a glance."""
+    period = period or latest_year_period(node)
+    if period is None:
+        return {"node": node, "period": None, "rows": []}
+    data = node_indicators(node, period)
+    rows = [r for r in data.rows if r.has_value_row]
+    if codes:
+        rows = [r for r in rows if r.code in codes]
+    return {"node": node, "period": data.period, "rows": rows}
+
+
+# ---------------------------------------------------------------- region table
+
+LEVELS: dict[str, set[Kind] | None] = {
+    "children": None,
+    "city": {Kind.CITY},
+    "county": {Kind.COUNTY},
+    "township": {k for k, lv in KIND_LEVEL.items() if lv == 4},
+    "village": {k for k, lv in KIND_LEVEL.items() if lv == 5},
+    "institution": set(GRASSROOTS_KINDS),
+}
+
+
+def levels_below(node: Node) -> list[str]:
+    """The level choices that make sense under ``node``."""
+    out = ["children"]
+    for name in ("city", "county", "township", "village"):
+        kinds = LEVELS[name]
+        if min(KIND_LEVEL[k] for k in kinds) > node.level:
+            out.append(name)
+    if not node.is_institution or node.children.exists():
+        out.append("institution")
+    return out
+
+
+def nodes_at(node: Node, level: str) -> list[Node]:
+    """The nodes below ``node`` that the region table lists for ``level``."""
+    if level not in LEVELS:
+        raise ValueError(level)
+    kinds = LEVELS[level]
+    if kinds is None:
+        return list(node.children.order_by("code"))
+    return list(
+        Node.objects.subtree(node, include_self=False)
+        .filter(kind__in=[k.value for k in kinds])
+        .order_by("code")
+    )
+
+
+@dataclass
+class TableRow:
+    node: Node
+    cells: dict[str, Row] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    node: Node
+    period: str
+    level: str
+    sort: str
+    columns: list[Indicator]
+    rows: list[TableRow]
+    total: TableRow | None
+    hidden: int  # nodes at that level without any value
+
+
+def _sort_rows(rows: list[TableRow], sort: str, codes: set[str]) -> tuple[list[TableRow], str]:
+    desc = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key == "name":
+        return sorted(rows, key=lambda r: r.node.name, reverse=desc), sort
+    if key in codes:
+        present = [r for r in rows if r.cells[key].value is not None]
+        missing = [r for r in rows if r.cells[key].value is None]
+        present.sort(key=lambda r: (r.cells[key].value, r.node.code), reverse=desc)
+        return present + sorted(missing, key=lambda r: r.node.code), sort
+    if key != "code":
+        sort, desc = "code", False
+    return sorted(rows, key=lambda r: r.node.code, reverse=desc), sort
+
+
+def region_table(node: Node, period: str, level: str = "children", sort: str = "code") -> Table:
+    """Rows = nodes below ``node`` at ``level`` that have values; columns = indicators."""
+    period = parse(period).label
+    defs = definitions()
+    children = nodes_at(node, level)
+    prev = previous_period(period)
+    values = latest_values([*children, node], [period, prev])
+    year = parse(period).year
+    targets = targets_for_nodes([*children, node], year)
+    rows: list[TableRow] = []
+    hidden = 0
+    for child in children:
+        current = values.get((child.pk, period), {})
+        if not current:
+            hidden += 1
+            continue
+        cells = _rows(defs, current, values.get((child.pk, prev), {}), targets[child.pk])
+        rows.append(TableRow(child, {r.code: r for r in cells}))
+    rows, sort = _sort_rows(rows, sort, {d.code for d in defs})
+    total = None
+    if values.get((node.pk, period)):
+        cells = _rows(
+            defs, values[(node.pk, period)], values.get((node.pk, prev), {}), targets[node.pk]
+        )
+        total = TableRow(node, {r.code: r for r in cells})
+    return Table(node, period, level, sort, defs, rows, total, hidden)
+
+
+# ---------------------------------------------------------------- below target
+
+
+def below_target(node: Node, period: str | None = None, limit: int = 10) -> list[tuple]:
+    """(node, Row) pairs at ``node`` and its children whose value misses the target."""
+    period = period or latest_year_period(node)
+    if period is None:
+        return []
+    nodes = [node, *node.children.order_by("code")]
+    values = latest_values(nodes, [period])
+    targets = targets_for_nodes(nodes, parse(period).year)
+    defs = definitions()
+    out = []
+    for n in nodes:
+        current = values.get((n.pk, period))
+        if not current:
+            continue
+        for r in _rows(defs, current, {}, targets[n.pk]):
+            if r.met is False:
+                out.append((n, r))
+    return out[:limit]
+
+
+def latest_loaded_at():
+    return RecordSet.objects.filter(status=RecordSet.Status.READY).aggregate(m=Max("loaded_at"))[
+        "m"
+    ]

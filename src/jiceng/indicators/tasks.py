@@ -1,0 +1,199 @@
+"""Background work on record sets: load an upload, compute periods. Progress goes on the row.
+
+The pages enqueue ``load_task`` / ``compute_task`` (django-tasks; the database backend runs
+them in ``jiceng db_worker``). The work itself is ``run_load`` / ``run_compute``, which the
+demo calls directly. Progress is written to ``RecordSet.progress`` as
+``{"task", "stage", "percent", "done", "error"}`` and read by the htmx-polled status.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from jiceng.core import audit
+from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.indicators import uploads
+from jiceng.indicators.models import RecordSet
+from jiceng.orgs.models import Node
+
+log = logging.getLogger(__name__)
+
+# Share of the bar given to each stage of a load, by the first word of C1's stage labels.
+LOAD_STAGES = {"读取": (0, 30), "检查": (30, 60), "写入": (60, 95)}
+
+
+def platform_tree(node: Node | None) -> list:
+    """The platform's tree below ``node`` (the whole tree when None) as analytics OrgRows."""
+    from jiceng.analytics import OrgRow
+
+    nodes = Node.objects.subtree(node) if node else Node.objects.all()
+    rows = nodes.select_related("parent").order_by("path")
+    out = []
+    for n in rows:
+        parent = n.parent.code if n.parent_id and (node is None or n.pk != node.pk) else None
+        out.append(OrgRow(n.code, n.name, parent, n.kind))
+    return out
+
+
+class Reporter:
+    """Writes progress to the record set's row, at most a few times a second."""
+
+    def __init__(self, pk: int, task_name: str, span: tuple[int, int] = (0, 100)):
+        self.pk = pk
+        self.task = task_name
+        self.span = span
+        self.last = 0.0
+        self.last_percent = -1
+
+    def set(self, stage: str, percent: int, *, done: bool = False, error: str = "", **extra):
+        data = {"task": self.task, "stage": stage, "percent": int(percent), "done": done}
+        if error:
+            data["error"] = error
+        data.update(extra)
+        RecordSet.objects.filter(pk=self.pk).update(progress=data)
+        self.last = time.monotonic()
+        self.last_percent = int(percent)
+
+    def load_stage(self, stage: str, done: int, total: int) -> None:
+        lo, hi = next((v for k, v in LOAD_STAGES.items() if stage.startswith(k)), self.span)
+        percent = lo + (hi - lo) * (done / total if total else 1)
+        self._maybe(stage, percent)
+
+    def fraction(self, stage: str, done: int, total: int) -> None:
+        lo, hi = self.span
+        self._maybe(stage, lo + (hi - lo) * (done / total if total else 1))
+
+    def _maybe(self, stage: str, percent: float) -> None:
+        p = int(percent)
+        if p != self.last_percent or time.monotonic() - self.last > 0.5:
+            self.set(stage, p)
+
+
+def _problem_dicts(problems: list[Problem]) -> list[dict]:
+    return [
+        {"message": p.message, "file": p.file, "row": p.row, "column": p.column, "field": p.field}
+        for p in problems
+    ]
+
+
+@transaction.atomic
+def _mark_failed(rs: RecordSet, problems: list[Problem], message: str) -> None:
+    before = audit.snapshot(rs)
+    rs.status = RecordSet.Status.FAILED
+    rs.problems = _problem_dicts(problems)
+    rs.message = message
+    rs.progress = {**rs.progress, "done": True, "error": message, "percent": 100}
+    rs.save(update_fields=["status", "problems", "message", "progress"])
+    audit.record(
+        rs.loaded_by, "indicators.recordset_failed", rs, before=before, after=audit.snapshot(rs)
+    )
+
+
+@transaction.atomic
+def _mark_ready(rs: RecordSet, result, rejects: Path | None) -> None:
+    before = audit.snapshot(rs)
+    rs.status = RecordSet.Status.READY
+    rs.row_counts = dict(result.counts)
+    rs.rejected_rows = int(result.rejected or 0)
+    rs.rejects_path = str(rejects) if rejects and result.rejected else ""
+    rs.store_path = str(result.store)
+    rs.loaded_at = timezone.now()
+    rs.problems = []
+    rs.message = ""
+    rs.progress = {
+        "task": "load",
+        "stage": _("Loaded"),
+        "percent": 100,
+        "done": True,
+        "warnings": _problem_dicts(list(result.warnings)),
+    }
+    rs.save()
+    audit.record(
+        rs.loaded_by, "indicators.recordset_loaded", rs, before=before, after=audit.snapshot(rs)
+    )
+
+
+def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dict:
+    """Validate and load record set ``pk`` from ``src`` (default: its uploaded ZIP)."""
+    from jiceng.analytics import load_recordset
+
+    rs = RecordSet.objects.select_related("node", "loaded_by").get(pk=pk)
+    report = Reporter(pk, "load")
+    report.set(_("Starting"), 0)
+    try:
+        if src is None:
+            src_dir = uploads.upload_dir(pk) / "tables"
+            uploads.unpack(
+                uploads.upload_dir(pk) / "upload.zip", src_dir, rs.source or "upload.zip"
+            )
+        else:
+            src_dir = Path(src)
+        rejects = uploads.rejects_path(pk) if skip_invalid else None
+        result = load_recordset(
+            src_dir,
+            uploads.store_path(pk),
+            tree=platform_tree(rs.node),
+            pii_key=settings.JICENG_PII_KEY.encode(),
+            skip_invalid=skip_invalid,
+            rejects=rejects,
+            progress=report.load_stage,
+        )
+    except ValidationFailed as e:
+        rs.refresh_from_db()
+        _mark_failed(rs, e.problems, _("The record set has problems; nothing was loaded."))
+        return {"status": "failed", "problems": len(e.problems)}
+    except Exception as e:  # a crash must still end the progress bar
+        log.exception("loading record set %s failed", pk)
+        rs.refresh_from_db()
+        _mark_failed(rs, [], _("Loading failed: %(error)s") % {"error": e})
+        return {"status": "failed", "error": str(e)}
+    rs.refresh_from_db()
+    _mark_ready(rs, result, rejects)
+    return {"status": "ready", "counts": dict(result.counts), "rejected": result.rejected}
+
+
+def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
+    """Compute ``periods`` on record set ``pk`` and store the values (replacing earlier ones)."""
+    from jiceng.analytics import compute_indicators, parse_period
+    from jiceng.indicators.store import save_values
+
+    rs = RecordSet.objects.select_related("node", "loaded_by").get(pk=pk)
+    report = Reporter(pk, "compute", span=(0, 90))
+    report.set(_("Starting"), 0, periods=periods)
+    try:
+        parsed = [parse_period(p) for p in periods]
+        values = compute_indicators(
+            Path(rs.store_path), parsed, engine=engine, progress=report.fraction
+        )
+        report.set(_("Saving values"), 92, periods=periods)
+        saved = save_values(rs, values)
+    except Exception as e:
+        log.exception("computing record set %s failed", pk)
+        report.set(_("Failed"), 100, done=True, error=str(e), periods=periods)
+        return {"status": "failed", "error": str(e)}
+    report.set(_("Computed"), 100, done=True, periods=periods, values=saved)
+    audit.record(
+        rs.loaded_by,
+        "indicators.values_computed",
+        rs,
+        after={"periods": periods, "values": saved, "engine": engine},
+    )
+    return {"status": "computed", "values": saved}
+
+
+@task()
+def load_task(pk: int, skip_invalid: bool = False) -> dict:
+    return run_load(pk, None, skip_invalid)
+
+
+@task()
+def compute_task(pk: int, periods: list[str]) -> dict:
+    return run_compute(pk, periods)

@@ -1,0 +1,109 @@
+"""Uploaded record sets: unpack a ZIP of tables safely into a directory of its own."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from jiceng.core.errors import Problem, ValidationFailed
+
+TABLES = (
+    "orgs",
+    "population",
+    "residents",
+    "conditions",
+    "followups",
+    "exams",
+    "services",
+    "contracts",
+)
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+# A ZIP may not unpack to more than this many times the upload limit.
+MAX_EXPANSION = 50
+
+
+def upload_dir(pk: int) -> Path:
+    """Where the files of uploaded record set ``pk`` are kept."""
+    return Path(settings.JICENG_ANALYTICS_DIR) / "uploads" / str(pk)
+
+
+def store_path(pk: int) -> Path:
+    """The DuckDB file of record set ``pk``."""
+    return Path(settings.JICENG_ANALYTICS_DIR) / f"recordset-{pk}.duckdb"
+
+
+def rejects_path(pk: int) -> Path:
+    return upload_dir(pk) / "rejects.csv"
+
+
+def table_members(zf: zipfile.ZipFile, filename: str) -> dict[str, zipfile.ZipInfo]:
+    """Table name → member of the ZIP; problems (file named) if the archive is not usable."""
+    problems: list[Problem] = []
+    found: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        p = PurePosixPath(info.filename)
+        if p.is_absolute() or ".." in p.parts or info.filename.startswith("\\"):
+            problems.append(
+                Problem(_("Unsafe path in the archive: %(p)s") % {"p": info.filename}, filename)
+            )
+            continue
+        if p.name.startswith(".") or "__MACOSX" in p.parts:
+            continue
+        stem, suffix = p.stem.lower(), p.suffix.lower()
+        if stem in TABLES and suffix in SUFFIXES:
+            if stem in found:
+                problems.append(
+                    Problem(
+                        _("Table %(t)s appears twice in the archive (%(a)s, %(b)s).")
+                        % {"t": stem, "a": found[stem].filename, "b": info.filename},
+                        filename,
+                    )
+                )
+            found[stem] = info
+            total += info.file_size
+    limit = settings.JICENG_MAX_UPLOAD_BYTES * MAX_EXPANSION
+    if total > limit:
+        problems.append(
+            Problem(
+                _("The archive unpacks to more than %(mb)d MB.") % {"mb": limit // 2**20}, filename
+            )
+        )
+    for required in ("population", "residents"):
+        if required not in found:
+            problems.append(
+                Problem(
+                    _("The archive has no %(t)s table (%(t)s.csv, .xlsx or .parquet).")
+                    % {"t": required},
+                    filename,
+                )
+            )
+    if problems:
+        raise ValidationFailed(problems)
+    return found
+
+
+def unpack(zip_file, dest: Path, filename: str = "upload.zip") -> list[str]:
+    """Check and unpack the tables of an uploaded ZIP (path or file object) into ``dest``."""
+    try:
+        zf = zipfile.ZipFile(zip_file)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ValidationFailed(
+            [Problem(_("The file is not a readable ZIP archive."), filename)]
+        ) from e
+    with zf:
+        members = table_members(zf, filename)
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for name, info in members.items():
+            target = dest / f"{name}{PurePosixPath(info.filename).suffix.lower()}"
+            with zf.open(info) as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+    return sorted(members)

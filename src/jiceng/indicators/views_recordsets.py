@@ -1,0 +1,164 @@
+"""Pages for administrators: upload a record set, follow its load, compute periods."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiceng.core import scope
+from jiceng.core.errors import ValidationFailed
+from jiceng.indicators import actions, tasks, uploads
+from jiceng.indicators.forms import ComputeForm, UploadForm
+from jiceng.indicators.models import RecordSet
+from jiceng.indicators.views import _require_manager
+
+
+def visible_record_sets(user):
+    """Record sets on nodes the user sees (sets without a region only for global users)."""
+    qs = RecordSet.objects.select_related("node", "loaded_by")
+    if scope.is_global(user):
+        return qs
+    return scope.filter_by_node(user, qs.filter(node__isnull=False))
+
+
+def _record_set_for(user, pk: int) -> RecordSet:
+    rs = get_object_or_404(visible_record_sets(user), pk=pk)
+    if rs.node is None:
+        if not scope.is_global(user):
+            raise Http404
+    else:
+        scope.require(user, scope.Action.MANAGE_CATALOGS, rs.node)
+    return rs
+
+
+@login_required
+def recordsets_page(request):
+    root = _require_manager(request.user)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"node": root.code, "name": f"{root.name}-{timezone.localdate():%Y%m%d}"},
+    )
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        try:
+            with zipfile.ZipFile(f) as zf:
+                uploads.table_members(zf, f.name)
+        except zipfile.BadZipFile:
+            form.add_error("file", _("The file is not a readable ZIP archive."))
+        except ValidationFailed as e:
+            for p in e.problems:
+                form.add_error("file", p.message)
+        if form.is_valid():
+            try:
+                rs = actions.do_register_upload(
+                    request.user,
+                    name=form.cleaned_data["name"],
+                    node=form.cleaned_data["node"],
+                    source=f.name,
+                )
+            except ValidationFailed as e:
+                for p in e.problems:
+                    form.add_error(p.field if p.field in form.fields else None, p.message)
+            else:
+                dest = uploads.upload_dir(rs.pk)
+                dest.mkdir(parents=True, exist_ok=True)
+                f.seek(0)
+                with (dest / "upload.zip").open("wb") as out:
+                    for chunk in f.chunks():
+                        out.write(chunk)
+                tasks.load_task.enqueue(rs.pk, form.cleaned_data["skip_invalid"])
+                return redirect("indicators:recordset", pk=rs.pk)
+    sets = visible_record_sets(request.user).order_by("-id")[:200]
+    return render(request, "indicators/recordsets.html", {"form": form, "sets": sets})
+
+
+def _is_running(rs: RecordSet) -> bool:
+    return bool(rs.progress) and not rs.progress.get("done", False)
+
+
+def _status_context(rs: RecordSet) -> dict:
+    progress = rs.progress or {}
+    warnings = progress.get("warnings") or []
+    running = _is_running(rs)
+    failed = rs.status == RecordSet.Status.FAILED or bool(progress.get("error"))
+    return {
+        "rs": rs,
+        "running": running,
+        "progress_state": "running" if running else ("failed" if failed else "done"),
+        "computed": list(rs.values.values_list("period", flat=True).distinct().order_by("period")),
+        "percent": (rs.progress or {}).get("percent", 0),
+        "warnings": warnings,
+        "counts": sorted(rs.row_counts.items()),
+    }
+
+
+@login_required
+def recordset_page(request, pk):
+    rs = _record_set_for(request.user, pk)
+    ctx = _status_context(rs)
+    ctx.update(form=ComputeForm(initial={"periods": _default_periods(rs)}))
+    return render(request, "indicators/recordset.html", ctx)
+
+
+def _default_periods(rs: RecordSet) -> str:
+    year = timezone.localdate().year
+    return f"{year - 1}, {year}"
+
+
+@login_required
+def recordset_status(request, pk):
+    """The htmx-polled status block (progress bar, then problems or summary)."""
+    rs = _record_set_for(request.user, pk)
+    return render(request, "indicators/_recordset_status.html", _status_context(rs))
+
+
+@login_required
+@require_POST
+def recordset_compute(request, pk):
+    rs = _record_set_for(request.user, pk)
+    form = ComputeForm(request.POST)
+    if rs.status != RecordSet.Status.READY:
+        messages.error(request, _("Only a loaded record set can be computed."))
+        return redirect("indicators:recordset", pk=rs.pk)
+    if _is_running(rs):
+        messages.error(request, _("This record set is busy; wait until the current work ends."))
+        return redirect("indicators:recordset", pk=rs.pk)
+    if not form.is_valid():
+        for e in form.errors.get("periods", []):
+            messages.error(request, e)
+        return redirect("indicators:recordset", pk=rs.pk)
+    periods = form.cleaned_data["periods"]
+    RecordSet.objects.filter(pk=rs.pk).update(
+        progress={
+            "task": "compute",
+            "stage": _("Queued"),
+            "percent": 0,
+            "done": False,
+            "periods": periods,
+        }
+    )
+    tasks.compute_task.enqueue(rs.pk, periods)
+    return redirect("indicators:recordset", pk=rs.pk)
+
+
+@login_required
+def recordset_rejects(request, pk):
+    rs = _record_set_for(request.user, pk)
+    if not rs.rejects_path or not Path(rs.rejects_path).exists():
+        raise Http404
+    return FileResponse(
+        open(rs.rejects_path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        as_attachment=True,
+        filename=f"rejects-{rs.pk}.csv",
+        content_type="text/csv; charset=utf-8",
+    )
