@@ -58,7 +58,15 @@ def test_the_export_has_chinese_headers_codes_as_text_and_a_type_list(tree):
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["机构", "年度数据", "说明"]
     ws = wb["机构"]
-    assert [c.value for c in ws[1]] == ["代码", "名称", "类型", "上级代码", "成立日期", "撤销日期", "地址"]
+    assert [c.value for c in ws[1]] == [
+        "代码",
+        "名称",
+        "类型",
+        "上级代码",
+        "成立日期",
+        "撤销日期",
+        "地址",
+    ]
     assert ws["A2"].value == tree.A.code and ws["A2"].number_format == "@"
     assert ws["C2"].value == "县（区）"
     assert ws["D2"].value == tree.C.code
@@ -108,9 +116,7 @@ def test_the_import_command_dry_run_saves_nothing(tree, tmp_path):
 
 def test_the_import_command_respects_the_users_area(personas, tmp_path):
     path = tmp_path / "t.xlsx"
-    path.write_bytes(
-        workbook([["X1", "一", "乡镇卫生院", personas.tree.B.code, None, None, None]])
-    )
+    path.write_bytes(workbook([["X1", "一", "乡镇卫生院", personas.tree.B.code, None, None, None]]))
     code, _out, err = run_command("orgs_import", str(path), "--user", "admin_a")
     assert code == 1 and "管辖范围" in err
 
@@ -118,7 +124,9 @@ def test_the_import_command_respects_the_users_area(personas, tmp_path):
 def test_the_export_command_writes_a_subtree_for_one_year(tree, tmp_path):
     do_set_year(None, tree.VA1, 2024, permanent_residents=1100)
     path = tmp_path / "out.xlsx"
-    code, out, _err = run_command("orgs_export", str(path), "--root", tree.TA1.code, "--year", "2025")
+    code, out, _err = run_command(
+        "orgs_export", str(path), "--root", tree.TA1.code, "--year", "2025"
+    )
     assert code == 0 and "3" in out
     wb = load_workbook(path)
     codes = [r[0].value for r in wb["机构"].iter_rows(min_row=2)]

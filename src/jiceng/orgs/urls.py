@@ -5,5 +5,9 @@ from jiceng.orgs import views
 app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("import/", views.import_tree, name="import"),
+    path("export.xlsx", views.export_tree, name="export"),
+    path("template.xlsx", views.template, name="template"),
     path("<str:code>/", views.node_detail, name="node"),
+    path("<str:code>/children/", views.children, name="children"),
 ]

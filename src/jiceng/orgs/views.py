@@ -1,22 +1,207 @@
-"""Pages of the organisation tree."""
+"""Pages of the organisation tree: browse, search, one unit, and the Excel import/export."""
 
+from __future__ import annotations
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
 from jiceng.core import scope
-from jiceng.orgs import queries
+from jiceng.core.errors import UserError, ValidationFailed
+from jiceng.orgs import excel, queries
+from jiceng.orgs.actions import do_import_tree
+from jiceng.orgs.forms import ImportForm
+from jiceng.orgs.importer import plan_import
+from jiceng.orgs.models import Node, NodeYear
+
+SEARCH_LIMIT = 200
+OPEN_LEVELS = 2  # levels under the user's root shown open on the tree page
+
+
+def _roots(user) -> list[Node]:
+    """The top of what the user sees: their node, or the tree's roots for a global user."""
+    if scope.is_global(user):
+        return list(Node.objects.filter(parent__isnull=True).order_by("code"))
+    root = scope.scope_root(user)
+    return [root] if root is not None else []
+
+
+def _branch(nodes: list[Node], levels: int, expand: set[int]) -> list[dict]:
+    """Nested items for the tree page: ``levels`` deep, plus the ancestors of ``expand``."""
+    ids = [n.pk for n in nodes]
+    children: dict[int, list[Node]] = {}
+    for child in Node.objects.filter(parent_id__in=ids).order_by("code"):
+        children.setdefault(child.parent_id, []).append(child)
+    items = []
+    for node in nodes:
+        kids = children.get(node.pk, [])
+        is_open = bool(kids) and (levels > 0 or node.pk in expand)
+        items.append(
+            {
+                "node": node,
+                "has_children": bool(kids),
+                "open": is_open,
+                "children": _branch(kids, levels - 1, expand) if is_open else [],
+            }
+        )
+    return items
+
+
+def visible_ancestors(user, node: Node) -> list[Node]:
+    """Ancestors of ``node`` the user may see, top first (the breadcrumb)."""
+    return [a for a in node.ancestors() if scope.can_see(user, a)]
 
 
 @login_required
 def tree(request):
-    nodes = scope.visible_nodes(request.user)
-    q = request.GET.get("q", "")
+    user = request.user
+    q = request.GET.get("q", "").strip()
+    ctx: dict = {"q": q, "can_manage": _can_manage(user)}
     if q:
-        nodes = queries.search(nodes, q)
-    return render(request, "orgs/tree.html", {"nodes": nodes[:500], "q": q})
+        found = list(
+            queries.search(scope.visible_nodes(user), q).order_by("path")[: SEARCH_LIMIT + 1]
+        )
+        ctx["more"] = len(found) > SEARCH_LIMIT
+        ctx["results"] = [
+            {"node": n, "crumbs": visible_ancestors(user, n)} for n in found[:SEARCH_LIMIT]
+        ]
+    else:
+        expand: set[int] = set()
+        if code := request.GET.get("expand"):
+            target = scope.access_node(user, code)
+            expand = {a.pk for a in target.ancestors(include_self=True)}
+        ctx["items"] = _branch(_roots(user), OPEN_LEVELS, expand)
+    return render(request, "orgs/tree.html", ctx)
+
+
+@login_required
+def children(request, code):
+    """The children of one unit as a nested-list fragment (the tree expands with it)."""
+    node = scope.access_node(request.user, code)
+    kids = list(node.children.order_by("code"))
+    items = _branch(kids, 0, set())
+    return render(request, "orgs/_branch.html", {"items": items})
+
+
+def _year_table(node: Node) -> list[dict]:
+    years = (
+        NodeYear.objects.filter(node__path__startswith=node.path)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+    rows = []
+    for year in years:
+        if node.is_institution:
+            own = NodeYear.objects.filter(node=node, year=year).first()
+            figures = {f: getattr(own, f) if own else None for f in NodeYear.FIGURES}
+        else:
+            figures = queries.population(node, year)
+        rows.append({"year": year, "figures": [figures[f] for f in NodeYear.FIGURES]})
+    return rows
 
 
 @login_required
 def node_detail(request, code):
-    node = scope.access_node(request.user, code)
-    return render(request, "orgs/node.html", {"node": node})
+    user = request.user
+    node = scope.access_node(user, code)
+    ctx = {
+        "node": node,
+        "crumbs": visible_ancestors(user, node),
+        "children": node.children.order_by("code"),
+        "years": _year_table(node),
+        "figure_labels": [NodeYear._meta.get_field(f).verbose_name for f in NodeYear.FIGURES],
+        "events": node.events.select_related("old_parent", "new_parent", "other").order_by(
+            "-date", "-id"
+        ),
+        "can_manage": scope.can(user, scope.Action.MANAGE_TREE, node),
+        "can_audit": scope.can(user, scope.Action.VIEW_AUDIT, node),
+        "successor": node.successor
+        if node.successor_id and scope.can_see(user, node.successor)
+        else None,
+    }
+    if scope.can(user, scope.Action.MANAGE_USERS, node):
+        from jiceng.accounts.models import User
+
+        ctx["users"] = (
+            User.objects.filter(Q(node=node) | Q(institution=node)).distinct().order_by("username")
+        )
+        ctx["show_users"] = True
+    return render(request, "orgs/node.html", ctx)
+
+
+def _can_manage(user) -> bool:
+    if scope.is_global(user):
+        return True
+    root = scope.scope_root(user)
+    return root is not None and scope.can(user, scope.Action.MANAGE_TREE, root)
+
+
+def _require_manager(user) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not _can_manage(user):
+        raise PermissionDenied("only administrators manage the tree")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_tree(request):
+    _require_manager(request.user)
+    ctx: dict = {"max_mb": settings.JICENG_MAX_UPLOAD_BYTES // (1024 * 1024)}
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                plan = plan_import(upload.read(), upload.name, actor=request.user)
+                ctx["result"] = do_import_tree(request.user, plan, dry_run=dry_run)
+                ctx["dry_run"] = dry_run
+                ctx["filename"] = upload.name
+                form = ImportForm()
+            except ValidationFailed as exc:
+                ctx["problems"] = exc.problems
+                ctx["filename"] = upload.name
+                status = 422
+            except UserError as exc:
+                form.add_error("file", str(exc))
+                status = 400
+        else:
+            status = 400
+    else:
+        form = ImportForm()
+    ctx["form"] = form
+    return render(request, "orgs/import.html", ctx, status=status)
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=excel.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def export_tree(request):
+    user = request.user
+    _require_manager(user)
+    nodes = scope.visible_nodes(user)
+    name = "orgs"
+    if code := request.GET.get("root"):
+        root = scope.access_node(user, code, scope.Action.MANAGE_TREE)
+        nodes = nodes.filter(path__startswith=root.path)
+        name = root.code
+    year = request.GET.get("year")
+    year_value = int(year) if year and year.isdigit() else None
+    data = queries.export_workbook(nodes, year_value)
+    return _xlsx_response(data, f"{name}-{excel.today_stamp()}.xlsx")
+
+
+@login_required
+def template(request):
+    _require_manager(request.user)
+    return _xlsx_response(excel.write_workbook([], [], example=True), "orgs-template.xlsx")
