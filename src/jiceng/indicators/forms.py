@@ -6,8 +6,7 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import scope
 from jiceng.indicators import queries
@@ -37,14 +36,14 @@ class NodeCodeField(forms.CharField):
 
 
 class TargetForm(forms.Form):
-    indicator = forms.ChoiceField(label=_l("Indicator"))
-    node = NodeCodeField(label=_l("Region or institution (code)"), max_length=32)
-    year = forms.IntegerField(label=_l("Year"), min_value=2000, max_value=2100)
-    comparison = forms.ChoiceField(label=_l("Comparison"), choices=Target.Comparison.choices)
+    indicator = forms.ChoiceField(label=_("Indicator"))
+    node = NodeCodeField(label=_("Region or institution (code)"), max_length=32)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    comparison = forms.ChoiceField(label=_("Comparison"), choices=Target.Comparison.choices)
     threshold = forms.DecimalField(
-        label=_l("Threshold (%)"), min_value=0, max_value=100, decimal_places=2, max_digits=5
+        label=_("Threshold (%)"), min_value=0, max_value=100, decimal_places=2, max_digits=5
     )
-    note = forms.CharField(label=_l("Note"), max_length=255, required=False)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("year", date.today().year)
@@ -56,11 +55,11 @@ class TargetForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    name = forms.CharField(label=_l("Name"), max_length=128)
-    node = NodeCodeField(label=_l("Region (code)"), max_length=32)
-    file = forms.FileField(label=_l("ZIP of the record set's tables (CSV, XLSX or Parquet)"))
+    name = forms.CharField(label=_("Name"), max_length=128)
+    node = NodeCodeField(label=_("Region (code)"), max_length=32)
+    file = forms.FileField(label=_("ZIP of the record set's tables (CSV, XLSX or Parquet)"))
     skip_invalid = forms.BooleanField(
-        label=_l("Set invalid rows aside (load the rest, download the rejected rows)"),
+        label=_("Set invalid rows aside (load the rest, download the rejected rows)"),
         required=False,
     )
 
@@ -82,9 +81,9 @@ class UploadForm(forms.Form):
 
 class ComputeForm(forms.Form):
     periods = forms.CharField(
-        label=_l("Periods"),
+        label=_("Periods"),
         max_length=200,
-        help_text=_l("Years, quarters or months separated by commas: 2025, 2025Q2, 2025-07"),
+        help_text=_("Years, quarters or months separated by commas: 2025, 2025Q2, 2025-07"),
     )
 
     def clean_periods(self):

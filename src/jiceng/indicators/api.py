@@ -1,0 +1,252 @@
+"""API: indicator definitions, values per node and period, region tables, targets, record sets.
+
+Every answer is limited to the caller's part of the tree (``core.scope``): a node outside
+it is 404, a write the caller may not do is 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from jiceng.core import scope
+from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.indicators import actions, queries
+from jiceng.indicators.models import RecordSet, Target
+from jiceng.indicators.views_recordsets import visible_record_sets
+from jiceng.orgs.models import Node
+
+router = Router(tags=["indicators"])
+
+
+def _period(node: Node, period: str | None) -> str:
+    if not period:
+        label = queries.latest_year_period(node)
+        if label is None:
+            raise UserError(
+                _("%(name)s (%(code)s) has no indicator values yet.")
+                % {"name": node.name, "code": node.code}
+            )
+        return label
+    try:
+        return queries.parse(period).label
+    except ValueError as e:
+        raise ValidationFailed([Problem(str(e), field="period")]) from e
+
+
+class DefinitionOut(Schema):
+    code: str
+    name: str
+
+
+@router.get("/definitions", response=list[DefinitionOut], summary="Indicator definitions")
+def definitions(request):
+    return [{"code": d.code, "name": d.name} for d in queries.definitions()]
+
+
+class ValueOut(Schema):
+    indicator: str
+    name: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    previous: float | None
+    change_pp: float | None
+    target: float | None
+    comparison: str | None
+    met: bool | None
+
+
+class NodeValuesOut(Schema):
+    node: str
+    name: str
+    period: str
+    previous_period: str
+    record_set: str | None
+    definition_version: str
+    values: list[ValueOut]
+
+
+@router.get(
+    "/values/{code}",
+    response=NodeValuesOut,
+    summary="Indicators of one node for a period (value and target as fractions)",
+)
+def node_values(request, code: str, period: str | None = None):
+    node = scope.access_node(request.user, code)
+    data = queries.node_indicators(node, _period(node, period))
+    return {
+        "node": node.code,
+        "name": node.name,
+        "period": data.period,
+        "previous_period": data.previous_period,
+        "record_set": data.record_set.name if data.record_set else None,
+        "definition_version": data.definition_version,
+        "values": [r.as_dict() for r in data.rows],
+    }
+
+
+class TableRowOut(Schema):
+    node: str
+    name: str
+    values: list[ValueOut]
+
+
+class TableOut(Schema):
+    node: str
+    period: str
+    level: str
+    sort: str
+    rows: list[TableRowOut]
+    total: TableRowOut | None
+
+
+def _row_out(row: queries.TableRow) -> dict:
+    return {
+        "node": row.node.code,
+        "name": row.node.name,
+        "values": [c.as_dict() for c in row.cells.values()],
+    }
+
+
+@router.get("/table/{code}", response=TableOut, summary="Region table: nodes below, indicators")
+def region_table(
+    request, code: str, period: str | None = None, level: str = "children", sort: str = "code"
+):
+    node = scope.access_node(request.user, code)
+    if level not in queries.levels_below(node):
+        raise ValidationFailed(
+            [
+                Problem(
+                    _("Unknown level %(level)s; choose one of: %(levels)s")
+                    % {"level": level, "levels": ", ".join(queries.levels_below(node))},
+                    field="level",
+                )
+            ]
+        )
+    table = queries.region_table(node, _period(node, period), level, sort)
+    return {
+        "node": node.code,
+        "period": table.period,
+        "level": table.level,
+        "sort": table.sort,
+        "rows": [_row_out(r) for r in table.rows],
+        "total": _row_out(table.total) if table.total else None,
+    }
+
+
+class TargetOut(Schema):
+    id: int
+    indicator: str
+    node: str
+    node_name: str
+    year: int
+    threshold: float  # a fraction: 0.6 = 60%
+    comparison: str
+    note: str
+
+
+class TargetIn(Schema):
+    indicator: str
+    node: str
+    year: int
+    threshold_percent: Decimal
+    comparison: str = "ge"
+    note: str = ""
+
+
+def _target_out(t: Target) -> dict:
+    return {
+        "id": t.pk,
+        "indicator": t.indicator,
+        "node": t.node.code,
+        "node_name": t.node.name,
+        "year": t.year,
+        "threshold": float(t.threshold),
+        "comparison": t.comparison,
+        "note": t.note,
+    }
+
+
+@router.get("/targets", response=list[TargetOut], summary="Targets in the caller's region")
+def list_targets(request, year: int | None = None, node: str | None = None):
+    qs = scope.filter_by_node(request.user, Target.objects.select_related("node"))
+    if year:
+        qs = qs.filter(year=year)
+    if node:
+        qs = qs.filter(node__code=node)
+    return [_target_out(t) for t in qs.order_by("-year", "node__path", "indicator")[:5000]]
+
+
+@router.post("/targets", response={201: TargetOut}, summary="Set (create or replace) a target")
+def set_target(request, body: TargetIn):
+    node = scope.access_node(request.user, body.node, scope.Action.MANAGE_CATALOGS)
+    t = actions.do_set_target(
+        request.user,
+        indicator=body.indicator,
+        node=node,
+        year=body.year,
+        threshold_percent=body.threshold_percent,
+        comparison=body.comparison,
+        note=body.note,
+    )
+    return 201, _target_out(t)
+
+
+@router.delete("/targets/{target_id}", response={204: None}, summary="Delete a target")
+def delete_target(request, target_id: int):
+    qs = scope.filter_by_node(request.user, Target.objects.select_related("node"))
+    t = get_object_or_404(qs, pk=target_id)
+    actions.do_delete_target(request.user, t)
+    return 204, None
+
+
+class RecordSetOut(Schema):
+    id: int
+    name: str
+    node: str | None
+    status: str
+    row_counts: dict
+    rejected_rows: int
+    loaded_at: dt.datetime | None
+    progress: dict
+    problems: list
+
+
+def _rs_out(rs: RecordSet) -> dict:
+    return {
+        "id": rs.pk,
+        "name": rs.name,
+        "node": rs.node.code if rs.node_id else None,
+        "status": rs.status,
+        "row_counts": rs.row_counts,
+        "rejected_rows": rs.rejected_rows,
+        "loaded_at": rs.loaded_at,
+        "progress": rs.progress,
+        "problems": rs.problems,
+    }
+
+
+@router.get("/recordsets", response=list[RecordSetOut], summary="Record sets and their status")
+def list_record_sets(request):
+    sets = visible_record_sets(request.user).order_by("-id")[:500]
+    return [_rs_out(rs) for rs in sets if _manages(request.user, rs)]
+
+
+def _manages(user, rs: RecordSet) -> bool:
+    if rs.node is None:
+        return scope.is_global(user)
+    return scope.can(user, scope.Action.MANAGE_CATALOGS, rs.node)
+
+
+@router.get("/recordsets/{rs_id}", response=RecordSetOut, summary="One record set's status")
+def record_set(request, rs_id: int):
+    rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
+    if not _manages(request.user, rs):
+        raise PermissionDenied
+    return _rs_out(rs)

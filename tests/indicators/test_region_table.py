@@ -1,0 +1,99 @@
+"""The region table: rows below a node, server-side sorting, levels, Excel export."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from jiceng.indicators import queries
+from jiceng.indicators.actions import do_set_target
+
+pytestmark = pytest.mark.django_db
+
+
+def table_url(node, **params):
+    from urllib.parse import urlencode
+
+    return f"{reverse('indicators:table', args=[node.code])}?{urlencode(params)}"
+
+
+def codes_in_order(html: str, candidates) -> list[str]:
+    found = [(html.find(f'data-code="{c.code}"'), c.code) for c in candidates]
+    return [code for pos, code in sorted(found) if pos >= 0]
+
+
+def test_rows_are_the_children_by_default_with_the_region_total(personas, values, tree):
+    table = queries.region_table(tree.A, "2025")
+    assert [r.node for r in table.rows] == [tree.TA1, tree.TA2]
+    assert table.hidden == 1  # CA1 has no values
+    assert table.total.cells["htn_std_mgmt"].value == pytest.approx(0.7)
+
+
+def test_a_level_lists_the_villages_of_the_county(personas, values, tree):
+    table = queries.region_table(tree.A, "2025", level="village")
+    assert [r.node for r in table.rows] == [tree.VA1, tree.VA2, tree.VA3]
+
+
+def test_it_sorts_by_an_indicator_in_both_directions(personas, values, tree):
+    asc = queries.region_table(tree.A, "2025", level="village", sort="htn_std_mgmt")
+    assert [r.node for r in asc.rows] == [tree.VA2, tree.VA1, tree.VA3]  # 50%, 75%, 90%
+    desc = queries.region_table(tree.A, "2025", level="village", sort="-htn_std_mgmt")
+    assert [r.node for r in desc.rows] == [tree.VA3, tree.VA1, tree.VA2]
+
+
+def test_sorting_works_through_the_url_without_javascript(personas, values, client_for, tree):
+    client = client_for(personas.county_admin)
+    villages = [tree.VA1, tree.VA2, tree.VA3]
+    html = client.get(table_url(tree.A, period="2025", level="village", sort="-htn_std_mgmt"))
+    assert codes_in_order(html.content.decode(), villages) == [
+        tree.VA3.code,
+        tree.VA1.code,
+        tree.VA2.code,
+    ]
+    html = client.get(table_url(tree.A, period="2025", level="village", sort="name")).content
+    names = sorted(villages, key=lambda n: n.name)
+    assert codes_in_order(html.decode(), villages) == [n.code for n in names]
+
+
+def test_an_unknown_sort_key_falls_back_to_the_code(personas, values, tree):
+    table = queries.region_table(tree.A, "2025", level="village", sort="drop table")
+    assert table.sort == "code"
+    assert [r.node for r in table.rows] == [tree.VA1, tree.VA2, tree.VA3]
+
+
+def test_missed_targets_are_marked_in_the_table(personas, values, client_for, tree):
+    do_set_target(None, indicator="htn_std_mgmt", node=tree.A, year=2025, threshold_percent=80)
+    html = client_for(personas.county_admin).get(table_url(tree.A, period="2025")).content.decode()
+    assert html.count('class="num miss"') == 2  # TA1 60% and the county 70%; TA2 90% meets it
+
+
+def test_the_excel_export_has_chinese_headers_and_formatted_rates(
+    personas, values, client_for, tree
+):
+    client = client_for(personas.county_admin)
+    r = client.get(
+        reverse("indicators:table_export", args=[tree.A.code])
+        + "?period=2025&level=village&sort=-htn_std_mgmt"
+    )
+    assert r.status_code == 200
+    assert r["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(BytesIO(r.content)).active
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["编码", "名称"]
+    i = header.index("高血压患者规范管理率")
+    assert header[i - 2] == "高血压患者规范管理率 分子"
+    assert header[i - 1] == "高血压患者规范管理率 分母"
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [tree.VA3.code, tree.VA1.code, tree.VA2.code, tree.A.code]
+    assert rows[0][i - 2] == 45 and rows[0][i - 1] == 50
+    assert rows[0][i] == pytest.approx(0.9)
+    assert ws.cell(2, i + 1).number_format == "0.00%"
+
+
+def test_the_table_and_export_are_404_outside_the_users_sight(personas, values, client_for, tree):
+    client = client_for(personas.county_reviewer_b)
+    assert client.get(table_url(tree.A, period="2025")).status_code == 404
+    assert client.get(reverse("indicators:table_export", args=[tree.A.code])).status_code == 404
