@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
@@ -195,7 +195,7 @@ def set_target(request, body: TargetIn):
         comparison=body.comparison,
         note=body.note,
     )
-    return 201, _target_out(t)
+    return Status(201, _target_out(t))
 
 
 @router.delete("/targets/{target_id}", response={204: None}, summary="Delete a target")
@@ -203,7 +203,7 @@ def delete_target(request, target_id: int):
     qs = scope.filter_by_node(request.user, Target.objects.select_related("node"))
     t = get_object_or_404(qs, pk=target_id)
     actions.do_delete_target(request.user, t)
-    return 204, None
+    return Status(204, None)
 
 
 class RecordSetOut(Schema):
