@@ -151,8 +151,9 @@ class Submission(models.Model):
         return self.institution
 
     def grades_at(self, level: str) -> dict[str, str]:
-        """Item code → grade at ``level`` (self, county, recheck)."""
-        return dict(self.grades.filter(level=level).values_list("item_code", "grade"))
+        """Item code → grade at ``level`` (self, county, recheck); ungraded items left out."""
+        rows = self.grades.filter(level=level).exclude(grade="")
+        return dict(rows.values_list("item_code", "grade"))
 
     def remarks_at(self, level: str) -> dict[str, str]:
         """Item code → remark at ``level``, only items with a remark."""
@@ -211,7 +212,7 @@ class Grade(models.Model):
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     sub = instance.submission
-    return f"evidence/{sub.cycle.year}/{sub.institution.code}/{instance.sha256}-{filename}"
+    return f"evidence/{sub.cycle.year}/{sub.institution.code}/{filename}"
 
 
 class Evidence(models.Model):
