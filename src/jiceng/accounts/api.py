@@ -1,6 +1,14 @@
-"""API: the caller themself."""
+"""API: the caller themself, and their API tokens."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+
+from jiceng.accounts import actions
+from jiceng.accounts.models import ApiToken
 
 router = Router(tags=["accounts"])
 
@@ -23,3 +31,54 @@ def me(request):
         node_code=u.node.code if u.node_id else None,
         node_name=u.node.name if u.node_id else None,
     )
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked: bool
+
+
+class TokenCreated(TokenOut):
+    token: str
+
+
+def _out(t: ApiToken) -> dict:
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "prefix": t.prefix,
+        "created_at": t.created_at,
+        "last_used_at": t.last_used_at,
+        "revoked": t.revoked,
+    }
+
+
+@router.post(
+    "/tokens",
+    response={201: TokenCreated},
+    summary="Create an API token for yourself; the raw token is in this answer only",
+)
+def create_token(request, payload: TokenIn):
+    token, raw = actions.do_create_token(request.user, request.user, payload.name)
+    return 201, {**_out(token), "token": raw}
+
+
+@router.get("/tokens", response=list[TokenOut], summary="Your API tokens (never the raw value)")
+def list_tokens(request):
+    rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return [_out(t) for t in rows]
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of your tokens")
+def revoke_token(request, token_id: int):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    actions.do_revoke_token(request.user, token)
+    return 204, None

@@ -5,4 +5,5 @@ from jiceng.core import views
 app_name = "core"
 urlpatterns = [
     path("audit/", views.audit_trail, name="audit"),
+    path("audit/<str:object_type>/<str:object_id>/", views.audit_object, name="audit_object"),
 ]

@@ -1,38 +1,105 @@
-"""Home page per role, and the audit trail."""
+"""Home page per role (a registry of panels, see ``core/home.py``) and the audit trail."""
+
+from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
 from jiceng.core import scope
+from jiceng.core.forms import AuditFilterForm
+from jiceng.core.home import render_panels
 from jiceng.core.models import AuditEvent
-from jiceng.orgs import queries as org_queries
+from jiceng.core.panels import is_admin
+
+AUDIT_PAGE_SIZE = 50
 
 
 @login_required
 def home(request):
-    user = request.user
-    root = user.node
-    ctx = {"root": root}
-    if root is not None:
-        ctx["children"] = root.children.order_by("code")
-        ctx["counts"] = org_queries.child_counts(root)
-    return render(request, "core/home.html", ctx)
+    return render(request, "core/home.html", {"panels": render_panels(request)})
+
+
+def _audit_events(user):
+    """The audit events ``user`` may read: those under their node; 403 for non-admins."""
+    if not is_admin(user):
+        raise PermissionDenied("audit trail is for administrators")
+    events = AuditEvent.objects.all()
+    if not scope.is_global(user):
+        events = events.filter(node_path__startswith=user.node.path)
+    return events
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 @login_required
 def audit_trail(request):
-    user = request.user
-    if user.node is None and not scope.is_global(user):
-        return render(request, "core/audit.html", {"page": None}, status=403)
-    if not scope.is_global(user) and not scope.can(user, scope.Action.VIEW_AUDIT, user.node):
-        return render(request, "core/audit.html", {"page": None}, status=403)
-    events = AuditEvent.objects.select_related("actor")
-    if not scope.is_global(user):
-        events = events.filter(node_path__startswith=user.node.path)
-    if object_type := request.GET.get("type"):
-        events = events.filter(object_type=object_type)
-    if object_id := request.GET.get("id"):
-        events = events.filter(object_id=object_id)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit.html", {"page": page})
+    events = _audit_events(request.user)
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound:
+        events = form.filter(events) if form.is_valid() else events.none()
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/audit.html",
+        {"page": page, "form": form, "query": _query_without_page(request)},
+    )
+
+
+def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
+    """Rows ``{"field", "before", "after", "changed"}`` over the union of both snapshots."""
+    before = before or {}
+    after = after or {}
+    fields = list(before) + [f for f in after if f not in before]
+    rows = []
+    for field in fields:
+        b, a = before.get(field), after.get(field)
+        rows.append(
+            {
+                "field": field,
+                "before": b,
+                "after": a,
+                "in_before": field in before,
+                "in_after": field in after,
+                "changed": (field in before) != (field in after) or b != a,
+            }
+        )
+    return rows
+
+
+@login_required
+def audit_object(request, object_type: str, object_id: str):
+    events = _audit_events(request.user).filter(object_type=object_type, object_id=object_id)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    if not page.object_list:
+        raise Http404("no audit events for this object")
+    show_all = request.GET.get("all") == "1"
+    entries = []
+    for event in page:
+        rows = diff_rows(event.before, event.after)
+        entries.append(
+            {
+                "event": event,
+                "rows": rows if show_all else [r for r in rows if r["changed"]],
+                "hidden": 0 if show_all else sum(1 for r in rows if not r["changed"]),
+            }
+        )
+    return render(
+        request,
+        "core/audit_object.html",
+        {
+            "page": page,
+            "entries": entries,
+            "object_type": object_type,
+            "object_id": object_id,
+            "object_repr": page.object_list[0].object_repr,
+            "show_all": show_all,
+            "query": _query_without_page(request),
+        },
+    )
