@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiceng.core.errors import Problem
 
@@ -79,7 +80,7 @@ def read_upload(f, field: str = "evidence") -> tuple[Upload | None, Problem | No
     if len(data) > limit:
         return None, _too_big(name, field, limit)
     if not data:
-        return None, Problem(_("The file is empty."), file=name, field=field)
+        return None, Problem(pgettext("ledger", "The file is empty."), file=name, field=field)
     kind = sniff(data, name)
     if kind is None:
         return None, Problem(

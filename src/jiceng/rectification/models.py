@@ -14,34 +14,35 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
-    REVIEW = "review", _("County review")
-    RECHECK = "recheck", _("Re-check")
-    SUPERVISION = "supervision", _("Supervision visit")
-    LOOKBACK = "lookback", _("Look-back")
-    OTHER = "other", _("Other")
+    REVIEW = "review", pgettext_lazy("ledger", "County review")
+    RECHECK = "recheck", pgettext_lazy("ledger", "Re-check")
+    SUPERVISION = "supervision", pgettext_lazy("ledger", "Supervision visit")
+    LOOKBACK = "lookback", pgettext_lazy("ledger", "Look-back")
+    OTHER = "other", pgettext_lazy("ledger", "Other")
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("Open")
-    REPORTED_FIXED = "reported_fixed", _("Reported fixed")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("ledger", "Open")
+    REPORTED_FIXED = "reported_fixed", pgettext_lazy("ledger", "Reported fixed")
+    CLOSED = "closed", pgettext_lazy("ledger", "Closed")
 
 
 class VisitKind(models.TextChoices):
-    SUPERVISION = "supervision", _("Supervision visit")
-    LOOKBACK = "lookback", _("Look-back visit")
-    SPECIAL = "special", _("Special inspection")
+    SUPERVISION = "supervision", pgettext_lazy("ledger", "Supervision visit")
+    LOOKBACK = "lookback", pgettext_lazy("ledger", "Look-back visit")
+    SPECIAL = "special", pgettext_lazy("ledger", "Special inspection")
 
 
 class EventKind(models.TextChoices):
-    OPENED = "opened", _("Opened")
-    REPORTED_FIXED = "reported_fixed", _("Reported fixed")
-    CLOSED = "closed", _("Verified and closed")
-    SENT_BACK = "sent_back", _("Sent back")
-    DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+    OPENED = "opened", pgettext_lazy("ledger", "Opened")
+    REPORTED_FIXED = "reported_fixed", pgettext_lazy("ledger", "Reported fixed")
+    CLOSED = "closed", pgettext_lazy("ledger", "Verified and closed")
+    SENT_BACK = "sent_back", pgettext_lazy("ledger", "Sent back")
+    DEADLINE_EXTENDED = "deadline_extended", pgettext_lazy("ledger", "Deadline extended")
 
 
 class SupervisionVisit(models.Model):
@@ -49,16 +50,19 @@ class SupervisionVisit(models.Model):
 
     node = models.ForeignKey(
         "orgs.Node",
-        verbose_name=_("visited unit"),
+        verbose_name=pgettext_lazy("ledger", "visited unit"),
         on_delete=models.PROTECT,
         related_name="supervision_visits",
     )
-    visited_on = models.DateField(_("date of visit"))
+    visited_on = models.DateField(pgettext_lazy("ledger", "date of visit"))
     kind = models.CharField(
-        _("kind of visit"), max_length=16, choices=VisitKind.choices, default=VisitKind.SUPERVISION
+        pgettext_lazy("ledger", "kind of visit"),
+        max_length=16,
+        choices=VisitKind.choices,
+        default=VisitKind.SUPERVISION,
     )
-    team = models.TextField(_("team / inspectors"))
-    notes = models.TextField(_("notes"), blank=True)
+    team = models.TextField(pgettext_lazy("ledger", "team / inspectors"))
+    notes = models.TextField(pgettext_lazy("ledger", "notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -78,15 +82,18 @@ class Finding(models.Model):
 
     visit = models.ForeignKey(SupervisionVisit, on_delete=models.CASCADE, related_name="findings")
     institution = models.ForeignKey(
-        "orgs.Node", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+        "orgs.Node",
+        verbose_name=pgettext_lazy("ledger", "institution"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    description = models.TextField(_("problem found"))
+    description = models.TextField(pgettext_lazy("ledger", "problem found"))
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["visit", "order", "pk"]
-        verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name = pgettext_lazy("ledger", "finding")
+        verbose_name_plural = pgettext_lazy("ledger", "findings")
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -97,21 +104,23 @@ class LedgerEntry(models.Model):
 
     institution = models.ForeignKey(
         "orgs.Node",
-        verbose_name=_("institution"),
+        verbose_name=pgettext_lazy("ledger", "institution"),
         on_delete=models.PROTECT,
         related_name="rectification_entries",
     )
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    source = models.CharField(
+        pgettext_lazy("ledger", "source"), max_length=16, choices=Source.choices
+    )
     # For review / re-check sources: the submission and the standard item graded below standard.
     submission = models.ForeignKey(
         "assessments.Submission",
-        verbose_name=_("submission"),
+        verbose_name=pgettext_lazy("ledger", "submission"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="rectification_entries",
     )
-    item_code = models.CharField(_("item code"), max_length=32, blank=True)
+    item_code = models.CharField(pgettext_lazy("ledger", "item code"), max_length=32, blank=True)
     # For supervision findings: the visit and its finding.
     visit = models.ForeignKey(
         SupervisionVisit,
@@ -124,29 +133,39 @@ class LedgerEntry(models.Model):
     finding = models.OneToOneField(
         Finding, null=True, blank=True, on_delete=models.PROTECT, related_name="entry"
     )
-    description = models.TextField(_("problem"))
-    opened_on = models.DateField(_("date found"))
+    description = models.TextField(pgettext_lazy("ledger", "problem"))
+    opened_on = models.DateField(pgettext_lazy("ledger", "date found"))
     # Named when the entry is opened, or by the institution when it reports the fix.
-    responsible = models.CharField(_("responsible person"), max_length=64, blank=True)
-    deadline = models.DateField(_("deadline"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    responsible = models.CharField(
+        pgettext_lazy("ledger", "responsible person"), max_length=64, blank=True
     )
-    measures = models.TextField(_("measures taken"), blank=True)
-    reported_at = models.DateTimeField(_("reported fixed at"), null=True, blank=True)
+    deadline = models.DateField(pgettext_lazy("ledger", "deadline"))
+    status = models.CharField(
+        pgettext_lazy("ledger", "status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.OPEN,
+        db_index=True,
+    )
+    measures = models.TextField(pgettext_lazy("ledger", "measures taken"), blank=True)
+    reported_at = models.DateTimeField(
+        pgettext_lazy("ledger", "reported fixed at"), null=True, blank=True
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("verified by"),
+        verbose_name=pgettext_lazy("ledger", "verified by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    verified_at = models.DateTimeField(
+        pgettext_lazy("ledger", "verified at"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(pgettext_lazy("ledger", "closed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -192,15 +211,17 @@ class EntryEvent(models.Model):
     """One change of a ledger entry: opened, reported fixed, closed, sent back, re-dated."""
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
-    at = models.DateTimeField(_("time"))
+    kind = models.CharField(
+        pgettext_lazy("ledger", "event"), max_length=24, choices=EventKind.choices
+    )
+    at = models.DateTimeField(pgettext_lazy("ledger", "time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    actor_name = models.CharField(pgettext_lazy("ledger", "by"), max_length=150, blank=True)
     from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=Status.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("ledger", "note"), blank=True)
     deadline_before = models.DateField(null=True, blank=True)
     deadline_after = models.DateField(null=True, blank=True)
 
@@ -222,9 +243,9 @@ class Evidence(models.Model):
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=255)
-    name = models.CharField(_("file name"), max_length=255)
-    kind = models.CharField(_("file type"), max_length=16)
-    size = models.PositiveBigIntegerField(_("size"))
+    name = models.CharField(pgettext_lazy("ledger", "file name"), max_length=255)
+    kind = models.CharField(pgettext_lazy("ledger", "file type"), max_length=16)
+    size = models.PositiveBigIntegerField(pgettext_lazy("ledger", "size"))
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

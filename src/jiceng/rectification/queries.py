@@ -38,7 +38,9 @@ class LedgerFilter:
 
 def visible_entries(user) -> QuerySet[LedgerEntry]:
     """Every entry of an institution the user can see."""
-    qs = LedgerEntry.objects.select_related("institution", "institution__parent", "visit")
+    qs = LedgerEntry.objects.select_related(
+        "institution", "institution__parent", "visit", "verified_by"
+    )
     return scope.filter_by_node(user, qs, field="institution")
 
 

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiceng.rectification import views
 
 app_name = "rectification"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("export.xlsx", views.export, name="export"),
+    path("new/", views.entry_new, name="entry_new"),
+    path("<int:pk>/", views.entry_detail, name="entry"),
+    path("<int:pk>/report/", views.report_fixed, name="report_fixed"),
+    path("<int:pk>/close/", views.verify_close, name="verify_close"),
+    path("<int:pk>/send-back/", views.send_back, name="send_back"),
+    path("<int:pk>/extend/", views.extend_deadline, name="extend_deadline"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("visits/", views.visits, name="visits"),
+    path("visits/new/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+]
