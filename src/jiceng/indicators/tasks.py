@@ -160,10 +160,52 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
     return {"status": "ready", "counts": dict(result.counts), "rejected": result.rejected}
 
 
+def save_values(rs: RecordSet, values: list, engine: str = "duckdb") -> int:
+    """Store computed values of ``rs``, replacing its earlier values for the same periods."""
+    try:  # the engine's own store, when present, so that the CLI and the pages agree
+        from jiceng.indicators.store import save_values as engine_save
+    except ImportError:
+        engine_save = None
+    if engine_save is not None:
+        return engine_save(rs, values, engine=engine)
+    return _save_values(rs, values, engine)
+
+
+@transaction.atomic
+def _save_values(rs: RecordSet, values: list, engine: str) -> int:
+    from jiceng.analytics import registry
+    from jiceng.indicators.models import IndicatorValue
+
+    version = registry().version
+    periods = {v.period for v in values}
+    nodes = dict(
+        Node.objects.filter(code__in={v.org_code for v in values}).values_list("code", "id")
+    )
+    IndicatorValue.objects.filter(record_set=rs, period__in=periods).delete()
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                record_set=rs,
+                org_code=v.org_code,
+                node_id=nodes.get(v.org_code),
+                period=v.period,
+                indicator=v.indicator,
+                numerator=v.numerator,
+                denominator=v.denominator,
+                value=v.value,
+                definition_version=version,
+                engine=engine,
+            )
+            for v in values
+        ],
+        batch_size=2000,
+    )
+    return len(values)
+
+
 def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
     """Compute ``periods`` on record set ``pk`` and store the values (replacing earlier ones)."""
     from jiceng.analytics import compute_indicators, parse_period
-    from jiceng.indicators.store import save_values
 
     rs = RecordSet.objects.select_related("node", "loaded_by").get(pk=pk)
     report = Reporter(pk, "compute", span=(0, 90))
@@ -174,7 +216,7 @@ def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
             Path(rs.store_path), parsed, engine=engine, progress=report.fraction
         )
         report.set(_("Saving values"), 92, periods=periods)
-        saved = save_values(rs, values)
+        saved = save_values(rs, values, engine)
     except Exception as e:
         log.exception("computing record set %s failed", pk)
         report.set(_("Failed"), 100, done=True, error=str(e), periods=periods)
