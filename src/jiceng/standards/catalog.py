@@ -616,6 +616,20 @@ def sample_catalog_paths() -> dict[str, Path]:
     }
 
 
+def parse_catalog_upload(data: bytes, filename: str) -> tuple[CatalogSpec, str]:
+    """(spec, source text) of an uploaded file: .xlsx by its layout, else UTF-8 YAML/JSON.
+
+    The source text is empty for Excel (the platform then stores the catalog as YAML).
+    """
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        return parse_catalog_excel(data, filename), ""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed([Problem(_("The file is not UTF-8 text."), file=filename)]) from None
+    return parse_catalog(text, filename), text
+
+
 def parse_catalog_excel(data: bytes, filename: str) -> CatalogSpec:
     """Parse the Excel layout officials use (one row per item); see ``excel.py``."""
     from jiceng.standards.excel import read_catalog_excel

@@ -42,6 +42,14 @@ class Catalog(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.version})"
 
+    @property
+    def kind_labels(self) -> list[str]:
+        """The institution types as people read them (乡镇卫生院 …)."""
+        from jiceng.orgs.models import Kind
+
+        labels = dict(Kind.choices)
+        return [str(labels.get(k, k)) for k in self.institution_kinds or []]
+
 
 class Item(models.Model):
     """One item (条款) of a catalog."""
