@@ -7,4 +7,4 @@ cycle in progress, a record set with indicators, ...). A stage must be determini
 for a given seed.
 """
 
-STAGES: list[str] = []
+STAGES: list[str] = ["records"]
