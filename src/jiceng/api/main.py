@@ -21,11 +21,13 @@ def _add_routers() -> None:
     from jiceng.accounts.api import router as accounts_router
     from jiceng.indicators.api import router as indicators_router
     from jiceng.orgs.api import router as orgs_router
+    from jiceng.rectification.api import router as rectification_router
     from jiceng.standards.api import router as standards_router
 
     api.add_router("/", accounts_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/indicators", indicators_router)
+    api.add_router("/rectification", rectification_router)
     api.add_router("/standards", standards_router)
 
 
