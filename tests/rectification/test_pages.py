@@ -338,3 +338,23 @@ def test_a_visit_to_another_county_is_not_found(personas, client_for, today):
 def test_anonymous_users_are_sent_to_the_login_page(client, entries):
     r = client.get(reverse("rectification:entry", args=[entries["a"].pk]))
     assert r.status_code == 302 and "login" in r["Location"]
+
+
+def test_home_panels_show_open_items_items_to_verify_and_the_overdue_count(
+    personas, entries, client_for
+):
+    from jiceng.rectification.actions import do_report_fixed
+
+    do_report_fixed(personas.clerk, entries["a"], measures="m", files=[upload("a.pdf", PDF)])
+    html = client_for(personas.clerk).get("/").content.decode()
+    assert 'data-panel="rectification-open"' in html and "本机构整改事项" in html
+    assert f'data-entry="{entries["late"].pk}"' in html and "逾期 3 天" in html
+    html = client_for(personas.county_reviewer).get("/").content.decode()
+    assert 'data-panel="rectification-verify"' in html
+    assert f'data-entry="{entries["a"].pk}"' in html
+    html = client_for(personas.county_reviewer_b).get("/").content.decode()
+    assert 'data-panel="rectification-verify"' not in html
+    html = client_for(personas.county_admin).get("/").content.decode()
+    assert 'data-panel="rectification-overview"' in html
+    assert 'data-testid="overdue-total">1<' in html
+    assert "整改台账" in html
