@@ -1,0 +1,497 @@
+"""Pages of the evaluation cycle: cycles, the grading forms and their actions.
+
+Reports (publication, consistency, progress, verdict history) are in ``views_reports``.
+Every page finds its objects through ``jiceng.core.scope``: what the user cannot see is
+404, what they may see but not do is 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiceng.accounts.models import Role
+from jiceng.assessments import actions, queries
+from jiceng.assessments.forms import (
+    FindingForm,
+    ImportForm,
+    OpenCycleForm,
+    ReopenForm,
+    ReturnForm,
+)
+from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
+from jiceng.core import scope
+from jiceng.core.errors import UserError, ValidationFailed
+from jiceng.orgs.models import Node
+
+
+def _problems(exc: UserError) -> list[str]:
+    if isinstance(exc, ValidationFailed):
+        return [str(p) for p in exc.problems]
+    return [str(exc)]
+
+
+def _flash(request, exc: UserError) -> None:
+    for line in _problems(exc):
+        messages.error(request, line)
+
+
+def get_submission(user, pk: int) -> Submission:
+    """The submission if the user sees its institution, else 404."""
+    sub = get_object_or_404(
+        Submission.objects.select_related("institution", "cycle", "cycle__region", "catalog"),
+        pk=pk,
+    )
+    if not scope.can_see(user, sub.institution):
+        raise Http404
+    return sub
+
+
+def editable_level(user, sub: Submission) -> str | None:
+    """The level whose grades ``user`` may edit now, if any."""
+    for level in LEVEL_ORDER:
+        if (
+            sub.stage in actions.LEVEL_OPEN_STAGES[level]
+            and not sub.locked_at(level)
+            and scope.can(user, actions.LEVEL_ACTION[level], sub.institution)
+        ):
+            return level
+    return None
+
+
+def shown_levels(user, sub: Submission, editing: str | None) -> list[str]:
+    """Levels whose grades the user sees: institution staff see reviews once approved."""
+    out = []
+    for level in LEVEL_ORDER:
+        if level == editing:
+            out.append(level)
+            continue
+        if user.role == Role.INSTITUTION_STAFF and level != Level.SELF:
+            if not sub.locked_at(level):
+                continue
+        if level == Level.SELF or sub.grades.filter(level=level).exists():
+            out.append(level)
+    return out
+
+
+# --- cycles ------------------------------------------------------------------------------------
+
+
+def _open_regions(user) -> list[Node]:
+    nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
+    return [n for n in nodes.order_by("path")[:500] if scope.can(user, scope.Action.OPEN_CYCLE, n)]
+
+
+@login_required
+def index(request):
+    user = request.user
+    cycles = list(queries.visible_cycles(user)[:100])
+    return render(
+        request,
+        "assessments/index.html",
+        {
+            "cycles": cycles,
+            "waiting": queries.waiting_for(user),
+            "can_open": bool(_open_regions(user)),
+            "own": _own_submissions(user),
+        },
+    )
+
+
+def _own_submissions(user):
+    inst = user.home_institution
+    if user.role != Role.INSTITUTION_STAFF or inst is None:
+        return []
+    return list(
+        Submission.objects.filter(institution__path__startswith=inst.path)
+        .select_related("cycle", "institution")
+        .order_by("-cycle__year", "institution__path")[:50]
+    )
+
+
+@login_required
+def open_cycle(request):
+    regions = _open_regions(request.user)
+    if not regions:
+        raise PermissionDenied
+    form = OpenCycleForm(request.POST or None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        region = scope.access_node(
+            request.user, form.cleaned_data["region"], scope.Action.OPEN_CYCLE
+        )
+        try:
+            cycle = actions.do_open_cycle(
+                request.user,
+                region,
+                form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
+                catalogs=form.catalogs(),
+                self_deadline=form.cleaned_data["self_deadline"],
+                county_deadline=form.cleaned_data["county_deadline"],
+                recheck_deadline=form.cleaned_data["recheck_deadline"],
+                validity_years=form.cleaned_data["validity_years"],
+            )
+        except UserError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("The cycle is open."))
+            return redirect("assessments:cycle", cycle.pk)
+    return render(request, "assessments/open_cycle.html", {"form": form})
+
+
+def get_cycle(user, pk: int) -> Cycle:
+    cycle = get_object_or_404(queries.visible_cycles(user), pk=pk)
+    return cycle
+
+
+@login_required
+def cycle_detail(request, pk: int):
+    user = request.user
+    cycle = get_cycle(user, pk)
+    subs = list(
+        queries.visible_submissions(user)
+        .filter(cycle=cycle)
+        .select_related("county_reviewer", "rechecker")
+        .order_by("institution__path")
+    )
+    stage = request.GET.get("stage", "")
+    if stage:
+        subs = [s for s in subs if s.stage == stage]
+    can_sample = [
+        s
+        for s in subs
+        if s.stage == Stage.COUNTY_PASSED and scope.can(user, scope.Action.RECHECK, s.institution)
+    ]
+    return render(
+        request,
+        "assessments/cycle.html",
+        {
+            "cycle": cycle,
+            "subs": subs,
+            "stage": stage,
+            "stages": Stage.choices,
+            "can_sample": {s.pk for s in can_sample},
+            "catalogs": cycle.catalogs.select_related("catalog"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def select_for_recheck(request, pk: int):
+    cycle = get_cycle(request.user, pk)
+    ids = [int(x) for x in request.POST.getlist("submission") if x.isdigit()]
+    subs = [get_submission(request.user, i) for i in ids]
+    subs = [s for s in subs if s.cycle_id == cycle.pk]
+    try:
+        actions.do_select_for_recheck(request.user, subs)
+    except UserError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(
+            request, _("%(n)s institutions were chosen for re-check.") % {"n": len(subs)}
+        )
+    return redirect("assessments:cycle", cycle.pk)
+
+
+# --- one submission ----------------------------------------------------------------------------
+
+
+def _posted_grades(request, sub: Submission) -> tuple[dict[str, str], dict[str, str]]:
+    spec = queries.spec_for(sub)
+    grades, remarks = {}, {}
+    for item in spec.items:
+        if f"g-{item.code}" in request.POST:
+            grades[item.code] = request.POST.get(f"g-{item.code}", "")
+        if f"r-{item.code}" in request.POST:
+            remarks[item.code] = request.POST.get(f"r-{item.code}", "")
+    return grades, remarks
+
+
+def _version(request) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else -1
+
+
+@login_required
+def submission_page(request, pk: int):
+    user = request.user
+    sub = get_submission(user, pk)
+    editing = editable_level(user, sub)
+    posted: dict[str, dict[str, str]] | None = None
+    errors: list[str] = []
+    if request.method == "POST":
+        if editing is None:
+            raise PermissionDenied
+        grades, remarks = _posted_grades(request, sub)
+        step = request.POST.get("step", "save")
+        try:
+            sub = actions.do_save_grades(
+                user, sub, editing, grades, remarks, version=_version(request)
+            )
+        except actions.StaleVersion as exc:
+            errors = _problems(exc)
+            sub = get_submission(user, pk)
+        except UserError as exc:
+            errors = _problems(exc)
+            posted = {"grades": grades, "remarks": remarks}
+        else:
+            messages.success(request, _("The draft is saved."))
+            if step != "save":
+                try:
+                    _advance(user, sub, editing, step, request.POST.get("finding", ""))
+                except UserError as exc:
+                    for line in _problems(exc):
+                        messages.error(request, line)
+                else:
+                    messages.success(request, _STEP_DONE[step])
+            return redirect("assessments:submission", sub.pk)
+    return render(
+        request, "assessments/submission.html", _submission_context(request, sub, posted, errors)
+    )
+
+
+_STEP_DONE = {
+    "submit": _("The self-assessment is submitted."),
+    "pass": _("The county review is passed."),
+    "complete": _("The re-check is complete."),
+}
+
+
+def _advance(user, sub: Submission, level: str, step: str, finding: str) -> Submission:
+    sub = Submission.objects.get(pk=sub.pk)
+    if step == "submit" and level == Level.SELF:
+        return actions.do_submit(user, sub, version=sub.version)
+    if step == "pass" and level == Level.COUNTY:
+        return actions.do_pass_county(user, sub, version=sub.version, finding=finding)
+    if step == "complete" and level == Level.RECHECK:
+        return actions.do_complete_recheck(user, sub, version=sub.version, finding=finding)
+    raise UserError(_("This step is not possible here."))
+
+
+def _submission_context(request, sub: Submission, posted=None, errors=()) -> dict:
+    user = request.user
+    editing = editable_level(user, sub)
+    levels = shown_levels(user, sub, editing)
+    chapters = queries.form_rows(sub, editing or sub.final_level())
+    if posted:
+        for ch in chapters:
+            for sec in ch.sections:
+                for item in sec.items:
+                    if item.code in posted["grades"]:
+                        item.grades = {**item.grades, editing: posted["grades"][item.code]}
+                    if item.code in posted["remarks"]:
+                        item.remarks = {**item.remarks, editing: posted["remarks"][item.code]}
+    missing = set(actions.missing_items(sub, editing)) if editing else set()
+    for ch in chapters:
+        for sec in ch.sections:
+            for item in sec.items:
+                item.cells = [
+                    {
+                        "level": lv,
+                        "grade": item.grades.get(lv, ""),
+                        "remark": item.remarks.get(lv, ""),
+                        "editing": lv == editing,
+                    }
+                    for lv in levels
+                ]
+                item.missing = item.code in missing
+    verdict_level = editing if editing else sub.final_level()
+    if user.role == Role.INSTITUTION_STAFF and not sub.locked_at(verdict_level):
+        verdict_level = Level.SELF
+    return {
+        "sub": sub,
+        "editing": editing,
+        "editing_label": Level(editing).label if editing else "",
+        "levels": [(lv, Level(lv).label) for lv in levels],
+        "chapters": chapters,
+        "scale": queries.scale_choices(sub),
+        "na_label": _("NA (not applicable)"),
+        "missing": [c for c in actions.missing_items(sub, editing)] if editing else [],
+        "verdict": queries.verdict_reasons(sub, verdict_level),
+        "verdicts": _level_verdicts(sub, levels),
+        "findings": sub.findings.select_related("author"),
+        "errors": errors,
+        "can_return": editing == Level.COUNTY,
+        "can_reopen": scope.can(user, scope.Action.REOPEN, sub.institution)
+        and sub.stage != Stage.PUBLISHED
+        and any(sub.locked_at(lv) for lv in LEVEL_ORDER),
+        "return_form": ReturnForm(),
+        "finding_form": FindingForm(),
+        "reopen_form": ReopenForm(),
+        "import_form": ImportForm(),
+        "history": queries.verdict_history(sub.institution),
+    }
+
+
+def _level_verdicts(sub: Submission, levels) -> list[dict]:
+    out = []
+    stored = {
+        Level.SELF: sub.self_verdict,
+        Level.COUNTY: sub.county_verdict,
+        Level.RECHECK: sub.recheck_verdict,
+    }
+    for lv in levels:
+        v = stored[Level(lv)]
+        out.append({"level": Level(lv).label, "verdict": v, "label": _verdict_label(v)})
+    return out
+
+
+def _verdict_label(v: str) -> str:
+    from jiceng.standards.verdict import verdict_label
+
+    return str(verdict_label(v)) if v else ""
+
+
+@login_required
+@require_POST
+def return_submission(request, pk: int):
+    sub = get_submission(request.user, pk)
+    form = ReturnForm(request.POST)
+    try:
+        actions.do_return(
+            request.user,
+            sub,
+            form.data.get("comment", ""),
+            version=_version(request),
+        )
+    except UserError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("The submission was returned for changes."))
+    return redirect("assessments:submission", sub.pk)
+
+
+@login_required
+@require_POST
+def add_finding(request, pk: int):
+    sub = get_submission(request.user, pk)
+    level = editable_level(request.user, sub)
+    if level is None or level == Level.SELF:
+        raise PermissionDenied
+    try:
+        actions.do_add_finding(
+            request.user,
+            sub,
+            level,
+            request.POST.get("text", ""),
+            request.POST.get("item_code", "").strip(),
+        )
+    except UserError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("The finding is recorded."))
+    return redirect("assessments:submission", sub.pk)
+
+
+@login_required
+@require_POST
+def reopen(request, pk: int):
+    sub = get_submission(request.user, pk)
+    try:
+        actions.do_reopen(
+            request.user,
+            sub,
+            request.POST.get("level", ""),
+            request.POST.get("reason", ""),
+            version=_version(request),
+        )
+    except (UserError, ValueError) as exc:
+        if isinstance(exc, UserError):
+            _flash(request, exc)
+        else:
+            messages.error(request, _("Choose a level."))
+    else:
+        messages.success(request, _("The level was re-opened."))
+    return redirect("assessments:submission", sub.pk)
+
+
+@login_required
+@require_POST
+def upload_evidence(request, pk: int):
+    sub = get_submission(request.user, pk)
+    level = editable_level(request.user, sub)
+    if level is None:
+        raise PermissionDenied
+    try:
+        evs = actions.do_upload_evidence(
+            request.user,
+            sub,
+            level,
+            request.POST.get("item_code", "").strip(),
+            request.FILES.getlist("files"),
+        )
+    except UserError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("%(n)s files uploaded.") % {"n": len(evs)})
+    return redirect(reverse("assessments:submission", args=[sub.pk]) + "#evidence")
+
+
+@login_required
+@require_POST
+def delete_evidence(request, pk: int, ev: int):
+    sub = get_submission(request.user, pk)
+    evidence = get_object_or_404(Evidence, pk=ev, submission=sub)
+    try:
+        actions.do_delete_evidence(request.user, evidence)
+    except UserError as exc:
+        _flash(request, exc)
+    return redirect(reverse("assessments:submission", args=[sub.pk]) + "#evidence")
+
+
+@login_required
+def download_evidence(request, pk: int, ev: int):
+    sub = get_submission(request.user, pk)
+    evidence = get_object_or_404(Evidence, pk=ev, submission=sub)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+@login_required
+def grades_template(request, pk: int):
+    from jiceng.standards.excel import write_grades_template
+
+    sub = get_submission(request.user, pk)
+    data = write_grades_template(queries.spec_for(sub))
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="grades-{sub.institution.code}-{sub.cycle.year}.xlsx"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def import_grades(request, pk: int):
+    sub = get_submission(request.user, pk)
+    level = editable_level(request.user, sub)
+    if level is None:
+        raise PermissionDenied
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose an Excel file."))
+        return redirect("assessments:submission", sub.pk)
+    f = form.cleaned_data["file"]
+    try:
+        actions.do_import_grades(
+            request.user, sub, level, f.read(), f.name, version=_version(request)
+        )
+    except UserError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("The grades were imported."))
+    return redirect("assessments:submission", sub.pk)

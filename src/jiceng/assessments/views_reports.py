@@ -1,0 +1,210 @@
+"""Report pages of the evaluation cycle: publication list, consistency, progress, history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiceng.assessments import actions, queries
+from jiceng.assessments.consistency import group_consistency, institution_consistency
+from jiceng.assessments.excel import publication_workbook
+from jiceng.assessments.forms import LookBackForm
+from jiceng.assessments.models import Cycle, Submission, VerdictRecord
+from jiceng.core import scope
+from jiceng.core.errors import UserError
+from jiceng.orgs.models import Node
+
+
+def _region_and_year(request) -> tuple[Node, int, list[int]]:
+    """The region (default: the user's node) and year (default: the latest cycle's)."""
+    user = request.user
+    code = request.GET.get("region") or request.POST.get("region") or ""
+    if code:
+        region = scope.access_node(user, code, scope.Action.VIEW)
+    else:
+        region = user.node
+        if region is None:
+            region = Node.objects.filter(parent__isnull=True).order_by("code").first()
+        if region is None or not scope.can_see(user, region):
+            raise Http404
+    years = sorted(
+        set(queries.visible_cycles(user).values_list("year", flat=True)), reverse=True
+    ) or [timezone.localdate().year]
+    raw = request.GET.get("year") or request.POST.get("year") or ""
+    year = int(raw) if raw.isdigit() else years[0]
+    return region, year, years
+
+
+def _regions(user) -> list[Node]:
+    nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
+    return list(nodes.order_by("path")[:300])
+
+
+@login_required
+def publication(request):
+    region, year, years = _region_and_year(request)
+    table = queries.publication_table(region, year)
+    # Only what the user sees is listed (an institution clerk sees their own rows).
+    table["rows"] = [
+        r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
+    ]
+    pending = list(actions.submissions_in(region, year).exclude(stage__in=actions.READY_TO_PUBLISH))
+    return render(
+        request,
+        "assessments/publication.html",
+        {
+            "t": table,
+            "region": region,
+            "year": year,
+            "years": years,
+            "regions": _regions(request.user),
+            "headline": queries.headline_sentence(table) if table["total"] else "",
+            "can_publish": scope.can(request.user, scope.Action.PUBLISH, region)
+            and table["publication"] is None,
+            "pending": pending,
+            "ready": actions.submissions_in(region, year)
+            .filter(stage__in=actions.READY_TO_PUBLISH)
+            .count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request):
+    region, year, _years = _region_and_year(request)
+    scope.require(request.user, scope.Action.PUBLISH, region)
+    try:
+        actions.do_publish(request.user, region, year, request.POST.get("note", ""))
+    except UserError as exc:
+        for line in getattr(exc, "problems", None) or [exc]:
+            messages.error(request, str(line))
+    else:
+        messages.success(request, _("The list is published."))
+    return redirect(f"{reverse('assessments:publication')}?region={region.code}&year={year}")
+
+
+@login_required
+def publication_xlsx(request):
+    region, year, _years = _region_and_year(request)
+    table = queries.publication_table(region, year)
+    table["rows"] = [
+        r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
+    ]
+    data = publication_workbook(table)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="publication-{region.code}-{year}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def consistency(request):
+    region, year, years = _region_and_year(request)
+    subs = list(
+        queries.visible_submissions(request.user)
+        .filter(cycle__year=year, institution__path__startswith=region.path)
+        .select_related("county_reviewer", "catalog")
+        .order_by("institution__path")
+    )
+    cache: dict = {}
+
+    def county_name(s: Submission):
+        c = queries._county_from_path(s.institution.path, cache)
+        return c.name if c else "-"
+
+    def reviewer_name(s: Submission):
+        return str(s.county_reviewer) if s.county_reviewer_id else None
+
+    per_institution = [
+        {"sub": s, **institution_consistency(s)} for s in subs if s.self_locked or s.county_locked
+    ]
+    return render(
+        request,
+        "assessments/consistency.html",
+        {
+            "region": region,
+            "year": year,
+            "years": years,
+            "regions": _regions(request.user),
+            "per_institution": per_institution,
+            "per_county": group_consistency(subs, county_name),
+            "per_reviewer": group_consistency(subs, reviewer_name),
+        },
+    )
+
+
+@login_required
+def progress(request):
+    region, year, years = _region_and_year(request)
+    board = queries.progress_board(request.user, region, year)
+    cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
+    return render(
+        request,
+        "assessments/progress.html",
+        {
+            "region": region,
+            "year": year,
+            "years": years,
+            "regions": _regions(request.user),
+            "board": board,
+            "cycles": cycles,
+        },
+    )
+
+
+@login_required
+def history(request, code: str):
+    institution = scope.access_node(request.user, code, scope.Action.VIEW)
+    return render(
+        request,
+        "assessments/history.html",
+        {
+            "institution": institution,
+            "history": queries.verdict_history(institution),
+            "can_lookback": _may_lookback(request.user, institution),
+            "form": LookBackForm(),
+            "submissions": queries.visible_submissions(request.user)
+            .filter(institution=institution)
+            .order_by("-cycle__year"),
+        },
+    )
+
+
+def _may_lookback(user, institution: Node) -> bool:
+    return scope.can(user, scope.Action.REVIEW, institution) or scope.can(
+        user, scope.Action.RECHECK, institution
+    )
+
+
+@login_required
+@require_POST
+def lookback(request, pk: int):
+    record = get_object_or_404(VerdictRecord.objects.select_related("institution"), pk=pk)
+    if not scope.can_see(request.user, record.institution):
+        raise Http404
+    form = LookBackForm(request.POST)
+    date = form.cleaned_data.get("date") if form.is_valid() else None
+    try:
+        actions.do_lookback(
+            request.user,
+            record,
+            request.POST.get("outcome", ""),
+            request.POST.get("reason", ""),
+            date,
+        )
+    except UserError as exc:
+        for line in getattr(exc, "problems", None) or [exc]:
+            messages.error(request, str(line))
+    else:
+        messages.success(request, _("The look-back is recorded."))
+    return redirect("assessments:history", record.institution.code)
