@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from jiceng.api.auth import SessionAuth, TokenAuth
+from jiceng.api.docs import LocalSwagger
 from jiceng.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -13,12 +14,14 @@ api = NinjaAPI(
     "the organisation tree.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs=LocalSwagger(),
 )
 install_error_handlers(api)
 
 
 def _add_routers() -> None:
     from jiceng.accounts.api import router as accounts_router
+    from jiceng.core.api import router as audit_router
     from jiceng.indicators.api import router as indicators_router
     from jiceng.orgs.api import router as orgs_router
     from jiceng.rectification.api import router as rectification_router
@@ -26,6 +29,7 @@ def _add_routers() -> None:
 
     api.add_router("/", accounts_router)
     api.add_router("/orgs", orgs_router)
+    api.add_router("/", audit_router)
     api.add_router("/indicators", indicators_router)
     api.add_router("/rectification", rectification_router)
     api.add_router("/standards", standards_router)

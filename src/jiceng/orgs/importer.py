@@ -289,6 +289,45 @@ def _parse_nodes(raw: excel.RawWorkbook, problems: list[Problem]) -> dict[str, N
     return seen
 
 
+def figure_problems(
+    figures: dict[str, int | None], labels: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(field, message) for every part of the population larger than its whole."""
+    if labels is None:
+        labels = {c.key: str(c.label) for c in excel.YEAR_COLUMNS}
+    out: list[tuple[str, str]] = []
+    for part, whole in PARTS:
+        p, w = figures.get(part), figures.get(whole)
+        if p is not None and w is not None and p > w:
+            out.append(
+                (
+                    part,
+                    _("%(part)s (%(p)s) is larger than %(whole)s (%(w)s).")
+                    % {"part": labels[part], "p": p, "whole": labels[whole], "w": w},
+                )
+            )
+    c, a, t = (
+        figures.get("children_0_6"),
+        figures.get("adults_18_plus"),
+        figures.get("permanent_residents"),
+    )
+    if c is not None and a is not None and t is not None and c + a > t:
+        out.append(
+            (
+                "children_0_6",
+                _("%(children)s and %(adults)s together (%(sum)s) are more than %(whole)s (%(w)s).")
+                % {
+                    "children": labels["children_0_6"],
+                    "adults": labels["adults_18_plus"],
+                    "sum": c + a,
+                    "whole": labels["permanent_residents"],
+                    "w": t,
+                },
+            )
+        )
+    return out
+
+
 def _parse_years(
     raw: excel.RawWorkbook, problems: list[Problem]
 ) -> tuple[list[YearRow], excel.SheetRows | None]:
@@ -316,34 +355,8 @@ def _parse_years(
         for key in present:
             figures[key], fine = rows.count(number, values, key)
             ok = ok and fine
-        for part, whole in PARTS:
-            p, w = figures.get(part), figures.get(whole)
-            if p is not None and w is not None and p > w:
-                rows.add(
-                    number,
-                    part,
-                    _("%(part)s (%(p)s) is larger than %(whole)s (%(w)s).")
-                    % {"part": rows.labels[part], "p": p, "whole": rows.labels[whole], "w": w},
-                )
-                ok = False
-        c, a, t = (
-            figures.get("children_0_6"),
-            figures.get("adults_18_plus"),
-            figures.get("permanent_residents"),
-        )
-        if c is not None and a is not None and t is not None and c + a > t:
-            rows.add(
-                number,
-                "children_0_6",
-                _("%(children)s and %(adults)s together (%(sum)s) are more than %(whole)s (%(w)s).")
-                % {
-                    "children": rows.labels["children_0_6"],
-                    "adults": rows.labels["adults_18_plus"],
-                    "sum": c + a,
-                    "whole": rows.labels["permanent_residents"],
-                    "w": t,
-                },
-            )
+        for key, message in figure_problems(figures, rows.labels):
+            rows.add(number, key, message)
             ok = False
         if code and ok:
             key = (code, year_value)
