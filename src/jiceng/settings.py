@@ -120,7 +120,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "api" / "locale"]  # api is no app
 TIME_ZONE = os.environ.get("JICENG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
