@@ -191,3 +191,18 @@ def test_only_people_who_may_publish_publish(cyc, client_for, persona, status):
 def test_the_open_cycle_page_is_for_administrators(personas, client_for):
     assert client_for(personas.county_reviewer).get("/evaluation/cycles/new/").status_code == 403
     assert client_for(personas.county_admin).get("/evaluation/cycles/new/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "persona,panel",
+    [
+        ("clerk", "my-self-assessment"),
+        ("county_reviewer", "evaluation-waiting"),
+        ("county_admin", "evaluation-progress"),
+    ],
+)
+def test_the_home_page_shows_each_role_its_evaluation_panel(cyc, client_for, persona, panel):
+    submit(cyc.p, cyc.sub)
+    page = client_for(getattr(cyc.p, persona)).get("/").content.decode()
+    assert f'data-panel="{panel}"' in page
+    assert 'href="/evaluation/"' in page

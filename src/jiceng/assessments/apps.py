@@ -6,3 +6,9 @@ class AssessmentsConfig(AppConfig):
     name = "jiceng.assessments"
     label = "assessments"
     verbose_name = _("Evaluation cycles")
+
+    def ready(self) -> None:
+        from jiceng.assessments import panels  # noqa: F401  (panels register themselves)
+        from jiceng.core import nav
+
+        nav.register(_("Evaluation"), "assessments:index", order=30)

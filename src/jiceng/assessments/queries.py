@@ -319,6 +319,7 @@ def progress_board(user, region: Node, year: int, today: dt.date | None = None) 
         "stages": stages,
         "rows": rows,
         "totals": [totals.get(s, 0) for s, _label in stages],
+        "stage_totals": [(label, totals.get(s, 0)) for s, label in stages],
         "total": sum(totals.values()),
         "late": late,
     }
