@@ -20,8 +20,8 @@ def _me(raw: str):
 
 def test_the_token_page_shows_the_raw_token_once_and_stores_only_its_hash(personas, client_for):
     client = client_for(personas.clerk)
-    response = client.post("/account/tokens/", {"name": "上报脚本"})
-    assert response.status_code == 200
+    response = client.post("/account/tokens/", {"name": "上报脚本"}, follow=True)
+    assert response.redirect_chain == [("/account/tokens/", 302)]
     assert response["Cache-Control"] == "no-store"
     raw = TOKEN.search(response.content.decode()).group(0)
     token = ApiToken.objects.get(user=personas.clerk)

@@ -224,28 +224,40 @@ def user_password(request, pk: int):
     return render(request, "accounts/user_password.html", {"form": form, "target": target})
 
 
+NEW_TOKEN_SESSION_KEY = "jiceng_new_token"
+
+
 @login_required
 def tokens(request):
-    """The user's own API tokens; a new token's raw value is shown once, on this answer only."""
+    """The user's own API tokens.
+
+    Creating one redirects back here (so a reload does not create another); the raw value
+    rides in the session for that one answer and is removed as it is shown.
+    """
     user = request.user
     form = TokenCreateForm(request.POST or None)
-    raw = None
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             created, raw = actions.do_create_token(user, user, form.cleaned_data["name"])
         except ValidationFailed as exc:
             add_problems(form, exc.problems)
         else:
-            form = TokenCreateForm()
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": created.pk, "raw": raw}
+            return redirect("accounts:tokens")
+    new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    created = ApiToken.objects.filter(pk=new["id"], user=user).first() if new else None
     rows = ApiToken.objects.filter(user=user).order_by("revoked", "-created_at")
     response = render(
         request,
         "accounts/tokens.html",
-        {"form": form, "tokens": rows, "raw_token": raw, "created": created},
+        {
+            "form": form,
+            "tokens": rows,
+            "raw_token": new["raw"] if created else None,
+            "created": created,
+        },
     )
-    if raw:
-        response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -110,7 +110,7 @@ def own_institution(request):
     }
 
 
-@register_panel(order=5)
+@register_panel(order=12)
 def admin_shortcuts(request):
     """Links to the administrator's everyday pages."""
     if not is_admin(request.user):
