@@ -241,9 +241,16 @@ def node_indicators(node: Node, period: str) -> NodeIndicators:
     )
 
 
-def trend(node: Node) -> dict:
-    """Values of ``node`` over all its periods, for a chart: ``{periods, series}``."""
+def period_kind(label: str) -> str:
+    """``year``, ``quarter`` or ``month``."""
+    return "quarter" if "Q" in label else ("month" if "-" in label else "year")
+
+
+def trend(node: Node, like: str | None = None) -> dict:
+    """Values of ``node`` over its periods (of the same kind as ``like``): ``{periods, series}``."""
     periods = available_periods(node)
+    if like:
+        periods = [p for p in periods if period_kind(p) == period_kind(like)]
     values = latest_values([node], periods)
     series = []
     for d in definitions():
@@ -358,13 +365,19 @@ def region_table(node: Node, period: str, level: str = "children", sort: str = "
         cells = _rows(defs, current, values.get((child.pk, prev), {}), targets[child.pk])
         rows.append(TableRow(child, {r.code: r for r in cells}))
     rows, sort = _sort_rows(rows, sort, {d.code for d in defs})
+    shown = [
+        d
+        for d in defs
+        if any(r.cells[d.code].value is not None for r in rows)
+        or (values.get((node.pk, period), {}).get(d.code) is not None)
+    ]
     total = None
     if values.get((node.pk, period)):
         cells = _rows(
             defs, values[(node.pk, period)], values.get((node.pk, prev), {}), targets[node.pk]
         )
         total = TableRow(node, {r.code: r for r in cells})
-    return Table(node, period, level, sort, defs, rows, total, hidden)
+    return Table(node, period, level, sort, shown or defs, rows, total, hidden)
 
 
 # ---------------------------------------------------------------- below target

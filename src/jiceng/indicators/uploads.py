@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.errors import Problem, ValidationFailed
 
@@ -21,6 +22,26 @@ TABLES = (
     "services",
     "contracts",
 )
+TABLE_LABELS = {
+    "orgs": gettext_lazy("organisation units"),
+    "population": gettext_lazy("population"),
+    "residents": gettext_lazy("residents"),
+    "conditions": gettext_lazy("chronic disease registrations"),
+    "followups": gettext_lazy("follow-ups"),
+    "exams": gettext_lazy("health examinations"),
+    "services": gettext_lazy("services"),
+    "contracts": gettext_lazy("family-doctor contracts"),
+}
+
+
+def table_label(name: str) -> str:
+    return str(TABLE_LABELS.get(name, name))
+
+
+def table_order(name: str) -> int:
+    return TABLES.index(name) if name in TABLES else len(TABLES)
+
+
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 # A ZIP may not unpack to more than this many times the upload limit.
 MAX_EXPANSION = 50

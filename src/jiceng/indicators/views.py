@@ -77,7 +77,7 @@ def node_page(request, code):
             "data": data,
             "period": period,
             "periods": _period_choices(node, period),
-            "trend": queries.trend(node),
+            "trend": queries.trend(node, like=period),
             "ancestors": [a for a in node.ancestors() if scope.can_see(request.user, a)],
             "children_exist": node.children.exists(),
         },

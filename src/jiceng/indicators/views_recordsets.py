@@ -98,7 +98,10 @@ def _status_context(rs: RecordSet) -> dict:
         "computed": list(rs.values.values_list("period", flat=True).distinct().order_by("period")),
         "percent": (rs.progress or {}).get("percent", 0),
         "warnings": warnings,
-        "counts": sorted(rs.row_counts.items()),
+        "counts": [
+            (uploads.table_label(name), name, n)
+            for name, n in sorted(rs.row_counts.items(), key=lambda kv: uploads.table_order(kv[0]))
+        ],
     }
 
 
@@ -111,8 +114,28 @@ def recordset_page(request, pk):
 
 
 def _default_periods(rs: RecordSet) -> str:
-    year = timezone.localdate().year
-    return f"{year - 1}, {year}"
+    """The years the record set has population for (else last year and this year)."""
+    years: list[int] = []
+    if rs.store_path and Path(rs.store_path).exists():
+        import duckdb
+
+        try:
+            con = duckdb.connect(rs.store_path, read_only=True)
+            try:
+                years = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT DISTINCT year FROM population ORDER BY 1"
+                    ).fetchall()
+                ]
+            finally:
+                con.close()
+        except duckdb.Error:
+            years = []
+    if not years:
+        year = timezone.localdate().year
+        years = [year - 1, year]
+    return ", ".join(str(y) for y in years)
 
 
 @login_required

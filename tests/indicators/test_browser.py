@@ -1,0 +1,119 @@
+"""The region table and the record-set upload in a real browser (Chromium via Playwright)."""
+
+# ruff: noqa: F811  (the shared browser fixtures are imported, then asked for by name)
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from browser.conftest import (  # noqa: F401  (shared browser fixtures)
+    browser,
+    login,
+    new_page,
+    persona_password,
+    playwright_instance,
+    pytest_runtest_makereport,
+    screenshot,
+)
+from django.test import override_settings
+
+from jiceng.analytics import generate_recordset
+from jiceng.indicators.actions import do_set_target
+from jiceng.indicators.models import RecordSet
+from jiceng.indicators.tasks import platform_tree
+
+from .conftest import make_record_set
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def row_codes(page) -> list[str]:
+    return page.locator("#region-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.code)"
+    )
+
+
+def test_the_region_table_sorts_by_a_column_and_exports_to_excel(
+    live_server, personas, values, login, screenshot
+):
+    t = personas.tree
+    do_set_target(None, indicator="htn_std_mgmt", node=t.A, year=2025, threshold_percent=80)
+    page = login(None, "admin_a")
+    page.goto(f"/indicators/table/{t.A.code}/?period=2025")
+    assert row_codes(page) == [t.TA1.code, t.TA2.code]
+    page.select_option("#level", "village")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert row_codes(page) == [t.VA1.code, t.VA2.code, t.VA3.code]
+    header = page.locator("th[data-indicator=htn_std_mgmt] a")
+    header.click()  # first click: highest first
+    page.wait_for_load_state("domcontentloaded")
+    assert row_codes(page) == [t.VA3.code, t.VA1.code, t.VA2.code]
+    page.locator("th[data-indicator=htn_std_mgmt] a").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert row_codes(page) == [t.VA2.code, t.VA1.code, t.VA3.code]
+    assert page.locator("td.miss").count() >= 2  # 50% and 75% are below the 80% target
+    screenshot(page, "indicators-region-table")
+    with page.expect_download() as info:
+        page.click("#export")
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(info.value.path().read_bytes())).active
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)][:3] == [
+        t.VA2.code,
+        t.VA1.code,
+        t.VA3.code,
+    ]
+
+
+def test_the_node_page_draws_the_trend_chart(live_server, personas, values, login, screenshot):
+    page = login(None, "admin_a")
+    page.goto(f"/indicators/node/{personas.tree.TA1.code}/?period=2025")
+    page.wait_for_selector("#trend-chart canvas")
+    assert page.locator("tr[data-indicator=htn_std_mgmt] .change").inner_text() == "+10.00"
+    screenshot(page, "indicators-node")
+
+
+def test_the_status_block_polls_until_the_load_ends(live_server, personas, login):
+    rs = make_record_set(node=personas.tree.A, status=RecordSet.Status.LOADING)
+    rs.progress = {"task": "load", "stage": "检查 residents", "percent": 42, "done": False}
+    rs.save()
+    page = login(None, "admin_a")
+    page.goto(f"/indicators/recordsets/{rs.pk}/")
+    assert "42%" in page.locator("#recordset-status").inner_text()
+    rs.status = RecordSet.Status.READY
+    rs.row_counts = {"residents": 1234}
+    rs.progress = {"task": "load", "stage": "导入完成", "percent": 100, "done": True}
+    rs.save()
+    page.wait_for_selector("#load-summary", timeout=5000)  # htmx fetched it within ~1s
+    assert "1234" in page.locator("#load-summary").inner_text()
+    assert page.locator("#recordset-status[hx-trigger]").count() == 0
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_an_administrator_uploads_a_zip_and_sees_it_loaded(
+    live_server, personas, login, screenshot, tmp_path, settings
+):
+    settings.JICENG_ANALYTICS_DIR = tmp_path / "analytics"
+    out = tmp_path / "rs"
+    generate_recordset(out, platform_tree(personas.tree.A), [2025], seed=3, residents=300)
+    archive = tmp_path / "records.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in out.iterdir():
+            zf.write(f, f.name)
+    page = login(None, "admin_a")
+    page.goto("/indicators/recordsets/")
+    page.fill("#id_name", "浏览器上传")
+    page.set_input_files("#id_file", str(archive))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#load-summary")
+    assert page.locator("#load-summary [data-table=residents]").inner_text().endswith(" 300")
+    page.fill("#id_periods", "2025")
+    page.click("#compute-form button[type=submit]")
+    page.wait_for_selector("#computed:has-text('2025')")
+    screenshot(page, "indicators-recordset")
+    assert RecordSet.objects.get(name="浏览器上传").values.filter(period="2025").exists()
