@@ -1,0 +1,491 @@
+"""API of the evaluation cycle at ``/api/v1/evaluation/``.
+
+Every answer is limited to the caller's part of the tree: what lies outside is 404, an
+action the caller may not take is 403, bad input is 422 naming the item or field, and a
+form saved by someone else since it was read (``version``) is 409 with nothing changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from jiceng.assessments import actions, queries
+from jiceng.assessments.consistency import group_consistency, institution_consistency
+from jiceng.assessments.models import Level, Stage, Submission, VerdictRecord
+from jiceng.core import scope
+from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.standards.models import Catalog
+
+router = Router(tags=["evaluation"])
+
+
+class Detail(Schema):
+    detail: str
+
+
+class CycleOut(Schema):
+    id: int
+    year: int
+    title: str
+    region_code: str
+    region_name: str
+    self_deadline: dt.date | None
+    county_deadline: dt.date | None
+    recheck_deadline: dt.date | None
+    validity_years: int
+    catalogs: dict[str, str]
+
+
+class CycleIn(Schema):
+    region: str
+    year: int
+    title: str = ""
+    self_deadline: dt.date | None = None
+    county_deadline: dt.date | None = None
+    recheck_deadline: dt.date | None = None
+    validity_years: int = 3
+    catalogs: dict[str, int] = {}
+
+
+class SubmissionOut(Schema):
+    id: int
+    cycle_id: int
+    year: int
+    institution_code: str
+    institution_name: str
+    catalog: str
+    stage: str
+    version: int
+    self_locked: bool
+    county_locked: bool
+    recheck_locked: bool
+    recheck_required: bool
+    recheck_sampled: bool
+    self_verdict: str
+    county_verdict: str
+    recheck_verdict: str
+    final_level: str
+
+
+class GradeOut(Schema):
+    item_code: str
+    grade: str
+    remark: str
+
+
+class GradesOut(Schema):
+    submission_id: int
+    level: str
+    version: int
+    grades: list[GradeOut]
+    missing: list[str]
+
+
+class GradesIn(Schema):
+    level: str
+    version: int
+    grades: dict[str, str] = {}
+    remarks: dict[str, str] = {}
+
+
+class VersionIn(Schema):
+    version: int
+
+
+class ReturnIn(Schema):
+    version: int
+    comment: str
+
+
+class PassIn(Schema):
+    version: int
+    finding: str = ""
+
+
+class ReopenIn(Schema):
+    version: int
+    level: str
+    reason: str
+
+
+class SampleIn(Schema):
+    submission_ids: list[int]
+
+
+class PublishIn(Schema):
+    region: str
+    year: int
+    note: str = ""
+
+
+class LookBackIn(Schema):
+    outcome: str
+    reason: str
+    date: dt.date | None = None
+
+
+class RecordOut(Schema):
+    id: int
+    institution_code: str
+    institution_name: str
+    year: int
+    level: str
+    verdict: str
+    label: str
+    valid_from: dt.date
+    valid_until: dt.date
+    status: str
+    reasons: dict[str, Any]
+    lookbacks: list[dict[str, Any]]
+
+
+def _cycle_out(c) -> dict:
+    return {
+        "id": c.pk,
+        "year": c.year,
+        "title": c.title,
+        "region_code": c.region.code,
+        "region_name": c.region.name,
+        "self_deadline": c.self_deadline,
+        "county_deadline": c.county_deadline,
+        "recheck_deadline": c.recheck_deadline,
+        "validity_years": c.validity_years,
+        "catalogs": {cc.kind: str(cc.catalog) for cc in c.catalogs.select_related("catalog")},
+    }
+
+
+def _sub_out(s: Submission) -> dict:
+    return {
+        "id": s.pk,
+        "cycle_id": s.cycle_id,
+        "year": s.cycle.year,
+        "institution_code": s.institution.code,
+        "institution_name": s.institution.name,
+        "catalog": str(s.catalog),
+        "stage": s.stage,
+        "version": s.version,
+        "self_locked": s.self_locked,
+        "county_locked": s.county_locked,
+        "recheck_locked": s.recheck_locked,
+        "recheck_required": s.recheck_required,
+        "recheck_sampled": s.recheck_sampled,
+        "self_verdict": s.self_verdict,
+        "county_verdict": s.county_verdict,
+        "recheck_verdict": s.recheck_verdict,
+        "final_level": s.final_level(),
+    }
+
+
+def _record_out(r: VerdictRecord) -> dict:
+    return {
+        "id": r.pk,
+        "institution_code": r.institution.code,
+        "institution_name": r.institution.name,
+        "year": r.cycle.year,
+        "level": r.level,
+        "verdict": r.verdict,
+        "label": r.get_verdict_display(),
+        "valid_from": r.valid_from,
+        "valid_until": r.valid_until,
+        "status": r.status,
+        "reasons": r.reasons,
+        "lookbacks": [
+            {"date": lb.date, "outcome": lb.outcome, "reason": lb.reason}
+            for lb in r.lookbacks.all()
+        ],
+    }
+
+
+def _submission(request, pk: int) -> Submission:
+    sub = get_object_or_404(
+        Submission.objects.select_related("institution", "cycle", "catalog"), pk=pk
+    )
+    if not scope.can_see(request.user, sub.institution):
+        raise Http404
+    return sub
+
+
+def _level(raw: str) -> Level:
+    try:
+        return Level(raw)
+    except ValueError:
+        raise ValidationFailed(
+            [
+                Problem(
+                    _("Unknown level %(l)s: use self, county or recheck.") % {"l": raw},
+                    field="level",
+                )
+            ]
+        ) from None
+
+
+def _run(fn, *args, **kwargs):
+    """Run an action; a stale version is a 409 answer, anything else propagates."""
+    try:
+        return Status(200, _sub_out(fn(*args, **kwargs)))
+    except actions.StaleVersion as exc:
+        return Status(409, {"detail": str(exc)})
+
+
+# --- cycles ------------------------------------------------------------------------------------
+
+
+@router.get("/cycles", response=list[CycleOut], summary="Cycles the caller sees")
+def list_cycles(request):
+    return [_cycle_out(c) for c in queries.visible_cycles(request.user)[:200]]
+
+
+@router.post("/cycles", response={201: CycleOut}, summary="Open a year's cycle for a region")
+def open_cycle(request, payload: CycleIn):
+    region = scope.access_node(request.user, payload.region, scope.Action.OPEN_CYCLE)
+    catalogs = {}
+    for kind, pk in payload.catalogs.items():
+        catalog = Catalog.objects.filter(pk=pk).first()
+        if catalog is None:
+            raise ValidationFailed(
+                [Problem(_("No catalog with id %(pk)s.") % {"pk": pk}, field=f"catalogs.{kind}")]
+            )
+        catalogs[kind] = catalog
+    cycle = actions.do_open_cycle(
+        request.user,
+        region,
+        payload.year,
+        title=payload.title,
+        catalogs=catalogs,
+        self_deadline=payload.self_deadline,
+        county_deadline=payload.county_deadline,
+        recheck_deadline=payload.recheck_deadline,
+        validity_years=payload.validity_years,
+    )
+    return Status(201, _cycle_out(cycle))
+
+
+@router.get("/cycles/{pk}/submissions", response=list[SubmissionOut])
+def cycle_submissions(request, pk: int, stage: str = ""):
+    cycle = get_object_or_404(queries.visible_cycles(request.user), pk=pk)
+    subs = queries.visible_submissions(request.user).filter(cycle=cycle)
+    if stage:
+        subs = subs.filter(stage=stage)
+    return [_sub_out(s) for s in subs.order_by("institution__path")]
+
+
+@router.post("/recheck-sample", response=list[SubmissionOut], summary="Choose a re-check sample")
+def recheck_sample(request, payload: SampleIn):
+    subs = [_submission(request, pk) for pk in payload.submission_ids]
+    return [_sub_out(s) for s in actions.do_select_for_recheck(request.user, subs)]
+
+
+# --- one submission ----------------------------------------------------------------------------
+
+
+@router.get("/submissions/{pk}", response=SubmissionOut)
+def submission(request, pk: int):
+    return _sub_out(_submission(request, pk))
+
+
+@router.get("/submissions/{pk}/grades", response=GradesOut)
+def get_grades(request, pk: int, level: str = "self"):
+    sub = _submission(request, pk)
+    lv = _level(level)
+    rows = sub.grades.filter(level=lv).order_by("item_code")
+    return {
+        "submission_id": sub.pk,
+        "level": lv.value,
+        "version": sub.version,
+        "grades": [{"item_code": g.item_code, "grade": g.grade, "remark": g.remark} for g in rows],
+        "missing": actions.missing_items(sub, lv),
+    }
+
+
+@router.put("/submissions/{pk}/grades", response={200: SubmissionOut, 409: Detail})
+def put_grades(request, pk: int, payload: GradesIn):
+    sub = _submission(request, pk)
+    return _run(
+        actions.do_save_grades,
+        request.user,
+        sub,
+        _level(payload.level),
+        payload.grades,
+        payload.remarks,
+        version=payload.version,
+    )
+
+
+@router.post("/submissions/{pk}/submit", response={200: SubmissionOut, 409: Detail})
+def submit(request, pk: int, payload: VersionIn):
+    return _run(actions.do_submit, request.user, _submission(request, pk), version=payload.version)
+
+
+@router.post("/submissions/{pk}/return", response={200: SubmissionOut, 409: Detail})
+def return_(request, pk: int, payload: ReturnIn):
+    sub = _submission(request, pk)
+    return _run(actions.do_return, request.user, sub, payload.comment, version=payload.version)
+
+
+@router.post("/submissions/{pk}/pass", response={200: SubmissionOut, 409: Detail})
+def pass_county(request, pk: int, payload: PassIn):
+    sub = _submission(request, pk)
+    return _run(
+        actions.do_pass_county, request.user, sub, version=payload.version, finding=payload.finding
+    )
+
+
+@router.post("/submissions/{pk}/complete-recheck", response={200: SubmissionOut, 409: Detail})
+def complete_recheck(request, pk: int, payload: PassIn):
+    sub = _submission(request, pk)
+    return _run(
+        actions.do_complete_recheck,
+        request.user,
+        sub,
+        version=payload.version,
+        finding=payload.finding,
+    )
+
+
+@router.post("/submissions/{pk}/reopen", response={200: SubmissionOut, 409: Detail})
+def reopen(request, pk: int, payload: ReopenIn):
+    sub = _submission(request, pk)
+    return _run(
+        actions.do_reopen,
+        request.user,
+        sub,
+        _level(payload.level),
+        payload.reason,
+        version=payload.version,
+    )
+
+
+@router.get("/submissions/{pk}/verdict", summary="The verdict with its reasons")
+def verdict(request, pk: int, level: str = ""):
+    sub = _submission(request, pk)
+    data = queries.verdict_reasons(sub, _level(level) if level else None)
+    data.pop("raw", None)
+    return data
+
+
+@router.get("/submissions/{pk}/consistency")
+def submission_consistency(request, pk: int):
+    return institution_consistency(_submission(request, pk))
+
+
+# --- publication, history, consistency ---------------------------------------------------------
+
+
+def _table_out(table: dict, user) -> dict:
+    return {
+        "region_code": table["region"].code,
+        "year": table["year"],
+        "published": table["publication"] is not None,
+        "total": table["total"],
+        "headline": table["headline"],
+        "sentence": queries.headline_sentence(table) if table["total"] else "",
+        "by_county": table["by_county"],
+        "by_kind": table["by_kind"],
+        "rows": [
+            {
+                "institution_code": r["record"].institution.code,
+                "institution_name": r["record"].institution.name,
+                "county": r["county"].name if r["county"] else "",
+                "kind": r["record"].institution.kind,
+                "verdict": r["record"].verdict,
+                "level": r["record"].level,
+                "status": r["record"].status,
+                "valid_until": r["record"].valid_until,
+            }
+            for r in table["rows"]
+            if scope.can_see(user, r["record"].institution)
+        ],
+    }
+
+
+@router.get("/publications", summary="The published list of a region and year, with counts")
+def publication(request, region: str, year: int):
+    node = scope.access_node(request.user, region, scope.Action.VIEW)
+    return _table_out(queries.publication_table(node, year), request.user)
+
+
+@router.post("/publications", response={201: dict}, summary="Publish a region's list")
+def publish(request, payload: PublishIn):
+    node = scope.access_node(request.user, payload.region, scope.Action.PUBLISH)
+    actions.do_publish(request.user, node, payload.year, payload.note)
+    return Status(201, _table_out(queries.publication_table(node, payload.year), request.user))
+
+
+@router.get("/institutions/{code}/verdicts", response=list[RecordOut])
+def institution_verdicts(request, code: str):
+    node = scope.access_node(request.user, code, scope.Action.VIEW)
+    return [_record_out(h["record"]) for h in queries.verdict_history(node)]
+
+
+@router.post("/verdicts/{pk}/lookback", response=RecordOut)
+def lookback(request, pk: int, payload: LookBackIn):
+    record = get_object_or_404(VerdictRecord.objects.select_related("institution", "cycle"), pk=pk)
+    if not scope.can_see(request.user, record.institution):
+        raise Http404
+    actions.do_lookback(request.user, record, payload.outcome, payload.reason, payload.date)
+    record.refresh_from_db()
+    return _record_out(record)
+
+
+@router.get("/consistency", summary="Agreement, kappa and surviving verdicts per county/reviewer")
+def consistency(request, region: str, year: int):
+    node = scope.access_node(request.user, region, scope.Action.VIEW)
+    subs = list(
+        queries.visible_submissions(request.user)
+        .filter(cycle__year=year, institution__path__startswith=node.path)
+        .select_related("county_reviewer")
+    )
+    cache: dict = {}
+
+    def county(s):
+        c = queries._county_from_path(s.institution.path, cache)
+        return c.code if c else None
+
+    def reviewer(s):
+        return s.county_reviewer.username if s.county_reviewer_id else None
+
+    return {
+        "region_code": node.code,
+        "year": year,
+        "per_county": group_consistency(subs, county),
+        "per_reviewer": group_consistency(subs, reviewer),
+    }
+
+
+@router.get("/progress", summary="How many institutions are at each stage, and who is late")
+def progress(request, region: str, year: int):
+    node = scope.access_node(request.user, region, scope.Action.VIEW)
+    board = queries.progress_board(request.user, node, year)
+    return {
+        "region_code": node.code,
+        "year": year,
+        "stages": [s for s, _label in board["stages"]],
+        "rows": [
+            {
+                "county_code": r["county"].code if r["county"] else "",
+                "county_name": r["county"].name if r["county"] else "",
+                "counts": dict(zip([s for s, _ in board["stages"]], r["cells"], strict=True)),
+                "total": r["total"],
+                "late": r["late"],
+            }
+            for r in board["rows"]
+        ],
+        "late": [
+            {
+                "submission_id": x["submission"].pk,
+                "institution_code": x["submission"].institution.code,
+                "stage": x["submission"].stage,
+                "reason": x["reason"],
+            }
+            for x in board["late"]
+        ],
+    }
+
+
+STAGES = [s.value for s in Stage]
