@@ -39,7 +39,7 @@ class VisitKind(models.TextChoices):
 
 class EventKind(models.TextChoices):
     OPENED = "opened", pgettext_lazy("ledger", "Opened")
-    REPORTED_FIXED = "reported_fixed", pgettext_lazy("ledger", "Reported fixed")
+    REPORTED_FIXED = "reported_fixed", pgettext_lazy("ledger", "Fix reported")
     CLOSED = "closed", pgettext_lazy("ledger", "Verified and closed")
     SENT_BACK = "sent_back", pgettext_lazy("ledger", "Sent back")
     DEADLINE_EXTENDED = "deadline_extended", pgettext_lazy("ledger", "Deadline extended")
