@@ -149,7 +149,7 @@ def do_update_user(
     reason: str = "",
 ) -> User:
     """Change a user's role, unit, institution, name, e-mail or active flag."""
-    user = User.objects.select_for_update().select_related("node").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("node").get(pk=user.pk)
     _require_manage(actor, user.node)
     before = _snapshot(user)
     new_node = user.node if node is _UNSET else node
@@ -199,7 +199,7 @@ def do_activate_user(actor, user: User, reason: str = "") -> User:
 @transaction.atomic
 def do_reset_password(actor, user: User, password: str) -> User:
     """Set a new password (checked by the password rules); the audit row says only that."""
-    user = User.objects.select_for_update().select_related("node").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("node").get(pk=user.pk)
     if actor is None or actor.pk != user.pk:
         _require_manage(actor, user.node)
     problems: list[Problem] = []
@@ -249,7 +249,11 @@ def do_create_token(actor, user: User, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def do_revoke_token(actor, token: ApiToken) -> ApiToken:
     """Revoke a token: it stops working at once. Revoking twice is harmless."""
-    token = ApiToken.objects.select_for_update().select_related("user__node").get(pk=token.pk)
+    token = (
+        ApiToken.objects.select_for_update(of=("self",))
+        .select_related("user__node")
+        .get(pk=token.pk)
+    )
     if actor is not None and actor.pk != token.user_id:
         _require_manage(actor, token.user.node)
     if token.revoked:
