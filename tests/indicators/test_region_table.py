@@ -97,3 +97,18 @@ def test_the_table_and_export_are_404_outside_the_users_sight(personas, values, 
     client = client_for(personas.county_reviewer_b)
     assert client.get(table_url(tree.A, period="2025")).status_code == 404
     assert client.get(reverse("indicators:table_export", args=[tree.A.code])).status_code == 404
+
+
+def test_the_table_page_does_not_query_per_row(
+    personas, values, client_for, tree, django_assert_max_num_queries
+):
+    from .conftest import make_record_set, put
+
+    rs = make_record_set(name="更多", node=tree.A)
+    for node in (tree.VA1, tree.VA2, tree.VA3, tree.SA1):
+        for code in ("hr_coverage", "fd_sign_rate", "elderly_mgmt"):
+            put(rs, node, "2025", code, 50, 100)
+    client = client_for(personas.county_admin)
+    with django_assert_max_num_queries(12):
+        r = client.get(table_url(tree.A, period="2025", level="village"))
+    assert r.status_code == 200 and r.content.decode().count("50.00%") == 12

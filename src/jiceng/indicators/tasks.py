@@ -126,6 +126,8 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
     from jiceng.analytics import load_recordset
 
     rs = RecordSet.objects.select_related("node", "loaded_by").get(pk=pk)
+    if rs.status != RecordSet.Status.LOADING or rs.loaded_at is not None:
+        return {"status": "skipped", "reason": f"record set {pk} is {rs.status}"}  # ran already
     report = Reporter(pk, "load")
     report.set(_("Starting"), 0)
     try:
