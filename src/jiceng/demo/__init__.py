@@ -7,4 +7,4 @@ cycle in progress, a record set with indicators, ...). A stage must be determini
 for a given seed.
 """
 
-STAGES: list[str] = ["records", "ledger"]
+STAGES: list[str] = ["records", "cycle", "ledger"]
