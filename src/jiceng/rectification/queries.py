@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from jiceng.core import scope
@@ -37,15 +37,20 @@ class LedgerFilter:
 
 
 def visible_entries(user) -> QuerySet[LedgerEntry]:
-    """Every entry of an institution the user can see."""
+    """Every entry of an institution the user can see (``None``: the system, sees all)."""
     qs = LedgerEntry.objects.select_related(
         "institution", "institution__parent", "visit", "verified_by"
     )
+    if user is None:
+        return qs
     return scope.filter_by_node(user, qs, field="institution")
 
 
 def ledger(user, f: LedgerFilter | None = None) -> QuerySet[LedgerEntry]:
-    """The entries the user sees, narrowed by ``f``; overdue first, then by deadline."""
+    """The entries the user sees, narrowed by ``f``.
+
+    Overdue first, then open, reported fixed and closed; by deadline within each.
+    """
     f = f or LedgerFilter()
     qs = visible_entries(user)
     if f.region is not None:
@@ -67,7 +72,14 @@ def ledger(user, f: LedgerFilter | None = None) -> QuerySet[LedgerEntry]:
             | Q(item_code__iexact=f.q)
             | Q(responsible__icontains=f.q)
         )
-    return qs.order_by("status", "deadline", "pk")
+    rank = Case(
+        When(overdue_q(f.today), then=Value(0)),
+        When(status=Status.OPEN, then=Value(1)),
+        When(status=Status.REPORTED_FIXED, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(rank=rank).order_by("rank", "deadline", "pk")
 
 
 def summary(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> dict[str, int]:
@@ -90,7 +102,8 @@ def counts_by_county(user, region: Node | None = None, today: dt.date | None = N
     """
     today = today or timezone.localdate()
     entries = visible_entries(user)
-    counties = scope.visible_nodes(user).filter(kind=Kind.COUNTY)
+    nodes = Node.objects.all() if user is None else scope.visible_nodes(user)
+    counties = nodes.filter(kind=Kind.COUNTY)
     if region is not None:
         entries = entries.filter(institution__path__startswith=region.path)
         counties = counties.filter(path__startswith=region.path)
