@@ -232,3 +232,17 @@ def test_merged_chapter_cells_are_carried_down_in_excel():
     buf = BytesIO()
     wb.save(buf)
     assert read_catalog_excel(buf.getvalue(), "merged.xlsx") == spec
+
+
+def test_codes_written_as_bare_numbers_keep_their_text():
+    text = GOOD.replace('code: "1.1.2"', "code: 1.10").replace('version: "1"', "version: 2022.0")
+    spec = parse_catalog(text, "demo.yaml")
+    assert spec.items[1].code == "1.10"
+    assert spec.version == "2022.0"
+
+
+def test_a_json_file_indented_with_tabs_is_read():
+    data = parse_catalog(GOOD, "demo.yaml").to_source()
+    text = json.dumps(data, ensure_ascii=False, indent="\t")
+    assert "\t" in text
+    assert parse_catalog(text, "tabs.json") == parse_catalog(GOOD, "demo.yaml")

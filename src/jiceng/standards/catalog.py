@@ -518,6 +518,26 @@ def _line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list)
             _line_map(child, path + (i,), lines, dups)
 
 
+# Fields whose numbers-looking values are codes: keep the text as written ("1.10", "2022").
+RAW_TEXT_KEYS = {"code", "version", "edition", "grade"}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, key: str | None = None) -> Any:
+    """Python data of a composed node, keeping code-like numbers as their written text."""
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            k = loader.construct_object(key_node, deep=True)
+            out[k] = _construct(loader, value_node, k if isinstance(k, str) else None)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(loader, child) for child in node.value]
+    if key in RAW_TEXT_KEYS and node.tag in _NUMBER_TAGS:
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _locator(lines: dict[Path_, int]) -> Locator:
     def locate(path: Path_) -> tuple[int | None, str]:
         p = tuple(path)
@@ -545,11 +565,13 @@ def parse_catalog(text: str, filename: str) -> CatalogSpec:
                     )
                 ]
             ) from None
+        # JSON allows tabs only as whitespace (never raw inside strings); YAML does not.
+        text = text.replace("\t", " ")
     try:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            data = _construct(loader, node) if node is not None else None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:

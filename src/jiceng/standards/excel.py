@@ -157,13 +157,17 @@ def read_catalog_excel(data: bytes, filename: str) -> CatalogSpec:
     return validate_catalog_data(raw, locate, filename)
 
 
+# grade:label:达标 — the label may itself hold colons; grades may not.
+SCALE_PART = re.compile(r"^([^:：]+)[:：](.*)[:：]\s*(达标|不达标|meets|fails)$")
+
+
 def _parse_scale(text: str, filename: str, row: int) -> tuple[list[dict], list[Problem]]:
     """'A:优秀:达标; B:良好:达标; D:不合格:不达标' → grade specs."""
     out: list[dict] = []
     problems: list[Problem] = []
     for part in [p.strip() for p in re.split(r"[;；\n]", text) if p.strip()]:
-        bits = [b.strip() for b in re.split(r"[:：]", part)]
-        if len(bits) != 3 or bits[2] not in {"达标", "不达标", "meets", "fails"}:
+        m = SCALE_PART.match(part)
+        if not m:
             problems.append(
                 Problem(
                     _("Cannot read grade '%(part)s': write grade:label:达标 or grade:label:不达标.")
@@ -175,7 +179,8 @@ def _parse_scale(text: str, filename: str, row: int) -> tuple[list[dict], list[P
                 )
             )
             continue
-        out.append({"grade": bits[0], "label": bits[1], "meets": bits[2] in {"达标", "meets"}})
+        grade, label, status = (g.strip() for g in m.groups())
+        out.append({"grade": grade, "label": label, "meets": status in {"达标", "meets"}})
     return out, problems
 
 
