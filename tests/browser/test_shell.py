@@ -138,3 +138,29 @@ def test_the_layout_holds_on_a_phone_screen(personas, new_page, login, screensho
     screenshot(page, "home-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_an_admin_follows_a_user_change_in_the_audit_trail(personas, login, screenshot):
+    from jiceng.accounts.actions import do_update_user
+
+    do_update_user(
+        personas.county_admin, personas.analyst, display_name="李分析", reason="更正姓名"
+    )
+    page = login(None, "admin_a")
+    page.click("nav.mainnav >> text=审计日志")
+    page.fill("input[name=type]", "accounts.user")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    screenshot(page, "audit-list")
+    page.click("[data-testid=audit-events] >> text=李分析")
+    page.wait_for_load_state("domcontentloaded")
+    screenshot(page, "audit-object")
+    row = page.locator("tr[data-field=display_name]")
+    assert row.locator("td.after").inner_text() == "李分析"
+    assert "更正姓名" in page.locator("main").inner_text()
+
+
+def test_the_login_page_looks_right(page, screenshot):
+    page.goto("/accounts/login/")
+    screenshot(page, "login")
+    assert page.locator("label[for=id_username]").inner_text() == "用户名"

@@ -135,3 +135,19 @@ def test_user_management_events_appear_in_the_trail(personas, client_for):
 )
 def test_diff_rows_mark_exactly_the_changed_fields(before, after, changed):
     assert [r["field"] for r in diff_rows(before, after) if r["changed"]] == changed
+
+
+def test_values_read_as_words_not_python(db):
+    from django.utils import translation
+
+    from jiceng.core.views import display_value
+
+    with translation.override("zh-hans"):
+        assert [display_value(v) for v in (True, False, None, "", 0, {"a": "乙"})] == [
+            "是",
+            "否",
+            "—",
+            "—",
+            "0",
+            '{"a": "乙"}',
+        ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from jiceng.core import scope
 from jiceng.core.forms import AuditFilterForm
@@ -52,6 +55,19 @@ def audit_trail(request):
     )
 
 
+def display_value(value) -> str:
+    """A snapshot value as a person reads it: 是/否 for booleans, — for nothing."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
     """Rows ``{"field", "before", "after", "changed"}`` over the union of both snapshots."""
     before = before or {}
@@ -65,6 +81,8 @@ def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
                 "field": field,
                 "before": b,
                 "after": a,
+                "before_display": display_value(b),
+                "after_display": display_value(a),
                 "in_before": field in before,
                 "in_after": field in after,
                 "changed": (field in before) != (field in after) or b != a,
