@@ -113,7 +113,7 @@ class ItemSpec(_Spec):
     @field_validator("method")
     @classmethod
     def _method(cls, value: str) -> str:
-        parts = [p for p in METHOD_SEPARATORS.split(value) if p]
+        parts = list(dict.fromkeys(p for p in METHOD_SEPARATORS.split(value) if p))
         unknown = [p for p in parts if p not in METHODS]
         if unknown:
             raise _fail(
