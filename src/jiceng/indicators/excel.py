@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -31,7 +32,7 @@ def table_workbook(table: Table) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{table.period}"
-    header = [_("Code"), _("Name")]
+    header = [pgettext("indicators", "Code"), pgettext("indicators", "Name")]
     for d in table.columns:
         header += [
             _("%(name)s numerator") % {"name": d.name},

@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiceng.core import scope
 from jiceng.indicators import queries
@@ -36,14 +37,20 @@ class NodeCodeField(forms.CharField):
 
 
 class TargetForm(forms.Form):
-    indicator = forms.ChoiceField(label=_("Indicator"))
+    indicator = forms.ChoiceField(label=pgettext_lazy("indicators", "Indicator"))
     node = NodeCodeField(label=_("Region or institution (code)"), max_length=32)
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    comparison = forms.ChoiceField(label=_("Comparison"), choices=Target.Comparison.choices)
+    year = forms.IntegerField(
+        label=pgettext_lazy("indicators", "Year"), min_value=2000, max_value=2100
+    )
+    comparison = forms.ChoiceField(
+        label=pgettext_lazy("indicators", "Comparison"), choices=Target.Comparison.choices
+    )
     threshold = forms.DecimalField(
         label=_("Threshold (%)"), min_value=0, max_value=100, decimal_places=2, max_digits=5
     )
-    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+    note = forms.CharField(
+        label=pgettext_lazy("indicators", "Note"), max_length=255, required=False
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("year", date.today().year)
@@ -55,7 +62,7 @@ class TargetForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=128)
+    name = forms.CharField(label=pgettext_lazy("indicators", "Name"), max_length=128)
     node = NodeCodeField(label=_("Region (code)"), max_length=32)
     file = forms.FileField(label=_("ZIP of the record set's tables (CSV, XLSX or Parquet)"))
     skip_invalid = forms.BooleanField(
@@ -81,7 +88,7 @@ class UploadForm(forms.Form):
 
 class ComputeForm(forms.Form):
     periods = forms.CharField(
-        label=_("Periods"),
+        label=pgettext_lazy("indicators", "Periods"),
         max_length=200,
         help_text=_("Years, quarters or months separated by commas: 2025, 2025Q2, 2025-07"),
     )

@@ -110,7 +110,7 @@ def _mark_ready(rs: RecordSet, result, rejects: Path | None) -> None:
     rs.message = ""
     rs.progress = {
         "task": "load",
-        "stage": _("Loaded"),
+        "stage": _("Load finished"),
         "percent": 100,
         "done": True,
         "warnings": _problem_dicts(list(result.warnings)),

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jiceng.core import scope
@@ -122,7 +123,9 @@ def table_page(request, code):
 def _sort_headers(table: queries.Table, base: dict) -> dict:
     """For each sortable key: the link that sorts by it (toggling direction) and an arrow."""
     out = {}
-    keys = [("code", _("Code")), ("name", _("Name"))] + [(d.code, d.name) for d in table.columns]
+    keys = [("code", pgettext("indicators", "Code")), ("name", pgettext("indicators", "Name"))] + [
+        (d.code, d.name) for d in table.columns
+    ]
     for key, label in keys:
         current = table.sort.lstrip("-") == key
         desc = table.sort.startswith("-")
@@ -151,7 +154,7 @@ def table_export(request, code):
 
 
 LEVEL_LABELS = {
-    "children": lambda: _("Units directly below"),
+    "children": lambda: pgettext("indicators", "Units directly below"),
     "city": lambda: _("Cities"),
     "county": lambda: _("Counties"),
     "township": lambda: _("Township level (townships, health centres)"),
