@@ -114,3 +114,29 @@ def test_the_progress_component_polls_while_running_and_stops_when_done():
         "core/progress.html", {"percent": 100, "poll_url": "/job/1/", "state": "done"}
     )
     assert "hx-get" not in done and "progress done" in done
+
+
+def test_the_home_page_does_not_query_once_per_unit(personas, client_for):
+    """The region panel counts every child in one query: more units, same query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiceng.orgs.actions import do_create_node
+
+    client = client_for(personas.city_reviewer)
+
+    def count() -> int:
+        client.get("/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(3, 7):
+        county = do_create_node(
+            None, code=f"33010{n}000000", name=f"县{n}", kind="county", parent=personas.tree.C
+        )
+        do_create_node(
+            None, code=f"33010{n}100000", name=f"镇{n}", kind="township_hc", parent=county
+        )
+    assert count() == before
