@@ -162,19 +162,9 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
     return {"status": "ready", "counts": dict(result.counts), "rejected": result.rejected}
 
 
+@transaction.atomic
 def save_values(rs: RecordSet, values: list, engine: str = "duckdb") -> int:
     """Store computed values of ``rs``, replacing its earlier values for the same periods."""
-    try:  # the engine's own store, when present, so that the CLI and the pages agree
-        from jiceng.indicators.store import save_values as engine_save
-    except ImportError:
-        engine_save = None
-    if engine_save is not None:
-        return engine_save(rs, values, engine=engine)
-    return _save_values(rs, values, engine)
-
-
-@transaction.atomic
-def _save_values(rs: RecordSet, values: list, engine: str) -> int:
     from jiceng.analytics import registry
     from jiceng.indicators.models import IndicatorValue
 
