@@ -358,3 +358,15 @@ def test_home_panels_show_open_items_items_to_verify_and_the_overdue_count(
     assert 'data-panel="rectification-overview"' in html
     assert 'data-testid="overdue-total">1<' in html
     assert "整改台账" in html
+
+
+def test_the_summary_page_counts_by_county_and_source(personas, entries, client_for):
+    html = client_for(personas.city_reviewer).get(reverse("rectification:summary")).content.decode()
+    assert "整改统计" in html
+    a = html.split(f'data-county="{personas.tree.A.code}"')[1].split("</tr>")[0]
+    assert [x.split("<")[0] for x in a.split('class="num">')[1:3]] == ["2", "2"]
+    assert 'data-source="other"' in html
+    html = (
+        client_for(personas.county_reviewer).get(reverse("rectification:summary")).content.decode()
+    )
+    assert f'data-county="{personas.tree.B.code}"' not in html

@@ -6,6 +6,7 @@ app_name = "rectification"
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("export.xlsx", views.export, name="export"),
+    path("summary/", views.summary, name="summary"),
     path("new/", views.entry_new, name="entry_new"),
     path("<int:pk>/", views.entry_detail, name="entry"),
     path("<int:pk>/report/", views.report_fixed, name="report_fixed"),

@@ -81,6 +81,25 @@ def _can_supervise(user) -> bool:
 
 
 @login_required
+def summary(request):
+    """Counts for reports: open, overdue, reported and closed entries by county and source."""
+    form = LedgerFilterForm(request.GET or None, user=request.user)
+    f = form.to_filter()
+    qs = queries.ledger(request.user, queries.LedgerFilter(region=f.region, today=f.today))
+    return render(
+        request,
+        "rectification/summary.html",
+        {
+            "form": form,
+            "region": f.region,
+            "by_county": queries.counts_by_county(request.user, f.region, f.today),
+            "by_source": queries.counts_by_source(qs, f.today),
+            "total": queries.summary(qs, f.today),
+        },
+    )
+
+
+@login_required
 def export(request):
     """The filtered ledger as an Excel file."""
     form = LedgerFilterForm(request.GET or None, user=request.user)
