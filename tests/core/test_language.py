@@ -41,3 +41,16 @@ def test_the_error_pages_are_chinese(personas, client_for):
     client = client_for(personas.clerk)
     assert "无权操作" in client.get("/users/").content.decode()
     assert "不在您的管辖范围内" in client.get(f"/orgs/{personas.tree.TB1.code}/").content.decode()
+
+
+def test_with_the_middleware_an_english_browser_still_opens_in_chinese(db, settings):
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("django.middleware.locale.LocaleMiddleware"),
+        "jiceng.core.middleware.ChosenLanguageOnlyMiddleware",
+    )
+    settings.MIDDLEWARE = middleware
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert ">登录<" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert ">Log in<" in client.get("/accounts/login/").content.decode()
