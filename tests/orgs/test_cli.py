@@ -164,3 +164,24 @@ def test_the_jiceng_console_command_runs_orgs_template(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert path.exists()
+
+
+@pytest.mark.slow
+def test_a_big_file_imports_with_a_progress_bar_on_stderr(tree, tmp_path):
+    rows = []
+    years = []
+    for t in range(40):
+        town = f"3301015{t:02d}000"
+        rows.append([town, f"第{t}镇卫生院", "乡镇卫生院", tree.A.code, None, None, None])
+        for v in range(25):
+            code = f"3301015{t:02d}{v:03d}"[:9] + f"{t:02d}{v:03d}"
+            rows.append([code, f"第{t}镇{v}村卫生室", "村卫生室", town, None, None, None])
+            years.append([code, 2025, 1000 + v, 150, 60, 800, 300, None, 1, 1, 1, 1])
+    rows.reverse()  # children before parents: the import must order them itself
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(workbook(rows, years=years))
+    code, out, err = run_command("orgs_import", str(path))
+    assert code == 0, err
+    assert "新建 1040 个" in out
+    assert "it/s" in err or "行/s" in err
+    assert Node.objects.subtree(tree.A).count() == 8 + 1040

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -268,7 +268,7 @@ def create_node(request, payload: NodeIn):
         address=payload.address,
     )
     node.refresh_from_db()
-    return 201, NodeOut.of(node)
+    return Status(201, NodeOut.of(node))
 
 
 @router.patch("/{code}", response=NodeOut, summary="Rename, re-date, re-type or move a unit")

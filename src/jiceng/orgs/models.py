@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PATH_SEGMENT = 10  # digits of a node id in the materialised path
 
@@ -196,12 +197,12 @@ class NodeYear(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", _("Created")
-    RENAMED = "renamed", _("Renamed")
-    MOVED = "moved", _("Moved")
-    MERGED = "merged", _("Merged")
-    CLOSED = "closed", _("Closed")
-    REOPENED = "reopened", _("Reopened")
+    CREATED = "created", pgettext_lazy("node event", "Created")
+    RENAMED = "renamed", pgettext_lazy("node event", "Renamed")
+    MOVED = "moved", pgettext_lazy("node event", "Moved")
+    MERGED = "merged", pgettext_lazy("node event", "Merged")
+    CLOSED = "closed", pgettext_lazy("node event", "Closed")
+    REOPENED = "reopened", pgettext_lazy("node event", "Reopened")
 
 
 class NodeEvent(models.Model):

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         bar = tqdm(
             total=plan.size,
-            file=sys.stderr,
+            file=getattr(self.stderr, "_out", sys.stderr),
             unit=_("row"),
             disable=plan.size < PROGRESS_FROM,
             desc=_("Importing"),
