@@ -206,3 +206,11 @@ def test_the_home_page_shows_each_role_its_evaluation_panel(cyc, client_for, per
     page = client_for(getattr(cyc.p, persona)).get("/").content.decode()
     assert f'data-panel="{panel}"' in page
     assert 'href="/evaluation/"' in page
+
+
+def test_the_verdict_history_tag_renders_for_institutions_only(cyc):
+    from django.template import Context, Template
+
+    tpl = Template("{% load evaluation %}{% verdict_history node %}")
+    assert 'data-testid="verdict-history"' in tpl.render(Context({"node": cyc.t.TA1}))
+    assert "verdict-history" not in tpl.render(Context({"node": cyc.t.A}))
