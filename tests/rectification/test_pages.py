@@ -370,3 +370,12 @@ def test_the_summary_page_counts_by_county_and_source(personas, entries, client_
         client_for(personas.county_reviewer).get(reverse("rectification:summary")).content.decode()
     )
     assert f'data-county="{personas.tree.B.code}"' not in html
+
+
+def test_the_visit_form_offers_more_rows_but_never_more_than_fifty(personas, client_for):
+    c = client_for(personas.county_reviewer)
+    html = c.get(reverse("rectification:visit_new") + "?rows=10").content.decode()
+    assert html.count("<fieldset data-finding=") == 10
+    assert "?rows=15" in html
+    html = c.get(reverse("rectification:visit_new") + "?rows=999").content.decode()
+    assert html.count("<fieldset data-finding=") == 50

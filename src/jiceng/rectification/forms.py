@@ -195,4 +195,10 @@ class FindingForm(forms.Form):
         )
 
 
-FindingFormSet = formset_factory(FindingForm, extra=5, max_num=50)
+MAX_FINDINGS = 50
+
+
+def finding_formset(rows: int = 5):
+    """A formset of ``rows`` empty finding rows (at most ``MAX_FINDINGS``)."""
+    rows = min(max(rows, 1), MAX_FINDINGS)
+    return formset_factory(FindingForm, extra=rows, max_num=MAX_FINDINGS, absolute_max=MAX_FINDINGS)

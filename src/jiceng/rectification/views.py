@@ -23,12 +23,12 @@ from jiceng.rectification.export import workbook_bytes
 from jiceng.rectification.forms import (
     EntryForm,
     ExtendForm,
-    FindingFormSet,
     LedgerFilterForm,
     ReportFixedForm,
     SendBackForm,
     VerifyForm,
     VisitForm,
+    finding_formset,
 )
 from jiceng.rectification.models import Evidence, LedgerEntry, Status, SupervisionVisit
 
@@ -308,7 +308,9 @@ def visit_new(request):
     if not _can_supervise(user):
         raise PermissionDenied("action not allowed here")
     form = VisitForm(request.POST or None, user=user)
-    formset = FindingFormSet(request.POST or None, form_kwargs={"user": user}, prefix="f")
+    rows = request.GET.get("rows", "")
+    rows = int(rows) if rows.isdigit() else 5
+    formset = finding_formset(rows)(request.POST or None, form_kwargs={"user": user}, prefix="f")
     errors: list[str] = []
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
@@ -329,7 +331,7 @@ def visit_new(request):
     return render(
         request,
         "rectification/visit_new.html",
-        {"form": form, "formset": formset, "errors": errors},
+        {"form": form, "formset": formset, "errors": errors, "more_rows": rows + 5},
         status=status,
     )
 
