@@ -185,3 +185,15 @@ def test_an_administrator_of_another_county_cannot_see_the_record_set(personas, 
     rs = make_record_set(node=personas.tree.A)
     admin_b = make_user("admin_b", Role.ADMIN, personas.tree.B)
     assert client_for(admin_b).get(reverse("indicators:recordset", args=[rs.pk])).status_code == 404
+
+
+def test_a_queued_load_says_the_worker_must_run(personas, client_for, tmp_path):
+    """With the database backend and no worker, the page explains why nothing moves."""
+    client = client_for(personas.county_admin)
+    archive = zip_of(record_set_dir(personas.tree, tmp_path))
+    r = upload(client, personas.tree, archive)  # default backend: django_tasks_db, no worker
+    rs = RecordSet.objects.get()
+    assert rs.status == RecordSet.Status.LOADING and rs.progress["percent"] == 0
+    html = client.get(r["Location"]).content.decode()
+    assert 'id="queued-hint"' in html and "jiceng db_worker" in html
+    assert 'hx-trigger="every 1s"' in html

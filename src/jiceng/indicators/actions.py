@@ -117,7 +117,13 @@ def do_register_upload(actor, *, name: str, node: Node, source: str) -> RecordSe
         source=source,
         status=RecordSet.Status.LOADING,
         loaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        progress={"task": "load", "stage": "queued", "percent": 0, "done": False},
+        progress={
+            "task": "load",
+            "stage": _("Queued"),
+            "percent": 0,
+            "done": False,
+            "queued": True,
+        },
     )
     audit.record(actor, "indicators.recordset_uploaded", rs, after=audit.snapshot(rs))
     return rs

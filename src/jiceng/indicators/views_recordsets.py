@@ -168,6 +168,7 @@ def recordset_compute(request, pk):
             "percent": 0,
             "done": False,
             "periods": periods,
+            "queued": True,
         }
     )
     tasks.compute_task.enqueue(rs.pk, periods)
