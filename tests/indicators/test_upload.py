@@ -195,5 +195,5 @@ def test_a_queued_load_says_the_worker_must_run(personas, client_for, tmp_path):
     rs = RecordSet.objects.get()
     assert rs.status == RecordSet.Status.LOADING and rs.progress["percent"] == 0
     html = client.get(r["Location"]).content.decode()
-    assert 'id="queued-hint"' in html and "jiceng db_worker" in html
+    assert 'id="queued-hint"' in html and "任务进程没有运行" in html
     assert 'hx-trigger="every 1s"' in html
