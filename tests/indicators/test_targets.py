@@ -131,3 +131,12 @@ def test_a_target_is_deleted_only_within_the_administrators_region(personas, cli
     assert client.post(reverse("indicators:target_delete", args=[mine.pk])).status_code == 302
     assert list(Target.objects.all()) == [other]
     assert AuditEvent.objects.filter(action="indicators.target_deleted").count() == 1
+
+
+def test_the_page_shows_targets_set_above_the_region_without_a_delete_button(personas, client_for):
+    t = personas.tree
+    above = do_set_target(None, indicator="fd_sign_rate", node=t.C, year=2025, threshold_percent=45)
+    html = client_for(personas.county_admin).get(reverse("indicators:targets")).content.decode()
+    section = html[html.index('id="inherited-targets"') :]
+    assert f'data-node="{t.C.code}"' in section and "≥ 45.00%" in section
+    assert reverse("indicators:target_delete", args=[above.pk]) not in html

@@ -202,8 +202,17 @@ def targets_page(request):
     if year.isdigit():
         targets = targets.filter(year=int(year))
     rows = [{"t": t, "name": names.get(t.indicator, t.indicator)} for t in targets[:1000]]
+    above = Target.objects.filter(node__in=root.ancestors()).select_related("node")
+    if year.isdigit():
+        above = above.filter(year=int(year))
+    inherited = [
+        {"t": t, "name": names.get(t.indicator, t.indicator)}
+        for t in above.order_by("-year", "node__path", "indicator")[:200]
+    ]
     return render(
-        request, "indicators/targets.html", {"form": form, "rows": rows, "root": root, "year": year}
+        request,
+        "indicators/targets.html",
+        {"form": form, "rows": rows, "inherited": inherited, "root": root, "year": year},
     )
 
 
