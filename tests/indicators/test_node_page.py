@@ -140,3 +140,16 @@ def test_the_summary_include_renders_for_another_apps_page(personas, values, tre
     assert "高血压患者规范管理率" in html and "60.00%" in html and "2025" in html
     summary = queries.summary_for(tree.TA2)
     assert [r.code for r in summary["rows"]] == ["htn_std_mgmt"]
+
+
+def test_values_stored_without_a_node_link_are_found_by_their_code(personas, tree):
+    from jiceng.indicators.models import IndicatorValue
+
+    rs = make_record_set(node=tree.A)
+    put(rs, tree.VA2, "2025", "fd_sign_rate", 30, 60)
+    IndicatorValue.objects.filter(record_set=rs).update(node=None)
+    row = next(
+        r for r in queries.node_indicators(tree.VA2, "2025").rows if r.code == "fd_sign_rate"
+    )
+    assert row.value == pytest.approx(0.5)
+    assert queries.available_periods(tree.VA2) == ["2025"]

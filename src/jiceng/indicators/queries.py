@@ -73,14 +73,17 @@ def latest_values(
     ranks = ready_record_sets()
     if not ranks or not nodes or not periods:
         return {}
+    # Matched by org code (not the node key) so that values stored without a node link
+    # (e.g. computed before the unit was added to the platform) are found too.
+    pk_of = {n.code: n.pk for n in nodes}
     qs = IndicatorValue.objects.filter(
-        node_id__in=[n.pk for n in nodes], period__in=periods, record_set_id__in=list(ranks)
+        org_code__in=list(pk_of), period__in=periods, record_set_id__in=list(ranks)
     ).select_related("record_set")
     grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for v in qs:
-        grouped[(v.node_id, v.period)][v.record_set_id][v.indicator] = v
+        grouped[(pk_of[v.org_code], v.period)][v.record_set_id][v.indicator] = v
     out: dict[tuple[int, str], dict[str, IndicatorValue]] = {}
     for key, by_set in grouped.items():
         best = max(by_set, key=lambda rs: ranks[rs])
@@ -91,7 +94,7 @@ def latest_values(
 def available_periods(node: Node) -> list[str]:
     """Periods with values for ``node`` in some ready record set, oldest first."""
     labels = (
-        IndicatorValue.objects.filter(node=node, record_set__status=RecordSet.Status.READY)
+        IndicatorValue.objects.filter(org_code=node.code, record_set__status=RecordSet.Status.READY)
         .values_list("period", flat=True)
         .distinct()
     )
