@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -37,8 +38,8 @@ def publication_workbook(table: dict) -> bytes:
         ws,
         [
             _("County"),
-            _("Institution code"),
-            _("Institution"),
+            pgettext("evaluation", "Institution code"),
+            pgettext("evaluation", "Institution"),
             _("Type"),
             _("Verdict"),
             _("Deciding level"),
