@@ -136,3 +136,9 @@ def test_the_audit_trail_is_limited_to_the_admins_area(personas, api, moved):
 
 def test_a_non_admin_cannot_read_the_audit_trail(personas, api):
     assert api(personas.county_reviewer)("GET", "/audit").status_code == 403
+
+
+def test_answers_keep_chinese_readable_in_the_raw_json(personas, api):
+    r = api(personas.county_reviewer)("GET", f"/orgs/{personas.tree.TA1.code}")
+    assert r["Content-Type"] == "application/json; charset=utf-8"
+    assert "甲一镇卫生院" in r.content.decode("utf-8")

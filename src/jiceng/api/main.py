@@ -1,10 +1,18 @@
 """The REST API at /api/v1/: one NinjaAPI, one router per app, one error format."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from jiceng.api.auth import SessionAuth, TokenAuth
 from jiceng.api.docs import LocalSwagger
 from jiceng.api.errors import install_error_handlers
+
+
+class ReadableJSONRenderer(JSONRenderer):
+    """JSON with Chinese kept as UTF-8 text rather than \\u escapes (easier with curl)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="jiceng API",
@@ -15,6 +23,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs=LocalSwagger(),
+    renderer=ReadableJSONRenderer(),
 )
 install_error_handlers(api)
 
