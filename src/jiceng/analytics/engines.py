@@ -112,6 +112,7 @@ def spark_session():
         SparkSession.builder.master(os.environ.get("JICENG_SPARK_MASTER", "local[2]"))
         .appName("jiceng-indicators")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", os.environ.get("JICENG_SPARK_PARTITIONS", "4"))

@@ -1,0 +1,197 @@
+"""DuckDB and the pure-Python oracle agree on random small record sets (Hypothesis)."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jiceng.analytics import compute_indicators, load_recordset, parse_period
+
+from .helpers import TREE, by_key, write_recordset
+from .oracle import Oracle
+
+PERIODS = [parse_period(x) for x in ("2025", "2025Q1", "2025Q2", "2025Q3", "2025-02", "2025-07")]
+VILLAGES = ["A1", "A2", "AT1", "B1"]
+
+# Dates near the bounds of every period, plus any day from December 2024 to January 2026.
+EDGES = [
+    date(2024, 12, 31),
+    date(2025, 1, 1),
+    date(2025, 2, 28),
+    date(2025, 3, 1),
+    date(2025, 3, 31),
+    date(2025, 4, 1),
+    date(2025, 6, 30),
+    date(2025, 7, 1),
+    date(2025, 7, 31),
+    date(2025, 8, 1),
+    date(2025, 9, 30),
+    date(2025, 10, 1),
+    date(2025, 12, 31),
+    date(2026, 1, 1),
+]
+days = st.one_of(st.sampled_from(EDGES), st.dates(date(2024, 12, 1), date(2026, 1, 31)))
+maybe_day = st.one_of(st.none(), days)
+
+
+@st.composite
+def births(draw) -> date:
+    """Mostly people turning 65 around the period (at the visit or at end), some younger."""
+    anchor = draw(days)
+    years = draw(st.sampled_from([64, 65, 65, 66, 30, 70]))
+    shift = draw(st.sampled_from([-1, 0, 1, 0, 17]))
+    try:
+        b = anchor.replace(year=anchor.year - years)
+    except ValueError:
+        b = date(anchor.year - years, 2, 28)
+    return b + timedelta(days=shift)
+
+
+@st.composite
+def recordsets(draw) -> dict:
+    n = draw(st.integers(1, 7))
+    residents = []
+    for i in range(n):
+        residents.append(
+            {
+                "resident_id": f"R{i}",
+                "sex": draw(st.sampled_from(["M", "F"])),
+                "birth_date": draw(births()),
+                "org_code": draw(st.sampled_from(VILLAGES)),
+                "record_date": draw(maybe_day),
+                "electronic": draw(st.booleans()),
+                "standardized": draw(st.booleans()),
+                "death_date": draw(st.one_of(st.none(), st.none(), days)),
+                "moved_out_date": draw(st.one_of(st.none(), st.none(), days)),
+            }
+        )
+    ids = [r["resident_id"] for r in residents]
+    conditions = [
+        {
+            "resident_id": draw(st.sampled_from(ids)),
+            "condition": draw(st.sampled_from(["hypertension", "diabetes"])),
+            "enrolled_date": draw(st.one_of(days, st.just(date(2020, 5, 5)))),
+            "ended_date": draw(st.one_of(st.none(), st.none(), days)),
+        }
+        for _ in range(draw(st.integers(0, 8)))
+    ]
+    conditions = [
+        c for c in conditions if c["ended_date"] is None or c["ended_date"] >= c["enrolled_date"]
+    ]
+    followups = []
+    pairs = [(c["resident_id"], c["condition"]) for c in conditions]
+    any_pair = st.tuples(st.sampled_from(ids), st.sampled_from(["hypertension", "diabetes"]))
+    for _ in range(draw(st.integers(0, 30))):
+        rid, cond = draw(st.sampled_from(pairs) if pairs and draw(st.integers(0, 4)) else any_pair)
+        followups.append(
+            {
+                "resident_id": rid,
+                "condition": cond,
+                "visit_date": draw(days),
+                "mode": draw(st.sampled_from(["face_to_face", "face_to_face", "phone"])),
+                "sbp": draw(st.sampled_from([None, 120, 139, 140, 149, 150, 160])),
+                "dbp": draw(st.sampled_from([None, 70, 85, 89, 90, 95])),
+                "fasting_glucose": draw(st.sampled_from([None, 5.5, 6.9, 7.0, 8.2])),
+            }
+        )
+    # same-day duplicates with different values
+    for f in list(followups[: draw(st.integers(0, 3))]):
+        followups.append(
+            {
+                **f,
+                "sbp": draw(st.one_of(st.none(), st.sampled_from([120, 145, 160]))),
+                "fasting_glucose": draw(st.one_of(st.none(), st.sampled_from([6.0, 7.5]))),
+            }
+        )
+    exams = [
+        {
+            "resident_id": draw(st.sampled_from(ids)),
+            "exam_date": draw(days),
+            "kind": draw(st.sampled_from(["elderly_annual", "general"])),
+            "complete": draw(st.booleans()),
+        }
+        for _ in range(draw(st.integers(0, 5)))
+    ]
+    services = [
+        {
+            "resident_id": draw(st.sampled_from(ids)),
+            "service_date": draw(days),
+            "service": draw(st.sampled_from(["tcm_elderly", "child_checkup"])),
+        }
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    contracts = []
+    for _ in range(draw(st.integers(0, 5))):
+        start = draw(days)
+        contracts.append(
+            {
+                "resident_id": draw(st.sampled_from(ids)),
+                "team_id": "T1",
+                "start_date": start,
+                "end_date": start + timedelta(days=draw(st.sampled_from([0, 30, 180, 364]))),
+                "key_groups": draw(
+                    st.sampled_from([None, "elderly", "hypertension;diabetes", " ; "])
+                ),
+            }
+        )
+    population = []
+    for code in draw(st.lists(st.sampled_from(VILLAGES + ["B"]), unique=True, max_size=4)):
+        if code == "B" and "B1" in [p["org_code"] for p in population]:
+            continue
+        if code == "B1" and any(p["org_code"] == "B" for p in population):
+            continue
+        population.append(
+            {
+                "org_code": code,
+                "year": 2025,
+                "permanent_residents": draw(st.integers(0, 20)),
+                "residents_65_plus": draw(st.one_of(st.none(), st.integers(0, 9))),
+                "adults_18_plus": draw(st.one_of(st.none(), st.integers(0, 15))),
+                "key_population": draw(st.one_of(st.none(), st.integers(0, 9))),
+                "htn_estimated": draw(st.one_of(st.none(), st.sampled_from([2, 3.5]))),
+                "t2d_estimated": draw(st.one_of(st.none(), st.just(1.25))),
+            }
+        )
+    return {
+        "residents": residents,
+        "conditions": conditions,
+        "followups": followups,
+        "exams": exams,
+        "services": services,
+        "contracts": contracts,
+        "population": population,
+    }
+
+
+def engine_values(data: dict, settings_: dict | None = None, engine: str = "duckdb"):
+    with tempfile.TemporaryDirectory() as tmp:
+        src = write_recordset(Path(tmp) / "rs", data)
+        store = Path(tmp) / "rs.duckdb"
+        load_recordset(src, store, pii_key=b"test")
+        return compute_indicators(store, PERIODS, engine=engine, settings=settings_)
+
+
+def assert_agree(data: dict, settings_: dict | None = None, engine: str = "duckdb") -> None:
+    got = by_key(engine_values(data, settings_, engine))
+    want = by_key(Oracle(data, TREE, settings_).compute(PERIODS))
+    assert set(got) == set(want)
+    diffs = [(k, got[k], want[k]) for k in want if got[k] != want[k]]
+    assert not diffs, diffs[:5]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recordsets())
+def test_duckdb_agrees_with_the_oracle_on_random_record_sets(data):
+    assert_agree(data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recordsets(), st.booleans(), st.sampled_from([0.275, 0.3]), st.sampled_from([0.124, 0.1]))
+def test_duckdb_agrees_with_the_oracle_under_every_setting(data, spread, htn, t2d):
+    assert_agree(
+        data, {"followups_spread_by_quarter": spread, "htn_prevalence": htn, "t2d_prevalence": t2d}
+    )
