@@ -379,3 +379,29 @@ def test_the_visit_form_offers_more_rows_but_never_more_than_fifty(personas, cli
     assert "?rows=15" in html
     html = c.get(reverse("rectification:visit_new") + "?rows=999").content.decode()
     assert html.count("<fieldset data-finding=") == 50
+
+
+def test_a_clerk_sees_the_county_visit_that_found_their_problem_but_not_the_others(
+    personas, client_for, today
+):
+    t = personas.tree
+    v = do_record_visit(
+        personas.county_reviewer,
+        t.A,
+        visited_on=today,
+        team="督导组",
+        findings=[
+            FindingInput(t.TA1, "甲一的问题", today),
+            FindingInput(t.CA1, "城关的问题", today),
+        ],
+    )
+    c = client_for(personas.clerk)
+    html = c.get(reverse("rectification:visit", args=[v.pk])).content.decode()
+    assert "甲一的问题" in html and "城关的问题" not in html
+    assert f'data-visit="{v.pk}"' in c.get(reverse("rectification:visits")).content.decode()
+    assert (
+        client_for(personas.village_clerk)
+        .get(reverse("rectification:visit", args=[v.pk]))
+        .status_code
+        == 404
+    )

@@ -302,9 +302,7 @@ def list_visits(request, region: str | None = None, limit: int = 100, offset: in
 
 @router.get("/visits/{visit_id}", response=VisitOut, summary="One supervision visit")
 def get_visit(request, visit_id: int):
-    v = get_object_or_404(SupervisionVisit.objects.select_related("node"), pk=visit_id)
-    if not scope.can_see(request.user, v.node):
-        raise Http404("visit not found")
+    v = get_object_or_404(queries.visible_visits(request.user).select_related("node"), pk=visit_id)
     return _visit_out(request, v)
 
 

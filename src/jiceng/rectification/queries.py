@@ -144,10 +144,24 @@ def awaiting_verification(user) -> QuerySet[LedgerEntry]:
     return qs.order_by("reported_at", "pk")
 
 
+def visible_visits(user) -> QuerySet[SupervisionVisit]:
+    """Visits to a unit the user sees, or with a finding at an institution the user sees
+    (a clerk sees the county-wide visit that found a problem at their institution)."""
+    qs = SupervisionVisit.objects.all()
+    if user is None or scope.is_global(user):
+        return qs
+    root = scope.scope_root(user)
+    if root is None:
+        return qs.none()
+    ids = SupervisionVisit.objects.filter(
+        Q(node__path__startswith=root.path) | Q(findings__institution__path__startswith=root.path)
+    ).values("pk")
+    return qs.filter(pk__in=ids)
+
+
 def visits(user, region: Node | None = None) -> QuerySet[SupervisionVisit]:
-    """Supervision visits to units the user sees, newest first."""
-    qs = SupervisionVisit.objects.select_related("node").annotate(n_findings=Count("findings"))
-    qs = scope.filter_by_node(user, qs, field="node")
+    """Supervision visits the user sees (see :func:`visible_visits`), newest first."""
+    qs = visible_visits(user).select_related("node").annotate(n_findings=Count("findings"))
     if region is not None:
         qs = qs.filter(node__path__startswith=region.path)
     return qs.order_by("-visited_on", "-pk")

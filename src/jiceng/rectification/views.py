@@ -288,9 +288,7 @@ def visits(request):
 
 @login_required
 def visit_detail(request, pk: int):
-    visit = get_object_or_404(SupervisionVisit.objects.select_related("node"), pk=pk)
-    if not scope.can_see(request.user, visit.node):
-        raise Http404("visit not found")
+    visit = get_object_or_404(queries.visible_visits(request.user).select_related("node"), pk=pk)
     entries = scope.filter_by_node(
         request.user, visit.entries.select_related("institution"), field="institution"
     )
