@@ -126,7 +126,7 @@ def consistency(request):
         return str(s.county_reviewer) if s.county_reviewer_id else None
 
     per_institution = [
-        {"sub": s, **institution_consistency(s)} for s in subs if s.self_locked or s.county_locked
+        {"sub": s, **institution_consistency(s)} for s in subs if s.county_locked
     ]
     return render(
         request,

@@ -108,7 +108,7 @@ def _county_pass(reviewer, sub, spec, rng, self_grades, finding=True):
 
 
 def _recheck(rechecker, sub, spec, rng, county):
-    grades = _stricter(spec, rng, county, 0.03)
+    grades = _stricter(spec, rng, county, 0.06)
     sub = _save(rechecker, sub, "recheck", grades)
     return A.do_complete_recheck(rechecker, sub, version=sub.version)
 
