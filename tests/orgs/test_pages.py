@@ -177,3 +177,30 @@ def test_the_template_download_is_an_empty_template(personas, client_for):
     response = client_for(personas.county_admin).get("/orgs/template.xlsx")
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["机构", "年度数据", "说明"] and wb["机构"].max_row == 1
+
+
+def test_search_and_tree_pages_use_a_fixed_number_of_queries(
+    personas, client_for, django_assert_max_num_queries
+):
+    from jiceng.orgs.actions import do_import_tree
+    from jiceng.orgs.importer import plan_import
+
+    rows = [
+        [
+            f"3301011002{i:02d}",
+            f"新{i}村卫生室",
+            "村卫生室",
+            personas.tree.TA1.code,
+            None,
+            None,
+            None,
+        ]
+        for i in range(10, 60)
+    ]
+    do_import_tree(None, plan_import(workbook(rows), "t.xlsx"))
+    c = client_for(personas.province_admin)
+    with django_assert_max_num_queries(12):
+        html = c.get("/orgs/", {"q": "村卫生室"}).content.decode()
+    assert len(codes_in(html)) == 50 + 4
+    with django_assert_max_num_queries(12):
+        c.get("/orgs/", {"expand": personas.tree.TA1.code})

@@ -65,8 +65,17 @@ def tree(request):
             queries.search(scope.visible_nodes(user), q).order_by("path")[: SEARCH_LIMIT + 1]
         )
         ctx["more"] = len(found) > SEARCH_LIMIT
+        found = found[:SEARCH_LIMIT]
+        ids = {int(s) for n in found for s in n.path.strip("/").split("/")[:-1]}
+        above = {a.pk: a for a in Node.objects.filter(pk__in=ids) if scope.can_see(user, a)}
         ctx["results"] = [
-            {"node": n, "crumbs": visible_ancestors(user, n)} for n in found[:SEARCH_LIMIT]
+            {
+                "node": n,
+                "crumbs": [
+                    above[int(s)] for s in n.path.strip("/").split("/")[:-1] if int(s) in above
+                ],
+            }
+            for n in found
         ]
     else:
         expand: set[int] = set()
