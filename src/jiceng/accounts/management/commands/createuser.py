@@ -5,7 +5,9 @@ from __future__ import annotations
 import getpass
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jiceng.accounts import actions
@@ -50,7 +52,12 @@ class Command(BaseCommand):
             self.stderr.write(_("The passwords are empty or differ; try again."))
         raise CommandError(_("No password given."))
 
-    def handle(self, *args, username, role, node, institution, display_name, email, password, **o):
+    def handle(self, *args, **options):
+        # The command speaks the platform's language (Chinese), whatever ran before it.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._create(**options)
+
+    def _create(self, *, username, role, node, institution, display_name, email, password, **o):
         if role not in Role.values:
             raise CommandError(
                 _("Unknown role “%(role)s”; choose one of: %(roles)s.")
