@@ -126,3 +126,8 @@ class TestTheTokenApi:
 
     def test_it_needs_authentication(self, db):
         assert Client().get("/api/v1/tokens").status_code == 401
+
+
+def test_the_token_page_says_how_to_send_a_token(personas, client_for):
+    html = client_for(personas.clerk).get("/account/tokens/").content.decode()
+    assert "请求头中发送“Authorization: Bearer jc_…”" in html
