@@ -189,3 +189,17 @@ def test_counts_by_county_and_source(personas, two, api):
     assert by_county[personas.tree.B.code]["open"] == 1
     other = [r for r in body["by_source"] if r["key"] == "other"][0]
     assert other["total"] == 2 and other["name"] == "其他"
+
+
+def test_evidence_is_removed_through_the_api_only_by_the_institution(personas, two, api):
+    from jiceng.rectification.actions import do_report_fixed, do_send_back
+
+    a, _b = two
+    do_report_fixed(personas.clerk, a, measures="m", files=[upload("a.pdf", PDF)])
+    do_send_back(personas.county_reviewer, a, reason="重传")
+    ev = a.evidence.get()
+    path = f"/entries/{a.pk}/evidence/{ev.pk}"
+    assert api(personas.county_reviewer)("delete", path).status_code == 403
+    assert api(personas.county_reviewer_b)("delete", path).status_code == 404
+    assert api(personas.clerk)("delete", path).status_code == 204
+    assert not a.evidence.exists()

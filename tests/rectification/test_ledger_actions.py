@@ -405,3 +405,24 @@ def test_the_history_has_one_row_per_change(reported, personas):
         ("open", "reported_fixed"),
         ("reported_fixed", "closed"),
     ]
+
+
+def test_evidence_can_be_removed_only_while_the_entry_is_open(
+    reported, personas, django_capture_on_commit_callbacks
+):
+    from jiceng.rectification.actions import do_delete_evidence
+
+    ev = reported.evidence.get()
+    with pytest.raises(UserError):
+        do_delete_evidence(personas.clerk, ev)
+    e = do_send_back(personas.county_reviewer, reported, reason="换一份")
+    with pytest.raises(PermissionDenied):
+        do_delete_evidence(personas.county_reviewer, ev)
+    storage, name = ev.file.storage, ev.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        do_delete_evidence(personas.clerk, ev)
+    assert not e.evidence.exists() and not storage.exists(name)
+    assert AuditEvent.objects.filter(action="rectification.delete_evidence").exists()
+    with pytest.raises(ValidationFailed) as err:
+        do_report_fixed(personas.clerk, e, measures="m", files=[])
+    assert fields_of(err.value) == {"evidence"}

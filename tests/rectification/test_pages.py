@@ -405,3 +405,22 @@ def test_a_clerk_sees_the_county_visit_that_found_their_problem_but_not_the_othe
         .status_code
         == 404
     )
+
+
+def test_the_clerk_removes_a_wrong_file_from_an_entry_sent_back(personas, entries, client_for):
+    from jiceng.rectification.actions import do_report_fixed, do_send_back
+
+    e = entries["a"]
+    do_report_fixed(personas.clerk, e, measures="m", files=[upload("错的.pdf", PDF)])
+    do_send_back(personas.county_reviewer, e, reason="文件不对")
+    ev = e.evidence.get()
+    url = reverse("rectification:evidence_delete", args=[ev.pk])
+    assert client_for(personas.county_reviewer).post(url).status_code == 403
+    c = client_for(personas.clerk)
+    assert (
+        'data-testid="delete-evidence"'
+        in c.get(reverse("rectification:entry", args=[e.pk])).content.decode()
+    )
+    r = c.post(url, follow=True)
+    assert "文件 错的.pdf 已删除" in r.content.decode()
+    assert not e.evidence.exists()

@@ -527,3 +527,21 @@ def do_extend_deadline(
         reason=reason,
     )
     return entry
+
+
+@transaction.atomic
+def do_delete_evidence(actor, evidence: Evidence) -> None:
+    """Remove an evidence file uploaded by mistake, while the entry is still open."""
+    entry = _locked(evidence.entry)
+    _require(actor, scope.Action.REPORT_FIX, entry.institution)
+    if entry.status != Status.OPEN:
+        raise UserError(
+            _("Evidence can only be removed while the entry is open; this one is %(status)s.")
+            % {"status": entry.get_status_display()}
+        )
+    before = {**audit.snapshot(evidence), "file": evidence.file.name}
+    pk, file = evidence.pk, evidence.file
+    evidence.delete()
+    evidence.pk = pk
+    audit.record(actor, "rectification.delete_evidence", entry, before=before, reason=evidence.name)
+    transaction.on_commit(lambda: file.delete(save=False))

@@ -218,6 +218,18 @@ def report_fixed(
     return _detail(e)
 
 
+@router.delete(
+    "/entries/{entry_id}/evidence/{evidence_id}",
+    response={204: None},
+    summary="Remove an evidence file while the entry is open",
+)
+def delete_evidence(request, entry_id: int, evidence_id: int):
+    e = _entry(request, entry_id)
+    ev = get_object_or_404(e.evidence.all(), pk=evidence_id)
+    actions.do_delete_evidence(request.user, ev)
+    return 204, None
+
+
 class NoteIn(Schema):
     note: str = ""
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/send-back/", views.send_back, name="send_back"),
     path("<int:pk>/extend/", views.extend_deadline, name="extend_deadline"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
     path("visits/", views.visits, name="visits"),
     path("visits/new/", views.visit_new, name="visit_new"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),

@@ -246,6 +246,22 @@ def evidence_file(request, pk: int):
 
 
 @login_required
+@require_POST
+def evidence_delete(request, pk: int):
+    ev = get_object_or_404(Evidence.objects.select_related("entry__institution"), pk=pk)
+    entry = _entry_for(request.user, ev.entry_id)
+    _check(request.user, scope.Action.REPORT_FIX, entry)
+    try:
+        actions.do_delete_evidence(request.user, ev)
+    except UserError as exc:
+        for line in _problems(exc):
+            messages.error(request, line)
+    else:
+        messages.success(request, _("The file %(name)s is removed.") % {"name": ev.name})
+    return redirect("rectification:entry", pk=entry.pk)
+
+
+@login_required
 def entry_new(request):
     """Open an entry by hand (look-back finding, complaint, other)."""
     if not _can_supervise(request.user):
