@@ -185,3 +185,17 @@ def test_a_big_file_imports_with_a_progress_bar_on_stderr(tree, tmp_path):
     assert "新建 1040 个" in out
     assert "it/s" in err or "行/s" in err
     assert Node.objects.subtree(tree.A).count() == 8 + 1040
+
+
+def test_an_export_made_in_english_imports_back_in_chinese(tree):
+    from django.utils import translation
+
+    with translation.override("en"):
+        data = queries.export_workbook(Node.objects.all())
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[:2] == ["Units", "Yearly figures"]
+    assert wb["Units"]["C2"].value == "Province"
+    before = db_state()
+    with translation.override("zh-hans"):
+        result = do_import_tree(None, plan_import(data, "en.xlsx"))
+    assert not result.changed_anything and db_state() == before
