@@ -316,3 +316,33 @@ def test_export_returns_the_admins_area_as_xlsx(personas, api):
     assert exported == {n.code for n in Node.objects.subtree(tree.A)}
     assert call("GET", "/orgs/export", data={"root": tree.B.code}).status_code == 404
     assert api(personas.county_reviewer)("GET", "/orgs/export").status_code == 403
+
+
+def test_patch_with_a_closing_date_closes_the_unit_with_history(personas, api):
+    tree = personas.tree
+    r = api(personas.county_admin)("PATCH", f"/orgs/{tree.VA2.code}", json={"closed": "2025-06-30"})
+    assert r.status_code == 200 and r.json()["closed"] == "2025-06-30"
+    event = NodeEvent.objects.get(node=tree.VA2, kind="closed")
+    assert str(event.date) == "2025-06-30"
+
+
+def test_a_closing_date_before_the_opening_date_is_400(personas, api):
+    tree = personas.tree
+    call = api(personas.county_admin)
+    r = call(
+        "POST",
+        "/orgs",
+        json={
+            "code": "X1",
+            "name": "x",
+            "kind": "township_hc",
+            "parent_code": tree.A.code,
+            "opened": "2025-01-01",
+            "closed": "2024-01-01",
+        },
+    )
+    assert r.status_code == 400 and "早于" in r.json()["detail"]
+    r = call(
+        "PATCH", f"/orgs/{tree.VA2.code}", json={"opened": "2025-01-01", "closed": "2024-01-01"}
+    )
+    assert r.status_code == 400

@@ -17,7 +17,13 @@ from ninja.pagination import PageNumberPagination, paginate
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
-from jiceng.orgs.actions import do_create_node, do_import_tree, do_set_year, do_update_node
+from jiceng.orgs.actions import (
+    do_close_node,
+    do_create_node,
+    do_import_tree,
+    do_set_year,
+    do_update_node,
+)
 from jiceng.orgs.importer import YEAR_RANGE, figure_problems, plan_import
 from jiceng.orgs.models import Kind, Node, NodeEvent, NodeYear
 
@@ -257,6 +263,8 @@ def _manageable_parent(user, code: str | None) -> Node | None:
 def create_node(request, payload: NodeIn):
     user = request.user
     parent = _manageable_parent(user, payload.parent_code)
+    if payload.opened and payload.closed and payload.closed < payload.opened:
+        raise UserError(_("The closing date is before the opening date."))
     node = do_create_node(
         user,
         code=payload.code,
@@ -290,7 +298,13 @@ def update_node(request, code: str, payload: NodePatch):
     closed = changes.get("closed", node.closed)
     if opened and closed and closed < opened:
         raise UserError(_("The closing date is before the opening date."))
-    node = do_update_node(user, node, date=date, **changes)
+    closing = node.closed is None and changes.get("closed") is not None
+    if closing:
+        closed_on = changes.pop("closed")
+    if changes:
+        node = do_update_node(user, node, date=date, **changes)
+    if closing:
+        node = do_close_node(user, node, date=closed_on)
     node = Node.objects.select_related("parent", "successor").get(pk=node.pk)
     return NodeOut.of(node)
 
