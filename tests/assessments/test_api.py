@@ -152,3 +152,11 @@ def test_an_analyst_may_read_but_not_publish(cyc, client_for):
     )
     assert c.get(f"{BASE}/progress?region={cyc.t.A.code}&year=2025").json()["rows"][0]["total"] == 7
     assert c.get(f"{BASE}/consistency?region={cyc.t.A.code}&year=2025").status_code == 200
+
+
+def test_the_evaluation_endpoints_are_in_the_openapi_schema(client_for, personas):
+    r = client_for(personas.analyst).get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert "/api/v1/evaluation/submissions/{pk}/grades" in paths
+    assert "409" in paths["/api/v1/evaluation/submissions/{pk}/grades"]["put"]["responses"]

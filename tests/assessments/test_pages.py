@@ -214,3 +214,31 @@ def test_the_verdict_history_tag_renders_for_institutions_only(cyc):
     tpl = Template("{% load evaluation %}{% verdict_history node %}")
     assert 'data-testid="verdict-history"' in tpl.render(Context({"node": cyc.t.TA1}))
     assert "verdict-history" not in tpl.render(Context({"node": cyc.t.A}))
+
+
+def test_reopening_from_the_page_needs_a_reason_and_shows_it(cyc, client_for):
+    sub = county_pass(cyc.p, submit(cyc.p, cyc.sub), all_grades("B", **{"2_1_1": "D"}))
+    city = client_for(cyc.p.city_reviewer)
+    assert 'data-testid="reopen-form"' in city.get(url(sub)).content.decode()
+    r = city.post(url(sub, "reopen/"), {"level": "county", "reason": "", "version": sub.version})
+    assert fresh(sub).stage == Stage.COUNTY_PASSED
+    r = city.post(
+        url(sub, "reopen/"),
+        {"level": "county", "reason": "复核发现评分错误", "version": sub.version},
+    )
+    assert r.status_code == 302 and fresh(sub).stage == Stage.SUBMITTED
+    assert "复核发现评分错误" in city.get(url(sub)).content.decode()
+
+
+def test_a_county_reviewer_imports_a_review_from_excel_on_the_page(cyc, client_for, tmp_path):
+    from .test_commands import filled_workbook
+
+    sub = submit(cyc.p, cyc.sub)
+    path = filled_workbook(cyc.catalog, all_grades("C"), tmp_path)
+    client = client_for(cyc.p.county_reviewer)
+    template = client.get(url(sub, "template.xlsx"))
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    with open(path, "rb") as f:
+        r = client.post(url(sub, "import/"), {"file": f, "version": sub.version})
+    assert r.status_code == 302
+    assert fresh(sub).grades_at("county") == all_grades("C")
