@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jiceng.core import scope
@@ -196,7 +196,7 @@ def open_entry(request, payload: EntryIn):
         deadline=payload.deadline,
         responsible=payload.responsible,
     )
-    return 201, _detail(e)
+    return Status(201, _detail(e))
 
 
 @router.post(
@@ -227,7 +227,7 @@ def delete_evidence(request, entry_id: int, evidence_id: int):
     e = _entry(request, entry_id)
     ev = get_object_or_404(e.evidence.all(), pk=evidence_id)
     actions.do_delete_evidence(request.user, ev)
-    return 204, None
+    return Status(204, None)
 
 
 class NoteIn(Schema):
@@ -352,7 +352,7 @@ def record_visit(request, payload: VisitIn):
         notes=payload.notes,
         findings=findings,
     )
-    return 201, _visit_out(request, v)
+    return Status(201, _visit_out(request, v))
 
 
 class CountRow(Schema):
