@@ -547,9 +547,12 @@ def do_select_for_recheck(actor, submissions: Iterable[Submission]) -> list[Subm
         if sub.stage != Stage.COUNTY_PASSED:
             problems.append(
                 Problem(
-                    _("%(inst)s cannot be chosen for re-check (stage: %(stage)s).")
-                    % {"inst": sub.institution.name, "stage": sub.get_stage_display()},
-                    field=sub.institution.code,
+                    _("%(inst)s (%(code)s) cannot be chosen for re-check (stage: %(stage)s).")
+                    % {
+                        "inst": sub.institution.name,
+                        "code": sub.institution.code,
+                        "stage": sub.get_stage_display(),
+                    }
                 )
             )
     if not rows:
@@ -746,9 +749,12 @@ def do_publish(actor, region: Node, year: int, note: str = "") -> Publication:
         if sub.stage not in READY_TO_PUBLISH:
             problems.append(
                 Problem(
-                    _("%(inst)s has no final verdict yet (stage: %(stage)s).")
-                    % {"inst": sub.institution.name, "stage": sub.get_stage_display()},
-                    field=sub.institution.code,
+                    _("%(inst)s (%(code)s) has no final verdict yet (stage: %(stage)s).")
+                    % {
+                        "inst": sub.institution.name,
+                        "code": sub.institution.code,
+                        "stage": sub.get_stage_display(),
+                    }
                 )
             )
     if problems:

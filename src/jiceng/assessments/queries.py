@@ -77,6 +77,7 @@ def verdict_reasons(submission: Submission, level: str | None = None) -> dict[st
         t["label"] = _("Basic standard") if tier == "basic" else _("Recommended standard")
         t["failed_core_items"] = items(t["failed_core"])
         t["percent"] = None if t["ratio"] is None else round(100 * t["ratio"], 1)
+        t["threshold_percent"] = f"{100 * t['threshold']:g}%"
         tiers[tier] = t
     next_tier = {"none": "basic", "basic": "recommended"}.get(verdict.verdict)
     out.update(
@@ -113,10 +114,10 @@ def verdict_text(reasons: dict[str, Any]) -> str:
             "met": t["met"],
             "app": t["applicable"],
             "pct": t["percent"] if t["percent"] is not None else "-",
-            "thr": t["threshold_text"],
+            "thr": t["threshold_percent"],
         }
         if t["failed_core"]:
-            line += "; " + _("core items not met: %(codes)s") % {
+            line += _("; ") + _("core items not met: %(codes)s") % {
                 "codes": "、".join(t["failed_core"])
             }
         lines.append(line)

@@ -125,9 +125,7 @@ def consistency(request):
     def reviewer_name(s: Submission):
         return str(s.county_reviewer) if s.county_reviewer_id else None
 
-    per_institution = [
-        {"sub": s, **institution_consistency(s)} for s in subs if s.county_locked
-    ]
+    per_institution = [{"sub": s, **institution_consistency(s)} for s in subs if s.county_locked]
     return render(
         request,
         "assessments/consistency.html",
