@@ -175,3 +175,16 @@ def test_entries_match_exactly_the_items_graded_d_and_stay_idempotent(personas, 
     assert [e.item_code for e in first] == expected
     assert [e.pk for e in second] == [e.pk for e in first]
     assert LedgerEntry.objects.filter(submission=sub).count() == len(expected)
+
+
+def test_the_problem_counts_as_found_on_the_day_of_the_review(personas, sub):
+    from jiceng.assessments.models import Submission
+
+    s = county_pass(personas, sub, grades(**{"1_2_1": "D"}))
+    LedgerEntry.objects.all().delete()
+    passed = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
+    Submission.objects.filter(pk=s.pk).update(county_passed_at=passed)
+    (e,) = do_open_entries_from_review(personas.county_reviewer, fresh(s), "county")
+    assert e.opened_on == dt.date(2025, 3, 1)
+    assert e.deadline == dt.date(2025, 3, 31)
+    assert e.is_overdue(dt.date(2025, 4, 1))

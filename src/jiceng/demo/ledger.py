@@ -25,7 +25,7 @@ from jiceng.rectification.actions import (
     do_send_back,
     do_verify_close,
 )
-from jiceng.rectification.models import LedgerEntry, Status
+from jiceng.rectification.models import EntryEvent, EventKind, LedgerEntry, Status
 
 PROBLEMS = [
     "慢性病患者随访记录不完整，部分高血压患者未按季度随访",
@@ -107,18 +107,51 @@ def populate(region: Region, rng: random.Random) -> None:
             notes="现场查看、查阅资料、访谈医务人员和群众。",
             findings=findings,
         )
+    _date_earlier_cycles(region)
     entries = list(
         LedgerEntry.objects.filter(institution__path__startswith=region.county.path)
-        .select_related("institution")
+        .select_related("institution", "submission__cycle")
         .order_by("pk")
     )
+    latest = max((e.submission.cycle.year for e in entries if e.submission_id), default=0)
     for entry in entries:
-        _advance(region, reviewer, entry, rng, today)
+        earlier = entry.submission_id and entry.submission.cycle.year < latest
+        _advance(region, reviewer, entry, rng, today, earlier=bool(earlier))
 
 
-def _advance(region: Region, reviewer, entry: LedgerEntry, rng: random.Random, today) -> None:
-    """Move one entry along: about a third closed, a quarter reported fixed, the rest open."""
+def _date_earlier_cycles(region: Region) -> None:
+    """Entries of an earlier year's cycle were found that year (the demo builds every
+    cycle today): date them to the autumn of that year, so the ones still open are
+    long overdue — the "逾期未整改" a work summary reports."""
+    entries = LedgerEntry.objects.filter(
+        institution__path__startswith=region.county.path, submission__isnull=False
+    ).select_related("submission__cycle")
+    years = sorted({e.submission.cycle.year for e in entries})
+    for year in years[:-1]:
+        found, due = dt.date(year, 10, 15), dt.date(year, 12, 31)
+        old = LedgerEntry.objects.filter(
+            pk__in=[e.pk for e in entries if e.submission.cycle.year == year]
+        )
+        old.update(opened_on=found, deadline=due)
+        at = timezone.make_aware(dt.datetime.combine(found, dt.time(10, 0)))
+        EntryEvent.objects.filter(entry__in=old, kind=EventKind.OPENED).update(at=at)
+
+
+def _advance(
+    region: Region,
+    reviewer,
+    entry: LedgerEntry,
+    rng: random.Random,
+    today: dt.date,
+    earlier: bool = False,
+) -> None:
+    """Move one entry along: about a third closed, a quarter reported fixed, the rest open
+    (an earlier year's entry: most closed, the rest open and long overdue)."""
     roll = rng.random()
+    if earlier and entry.status == Status.OPEN:
+        if roll < 0.2:
+            return  # still open, long overdue
+        roll = 0.8  # reported and closed
     if roll < 0.4 or entry.status != Status.OPEN:
         if roll < 0.08 and entry.deadline < today:
             do_extend_deadline(

@@ -204,7 +204,8 @@ def do_open_entries_from_review(
     """One entry per item graded below standard at ``level`` ('county' or 'recheck').
 
     Idempotent: an item that already has an entry for this submission keeps it (whatever
-    its status); only missing entries are created. Returns the entries of every item
+    its status); only missing entries are created. The problem counts as found on the day
+    the level was completed; the deadline is ``JICENG_RECTIFICATION_DAYS`` later. Returns the entries of every item
     graded below standard at that level, new and existing, in catalog order.
     """
     if level not in REVIEW_LEVEL_SOURCES:
@@ -225,8 +226,8 @@ def do_open_entries_from_review(
     }
     texts = dict(submission.catalog.items.filter(code__in=codes).values_list("code", "text"))
     remarks = submission.remarks_at(level) or {}
-    today = timezone.localdate()
-    deadline = deadline or today + dt.timedelta(days=default_days())
+    found = _review_date(submission, level)
+    deadline = max(deadline or found + dt.timedelta(days=default_days()), found)
     out = []
     for code in codes:
         entry = existing.get(code)
@@ -243,11 +244,17 @@ def do_open_entries_from_review(
                 item_code=code,
                 description=description,
                 responsible="",
-                deadline=max(deadline, today),
-                opened_on=today,
+                deadline=deadline,
+                opened_on=found,
             )
         out.append(entry)
     return out
+
+
+def _review_date(submission, level: str) -> dt.date:
+    """The day the level was completed (the problem was found), or today if unknown."""
+    at = submission.county_passed_at if level == "county" else submission.rechecked_at
+    return timezone.localdate(at) if at else timezone.localdate()
 
 
 @dataclass
