@@ -242,3 +242,13 @@ def test_a_county_reviewer_imports_a_review_from_excel_on_the_page(cyc, client_f
         r = client.post(url(sub, "import/"), {"file": f, "version": sub.version})
     assert r.status_code == 302
     assert fresh(sub).grades_at("county") == all_grades("C")
+
+
+def test_the_history_page_shows_each_published_verdict_with_its_reasons(cyc, client_for):
+    from .test_actions import _finish_all
+
+    _finish_all(cyc)
+    A.do_publish(cyc.p.county_admin, cyc.t.A, 2025)
+    page = client_for(cyc.p.clerk).get(f"/evaluation/history/{cyc.t.TA1.code}/").content.decode()
+    assert 'data-status="active"' in page
+    assert "达到基本标准" in page and "2.1.1" in page  # the failed core recommended item

@@ -431,9 +431,22 @@ def verdict_history(institution: Node) -> list[dict]:
     today = timezone.localdate()
     out = []
     for r in records:
+        tiers = []
+        for name, t in (r.reasons or {}).get("tiers", {}).items():
+            tiers.append(
+                {
+                    "label": _("Basic standard") if name == "basic" else _("Recommended standard"),
+                    "met": t.get("met"),
+                    "applicable": t.get("applicable"),
+                    "percent": round(100 * t["ratio"], 1) if t.get("ratio") is not None else "-",
+                    "failed_core": t.get("failed_core", []),
+                }
+            )
         out.append(
             {
                 "record": r,
+                "tiers": tiers,
+                "gap": (r.reasons or {}).get("next_tier_gap", []),
                 "lookbacks": list(r.lookbacks.all()),
                 "expired": r.valid_until < today,
                 "current": r.status != VerdictRecord.Status.WITHDRAWN
