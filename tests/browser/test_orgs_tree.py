@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +66,28 @@ def test_the_county_admin_uploads_a_bad_file_and_sees_each_problem(
     assert len(rows) == 2
     assert "卫生所" in rows[0] and "YYYY-MM-DD" in rows[1]
     screenshot(page, "orgs-import-problems")
+
+
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    JICENG_IMPORT_BACKGROUND_ROWS=3,
+)
+def test_a_large_upload_lands_on_its_job_page(personas, login, tmp_path, screenshot):
+    from orgs.helpers import workbook
+
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(
+        workbook(
+            [
+                [f"X{i}", f"新{i}镇卫生院", "乡镇卫生院", personas.tree.A.code, None, None, None]
+                for i in range(5)
+            ]
+        )
+    )
+    page = login(None, "admin_a")
+    page.goto("/orgs/import/")
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.locator("[data-testid=import-job][data-status=done]").wait_for()
+    assert "导入完成" in page.locator("#import-result").inner_text()
+    screenshot(page, "orgs-import-job-done")

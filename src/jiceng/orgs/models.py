@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -232,3 +233,37 @@ class NodeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node} {self.kind} {self.date}"
+
+
+class ImportJob(models.Model):
+    """A large tree import from the web page, run in the background (see ``orgs/tasks.py``).
+
+    The file waits in ``data`` until the worker has run it; progress of the write phase is
+    kept in a small file (the import runs in one transaction, so a row would not show it).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import job", "Queued")
+        RUNNING = "running", pgettext_lazy("import job", "Running")
+        DONE = "done", pgettext_lazy("import job", "Done")
+        FAILED = "failed", pgettext_lazy("import job", "Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(blank=True)
+    dry_run = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

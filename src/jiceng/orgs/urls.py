@@ -6,6 +6,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("import/", views.import_tree, name="import"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
     path("export.xlsx", views.export_tree, name="export"),
     path("template.xlsx", views.template, name="template"),
     path("<str:code>/", views.node_detail, name="node"),

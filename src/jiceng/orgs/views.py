@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jiceng.core import scope
-from jiceng.core.errors import UserError, ValidationFailed
+from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
 from jiceng.orgs.actions import do_import_tree
 from jiceng.orgs.forms import ImportForm
 from jiceng.orgs.importer import plan_import
-from jiceng.orgs.models import Node, NodeYear
+from jiceng.orgs.models import ImportJob, Node, NodeYear
+from jiceng.orgs.tasks import import_task, read_progress
 
 SEARCH_LIMIT = 200
 OPEN_LEVELS = 2  # levels under the user's root shown open on the tree page
@@ -168,7 +169,18 @@ def import_tree(request):
             upload = form.cleaned_data["file"]
             dry_run = form.cleaned_data["dry_run"]
             try:
-                plan = plan_import(upload.read(), upload.name, actor=request.user)
+                data = upload.read()
+                plan = plan_import(data, upload.name, actor=request.user)
+                if plan.size > background_rows():
+                    job = ImportJob.objects.create(
+                        created_by=request.user,
+                        filename=upload.name,
+                        data=data,
+                        dry_run=dry_run,
+                        total=plan.size,
+                    )
+                    import_task.enqueue(job.pk)
+                    return redirect("orgs:import_job", pk=job.pk)
                 ctx["result"] = do_import_tree(request.user, plan, dry_run=dry_run)
                 ctx["dry_run"] = dry_run
                 ctx["filename"] = upload.name
@@ -186,6 +198,36 @@ def import_tree(request):
         form = ImportForm()
     ctx["form"] = form
     return render(request, "orgs/import.html", ctx, status=status)
+
+
+def background_rows() -> int:
+    """Files with more rows than this are imported by the task worker."""
+    return getattr(settings, "JICENG_IMPORT_BACKGROUND_ROWS", 500)
+
+
+@login_required
+def import_job(request, pk: int):
+    """The state of a background import; polled by htmx while it runs."""
+    _require_manager(request.user)
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or (job.created_by_id != request.user.pk and not scope.is_global(request.user)):
+        raise Http404("no such import")
+    running = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    ctx = {
+        "job": job,
+        "running": running,
+        "percent": read_progress(job),
+        "problems": [Problem(**p) for p in job.problems],
+        "filename": job.filename,
+        "result": job.result,
+        "dry_run": job.dry_run,
+    }
+    if request.headers.get("HX-Request") and request.GET.get("part") == "progress":
+        response = render(request, "orgs/_job_progress.html", ctx)
+        if not running:
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "orgs/import_job.html", ctx)
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
