@@ -252,3 +252,30 @@ def test_the_history_page_shows_each_published_verdict_with_its_reasons(cyc, cli
     page = client_for(cyc.p.clerk).get(f"/evaluation/history/{cyc.t.TA1.code}/").content.decode()
     assert 'data-status="active"' in page
     assert "达到基本标准" in page and "2.1.1" in page  # the failed core recommended item
+
+
+def test_an_administrator_opens_a_cycle_through_the_page(personas, client_for):
+    from jiceng.assessments.models import Cycle
+
+    from .conftest import load_mini
+
+    catalog = load_mini()
+    client = client_for(personas.county_admin)
+    data = {
+        "region": personas.tree.A.code,
+        "year": "2026",
+        "title": "",
+        "self_deadline": "2026-06-30",
+        "county_deadline": "2026-05-31",  # before the self-assessment deadline: refused
+        "recheck_deadline": "",
+        "validity_years": "3",
+        "catalog_township_hc": str(catalog.pk),
+    }
+    r = client.post("/evaluation/cycles/new/", data)
+    assert r.status_code == 200 and not Cycle.objects.exists()
+    assert "早于" in r.content.decode()
+    data["county_deadline"] = "2026-08-31"
+    r = client.post("/evaluation/cycles/new/", data)
+    cycle = Cycle.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/evaluation/cycles/{cycle.pk}/"
+    assert cycle.submissions.count() == 7 and cycle.title == "甲县2026年度优质服务基层行评价"
