@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -202,7 +204,8 @@ def import_tree(request):
 
 def background_rows() -> int:
     """Files with more rows than this are imported by the task worker."""
-    return getattr(settings, "JICENG_IMPORT_BACKGROUND_ROWS", 500)
+    default = int(os.environ.get("JICENG_IMPORT_BACKGROUND_ROWS", "500"))
+    return getattr(settings, "JICENG_IMPORT_BACKGROUND_ROWS", default)
 
 
 @login_required
