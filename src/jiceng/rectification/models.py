@@ -190,7 +190,7 @@ class LedgerEntry(models.Model):
     @property
     def number(self) -> str:
         """The entry's reference number as printed on the ledger (整改编号)."""
-        return f"ZG{self.created_at:%Y}-{self.pk:05d}" if self.pk and self.created_at else ""
+        return f"ZG{self.opened_on:%Y}-{self.pk:05d}" if self.pk and self.opened_on else ""
 
     @property
     def node(self):

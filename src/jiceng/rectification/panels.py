@@ -13,7 +13,7 @@ from jiceng.rectification import queries
 SHOWN = 8
 
 
-@register_panel(order=25)
+@register_panel(order=16)
 def my_open_items(request):
     """Institution staff: their institution's entries not yet closed, overdue first."""
     user = request.user
@@ -32,10 +32,11 @@ def my_open_items(request):
         "entries": list(qs[:SHOWN]),
         "counts": counts,
         "today": today,
+        "institution": inst,
     }
 
 
-@register_panel(order=26)
+@register_panel(order=18)
 def to_verify(request):
     """Reviewers: entries reported fixed in their region, waiting for verification."""
     user = request.user
@@ -52,7 +53,7 @@ def to_verify(request):
     }
 
 
-@register_panel(order=27)
+@register_panel(order=19)
 def overview(request):
     """Administrators and analysts: open, overdue and closed entries of their region."""
     user = request.user
