@@ -338,3 +338,19 @@ def test_a_part_is_accepted_exactly_when_it_is_not_above_the_whole(tree, total, 
     else:
         with pytest.raises(ValidationFailed):
             plan_import(data, "t.xlsx")
+
+
+def test_a_new_unit_with_a_closing_date_has_both_events(tree):
+    run(workbook([["X1", "旧院", "乡镇卫生院", A, "1990-01-01", "2001-12-31", None]]))
+    node = Node.objects.get(code="X1")
+    assert node.closed == dt.date(2001, 12, 31)
+    kinds = list(NodeEvent.objects.filter(node=node).values_list("kind", flat=True))
+    assert kinds == ["created", "closed"]
+
+
+def test_clearing_the_closing_date_reopens_the_unit_with_history(tree):
+    run(workbook([[VA2, "西村卫生室", "村卫生室", TA1, None, "2025-06-30", None]]))
+    run(workbook([[VA2, "西村卫生室", "村卫生室", TA1, None, None, None]]))
+    tree.VA2.refresh_from_db()
+    assert tree.VA2.closed is None
+    assert NodeEvent.objects.filter(node=tree.VA2, kind="reopened").exists()

@@ -86,6 +86,8 @@ def do_update_node(actor, node: Node, *, date: dt.date | None = None, **changes)
             old_name=node.name,
             new_name=changes["name"],
         )
+    if "closed" in changes and node.closed is not None and changes["closed"] is None:
+        NodeEvent.objects.create(node=node, kind=EventKind.REOPENED, date=date)
     for field, value in changes.items():
         setattr(node, field, value)
     moved = (new_parent.pk if new_parent else None) != node.parent_id
@@ -213,16 +215,17 @@ def do_import_tree(
         parent = Node.objects.get(code=row.parent) if row.parent else None
         node = Node.objects.filter(code=row.code).first()
         if node is None:
-            do_create_node(
+            node = do_create_node(
                 actor,
                 code=row.code,
                 name=row.name,
                 kind=row.kind,
                 parent=parent,
                 opened=row.opened,
-                closed=row.closed,
                 address=row.address,
             )
+            if row.closed is not None:
+                do_close_node(actor, node, date=row.closed)
             result.created += 1
         else:
             wanted = {
