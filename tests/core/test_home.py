@@ -17,7 +17,9 @@ def _panels(response) -> str:
 def test_a_clerk_sees_their_unit_and_institution_with_its_villages(personas, client_for):
     t = personas.tree
     html = _panels(client_for(personas.clerk).get("/"))
-    assert 'data-panel="unit"' in html and 'data-panel="institution"' in html
+    assert 'data-panel="institution"' in html
+    assert 'data-panel="unit"' not in html  # the same unit: shown once
+    assert "测试省 › 测试市 › 甲县 ›" in html and t.TA1.code in html
     assert f'data-code="{t.VA1.code}"' in html and f'data-code="{t.VA2.code}"' in html
     assert 'data-panel="region"' not in html
     assert 'data-panel="admin"' not in html

@@ -32,6 +32,9 @@ def unit_card(request):
     """Where the user sits: name, type, code and the path above it."""
     user = request.user
     node = user.node
+    inst = user.home_institution if user.role == Role.INSTITUTION_STAFF else None
+    if node is not None and inst is not None and inst.pk == node.pk:
+        return None  # the institution panel shows the same unit, with more
     return {
         "template": "core/panels/unit.html",
         "node": node,
@@ -105,6 +108,7 @@ def own_institution(request):
     return {
         "template": "core/panels/institution.html",
         "institution": inst,
+        "ancestors": list(inst.ancestors()),
         "children": list(inst.children.order_by("code")),
         "figures": figures,
     }
