@@ -472,8 +472,6 @@ def do_send_back(actor, entry: LedgerEntry, *, reason: str) -> LedgerEntry:
         raise ValidationFailed([Problem(_("Say why the fix is not accepted."), field="reason")])
     before = audit.snapshot(entry)
     entry.status = Status.OPEN
-    entry.verified_by = _user_or_none(actor)
-    entry.verified_at = timezone.now()
     entry.save()
     _event(entry, actor, EventKind.SENT_BACK, Status.REPORTED_FIXED, note=reason)
     audit.record(
