@@ -344,6 +344,8 @@ def test_sending_back_needs_a_reason_and_reopens_the_entry(reported, personas):
     assert reported.status == Status.REPORTED_FIXED
     e = do_send_back(personas.county_reviewer, reported, reason="照片不能证明整改到位")
     assert e.status == Status.OPEN
+    assert e.verified_by is None and e.closed_at is None
+    assert e.events.last().actor == personas.county_reviewer
     assert e.events.last().note == "照片不能证明整改到位"
     # Reported again: the evidence already given still counts.
     e = do_report_fixed(personas.clerk, e, measures="补充说明", files=[])
