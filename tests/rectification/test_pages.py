@@ -424,3 +424,15 @@ def test_the_clerk_removes_a_wrong_file_from_an_entry_sent_back(personas, entrie
     r = c.post(url, follow=True)
     assert "文件 错的.pdf 已删除" in r.content.decode()
     assert not e.evidence.exists()
+
+
+def test_the_profile_card_shows_a_units_open_items(personas, entries):
+    from django.template import Context, Template
+
+    html = Template("{% load ledger_tags %}{% rectification_card node %}").render(
+        Context({"node": personas.tree.TA1})
+    )
+    assert 'data-testid="rectification-card"' in html
+    assert "院感登记不全" in html and "过期药品未清理" in html and "东村卫生室" in html
+    assert "乙县的问题" not in html
+    assert "逾期 3 天" in html
