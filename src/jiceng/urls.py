@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jiceng.accounts.views import AuditedPasswordChangeView
 from jiceng.api.main import api
 from jiceng.core import views as core_views
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        AuditedPasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,7 +23,7 @@ from jiceng.accounts.forms import (
     add_problems,
 )
 from jiceng.accounts.models import ApiToken, User
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.panels import is_admin
 from jiceng.orgs.models import Node
@@ -268,3 +269,17 @@ def token_revoke(request, pk: int):
     actions.do_revoke_token(request.user, token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, plus an audit row (without the password)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(
+            self.request.user,
+            "accounts.change_own_password",
+            self.request.user,
+            node_path=self.request.user.node.path if self.request.user.node_id else "",
+        )
+        return response
