@@ -2,7 +2,7 @@
 
 About 100,000 residents live in the county's village clinics and community stations
 (the residence nodes); the record set covers 2024 and 2025. It is loaded like an upload
-(``indicators.tasks.run_load``), computed for 2024, 2025 and 2025Q1–Q3, and a few targets
+(``indicators.tasks.run_load``), computed for 2024 and 2025 and their first three quarters (year-to-date), and a few targets
 are set on the county (and one township) so that some indicators miss them.
 """
 
@@ -21,7 +21,7 @@ from jiceng.orgs.models import GRASSROOTS_KINDS, Node
 
 RESIDENTS = 100_000
 YEARS = [2024, 2025]
-PERIODS = ["2024", "2025", "2025Q1", "2025Q2", "2025Q3"]
+PERIODS = ["2024Q1", "2024Q2", "2024Q3", "2024", "2025Q1", "2025Q2", "2025Q3", "2025"]
 # (indicator, threshold in percent): county targets for 2025, some of which are missed.
 COUNTY_TARGETS = [
     ("hr_coverage", 90),
