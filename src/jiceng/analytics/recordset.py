@@ -206,7 +206,7 @@ def _column_checks(table: Table, present: dict[str, str]) -> list[_Check]:
     return checks
 
 
-def _table_checks(table: Table) -> list[_Check]:
+def _table_checks(table: Table, has_residents: bool = True) -> list[_Check]:
     """Checks that involve several columns or other tables."""
     name = table.name
     checks: list[_Check] = []
@@ -259,7 +259,7 @@ def _table_checks(table: Table) -> list[_Check]:
                 "人口重复",
             )
         )
-    if table.refers_to_residents:
+    if table.refers_to_residents and has_residents:
         checks.append(
             _Check(
                 "resident_id",
@@ -333,7 +333,7 @@ class _Session:
         for i, table in enumerate(tables):
             self.progress(f"检查 {table.name}", i, total)
             self._check(table)
-            if table.name == "residents":
+            if table.name == "residents" and "residents" in self.present:
                 self._good_residents()
         if "population" in self.present:
             self._check_population_overlap()
@@ -416,9 +416,9 @@ class _Session:
         name = table.name
         if name not in self.present:
             return
-        if table.refers_to_residents and "residents" not in self.present:
-            self.con.execute("CREATE OR REPLACE TEMP TABLE good_residents (resident_id VARCHAR)")
-        checks = _column_checks(table, self.present[name]) + _table_checks(table)
+        checks = _column_checks(table, self.present[name]) + _table_checks(
+            table, "residents" in self.present
+        )
         fname = self.files[name].name
         for ch in checks:
             rows = self._fetch(name, ch.where)
@@ -635,7 +635,7 @@ def load_recordset(
                 )
             )
             s.write_tables(pii_key)
-            counts = s.counts()
+            counts = {"orgs": len(s.tree), **s.counts()}
             con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
             con.executemany(
                 "INSERT INTO meta VALUES (?, ?)",

@@ -1,0 +1,123 @@
+"""Indicator definitions are data, validated when read, with file, line and field in errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jiceng.analytics.definitions import DEFAULT_FILE, load_definitions, registry
+from jiceng.analytics.engines import DIALECTS, transpile
+from jiceng.core.errors import ValidationFailed
+
+CONTRACT = [
+    "hr_coverage",
+    "ehr_coverage",
+    "ehr_standardized",
+    "hr_usage",
+    "elderly_mgmt",
+    "elderly_tcm",
+    "htn_mgmt_rate",
+    "htn_std_mgmt",
+    "htn_bp_control",
+    "t2d_mgmt_rate",
+    "t2d_std_mgmt",
+    "t2d_glucose_control",
+    "fd_sign_rate",
+    "fd_key_sign_rate",
+]
+
+
+def test_every_indicator_of_the_contract_is_defined():
+    reg = registry()
+    assert [d.code for d in reg.indicators] == CONTRACT
+    assert reg.get("htn_std_mgmt").name_zh == "高血压患者规范管理率"
+    assert all(d.version == reg.version for d in reg.indicators)
+
+
+def test_the_settings_have_the_contract_defaults():
+    assert registry().resolve_settings(None) == {
+        "htn_prevalence": 0.275,
+        "t2d_prevalence": 0.124,
+        "followups_spread_by_quarter": False,
+    }
+    with pytest.raises(ValueError, match="未知的指标设置「prevalence」"):
+        registry().resolve_settings({"prevalence": 1})
+
+
+def _broken(tmp_path: Path, old: str, new: str) -> list[str]:
+    text = DEFAULT_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as e:
+        load_definitions(path)
+    return [str(p) for p in e.value.problems]
+
+
+def _line_of(text: str) -> int:
+    return DEFAULT_FILE.read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+def test_it_names_an_unknown_table_with_line_and_field(tmp_path):
+    found = _broken(
+        tmp_path,
+        "SELECT org_code, count(*) AS value FROM recorded GROUP BY org_code\n    denominator: |\n      SELECT org_code, permanent_residents",
+        "SELECT org_code, count(*) AS value FROM recordz GROUP BY org_code\n    denominator: |\n      SELECT org_code, permanent_residents",
+    )
+    assert found == [
+        f"indicators.yaml，第{_line_of('    numerator: |')}行，字段 hr_coverage.numerator：unknown table recordz"
+    ]
+
+
+def test_it_names_an_unknown_column(tmp_path):
+    found = _broken(tmp_path, "WHERE electronic GROUP BY", "WHERE electronicc GROUP BY")
+    assert len(found) == 1 and "ehr_coverage.numerator：unknown column electronicc" in found[0]
+
+
+def test_it_names_sql_that_does_not_parse(tmp_path):
+    found = _broken(
+        tmp_path,
+        "count(*) AS value FROM recorded WHERE standardized",
+        "count(* AS value FROM recorded WHERE standardized",
+    )
+    assert "ehr_standardized.numerator：SQL does not parse" in found[0]
+
+
+def test_it_requires_org_code_and_value(tmp_path):
+    found = _broken(
+        tmp_path,
+        "SELECT org_code, count(*) AS value FROM managed WHERE condition = 'diabetes' GROUP BY org_code\n    denominator: |\n      SELECT org_code, coalesce(t2d",
+        "SELECT org_code, count(*) AS n FROM managed WHERE condition = 'diabetes' GROUP BY org_code\n    denominator: |\n      SELECT org_code, coalesce(t2d",
+    )
+    assert (
+        "t2d_mgmt_rate.numerator：a numerator or denominator must select exactly org_code and value"
+        in found[0]
+    )
+
+
+def test_it_names_a_missing_field(tmp_path):
+    found = _broken(tmp_path, "    name_zh: 家庭医生签约率\n", "")
+    assert any("字段 indicators.12.name_zh" in p and "Field required" in p for p in found)
+
+
+def test_it_names_an_unknown_parameter(tmp_path):
+    found = _broken(tmp_path, "adults_18_plus * :htn_prevalence", "adults_18_plus * :htn_rate")
+    assert "unknown parameter :htn_rate" in found[0]
+
+
+@pytest.mark.parametrize("engine", ["spark", "postgres"])
+def test_every_definition_transpiles_for_the_other_engines(engine):
+    from jiceng.analytics.compute import leaf_query
+    from jiceng.analytics.definitions import bind
+    from jiceng.analytics.periods import parse_period
+
+    reg = registry()
+    p = parse_period("2025")
+    params = {"start": p.start, "end": p.end, "year": p.year, **reg.resolve_settings(None)}
+    for sql in [*reg.views.values()]:
+        assert transpile(bind(sql, params), DIALECTS[engine])
+    assert "EXTRACT(QUARTER" in transpile(
+        bind(reg.views["standard_managed"], params), DIALECTS[engine]
+    )
+    assert transpile(leaf_query(reg, params), DIALECTS[engine])
