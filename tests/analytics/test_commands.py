@@ -1,0 +1,124 @@
+"""The commands: jiceng records check|load, jiceng indicators compute."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from jiceng.indicators.models import IndicatorValue, RecordSet
+
+from .helpers import write_recordset
+from .test_bad_input import edit, good
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, "--no-progress", stdout=out, stderr=err)
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def analytics_dir(settings, tmp_path):
+    settings.JICENG_ANALYTICS_DIR = tmp_path / "analytics"
+    return settings.JICENG_ANALYTICS_DIR
+
+
+@pytest.fixture
+def src(tmp_path) -> Path:
+    return write_recordset(tmp_path / "rs2025", good())
+
+
+def test_check_accepts_a_good_record_set(src, analytics_dir):
+    code, out, err = run("records_check", str(src))
+    assert code == 0, err
+    assert "residents：2 行" in out
+    assert "记录集检查通过。" in out
+
+
+def test_check_prints_each_problem_on_its_own_line_and_exits_1(src, analytics_dir):
+    edit(src / "residents.csv", 2, "birth_date", "2025-13-01")
+    edit(src / "followups.csv", 2, "mode", "visit")
+    code, out, err = run("records_check", str(src))
+    assert code == 1
+    lines = err.splitlines()
+    assert "residents.csv，第2行，birth_date列：日期「2025-13-01」无效：月份 13 不存在" in lines
+    assert any(line.startswith("followups.csv，第2行，mode列：未知的随访方式代码「visit」") for line in lines)
+
+
+def test_load_refuses_bad_input_and_creates_nothing(src, analytics_dir):
+    edit(src / "residents.csv", 2, "sex", "X")
+    code, _out, err = run("records_load", str(src), "--name", "bad")
+    assert code == 1
+    assert "residents.csv，第2行，sex列" in err
+    assert not RecordSet.objects.filter(name="bad").exists()
+    assert not list(Path(analytics_dir).glob("*.duckdb"))
+
+
+def test_load_then_compute_stores_values_with_provenance_and_replaces_them(src, analytics_dir):
+    code, out, err = run("records_load", str(src), "--name", "county-2025")
+    assert code == 0, err
+    rs = RecordSet.objects.get(name="county-2025")
+    assert rs.status == RecordSet.Status.READY and Path(rs.store_path).exists()
+    assert rs.row_counts["residents"] == 2
+    for _ in range(2):
+        code, out, err = run("indicators_compute", "--record-set", "county-2025", "--period", "2025",
+                             "--period", "2025Q2")
+        assert code == 0, err
+    values = IndicatorValue.objects.filter(record_set=rs)
+    assert values.count() == 8 * 14 * 2  # nodes x indicators x periods, not doubled
+    v = values.get(org_code="A1", period="2025", indicator="elderly_mgmt")
+    assert (v.numerator, v.denominator, v.definition_version, v.engine) == (1, None, "2025.1", "duckdb")
+    v = values.get(org_code="P", period="2025", indicator="hr_coverage")
+    assert (int(v.numerator), int(v.denominator), v.value) == (1, 15, 1 / 15)
+
+
+def test_skip_invalid_writes_a_rejects_file(src, analytics_dir, tmp_path):
+    edit(src / "exams.csv", 2, "kind", "dental")
+    rejects = tmp_path / "rejects.csv"
+    code, out, err = run("records_load", str(src), "--skip-invalid", "--rejects", str(rejects))
+    assert code == 0, err
+    assert "1" in out and rejects.exists()
+    assert RecordSet.objects.get(name="rs2025").rejected_rows == 1
+
+
+def test_compute_writes_the_contract_csv(src, analytics_dir, tmp_path):
+    out_file = tmp_path / "values.csv"
+    code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025", "--out", str(out_file))
+    assert code == 0, err
+    rows = list(csv.reader(out_file.open(encoding="utf-8")))
+    assert rows[0] == ["org_code", "period", "indicator", "numerator", "denominator", "value"]
+    assert ["A1", "2025", "hr_coverage", "1", "10", "0.1"] in rows
+    assert ["A1", "2025", "elderly_mgmt", "1", "", ""] in rows
+    assert not RecordSet.objects.exists()
+
+
+def test_compute_refuses_a_bad_period(src, analytics_dir):
+    code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025Q5", "--out", "x.csv")
+    assert code == 2
+    assert "季度只能是 Q1 至 Q4" in err
+
+
+def test_a_record_set_without_orgs_uses_the_platform_tree(tree, analytics_dir, tmp_path):
+    village = tree.VA1.code
+    data = {
+        "population": [{"org_code": village, "year": 2025, "permanent_residents": 4}],
+        "residents": [{"resident_id": "R1", "sex": "F", "birth_date": date(1990, 1, 1), "org_code": village,
+                       "record_date": date(2021, 1, 1)}],
+    }
+    src = write_recordset(tmp_path / "platform", data, tree=None)
+    code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025")
+    assert code == 0, err
+    v = IndicatorValue.objects.get(org_code=tree.P.code, period="2025", indicator="hr_coverage")
+    assert (int(v.numerator), int(v.denominator)) == (1, 4)
+    assert v.node == tree.P
