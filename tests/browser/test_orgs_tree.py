@@ -91,3 +91,16 @@ def test_a_large_upload_lands_on_its_job_page(personas, login, tmp_path, screens
     page.locator("[data-testid=import-job][data-status=done]").wait_for()
     assert "导入完成" in page.locator("#import-result").inner_text()
     screenshot(page, "orgs-import-job-done")
+
+
+def test_the_county_admin_renames_a_clinic_on_its_page(personas, login, screenshot):
+    tree = personas.tree
+    page = login(None, "admin_a")
+    page.goto(f"/orgs/{tree.VA2.code}/")
+    page.get_by_role("link", name="编辑", exact=True).click()
+    page.fill("input[name=name]", "西村新卫生室")
+    screenshot(page, "orgs-edit-form")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"**/orgs/{tree.VA2.code}/")
+    assert page.locator("h1").inner_text().startswith("西村新卫生室")
+    assert "西村卫生室 → 西村新卫生室" in page.locator("body").inner_text()

@@ -11,4 +11,7 @@ urlpatterns = [
     path("template.xlsx", views.template, name="template"),
     path("<str:code>/", views.node_detail, name="node"),
     path("<str:code>/children/", views.children, name="children"),
+    path("<str:code>/edit/", views.node_edit, name="edit"),
+    path("<str:code>/new/", views.node_new, name="new"),
+    path("<str:code>/years/", views.node_year, name="year"),
 ]

@@ -5,17 +5,25 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
-from jiceng.orgs.actions import do_import_tree
-from jiceng.orgs.forms import ImportForm
+from jiceng.orgs.actions import (
+    do_close_node,
+    do_create_node,
+    do_import_tree,
+    do_set_year,
+    do_update_node,
+)
+from jiceng.orgs.forms import ImportForm, NodeForm, YearForm
 from jiceng.orgs.importer import plan_import
 from jiceng.orgs.models import ImportJob, Node, NodeYear
 from jiceng.orgs.tasks import import_task, read_progress
@@ -259,3 +267,118 @@ def export_tree(request):
 def template(request):
     _require_manager(request.user)
     return _xlsx_response(excel.write_workbook([], [], example=True), "orgs-template.xlsx")
+
+
+def _parent_for(user, form: NodeForm) -> Node | None:
+    """The parent named in the form, if the user may manage it; else a form error."""
+    code = form.cleaned_data.get("parent_code") or ""
+    if not code:
+        if not scope.is_global(user):
+            form.add_error("parent_code", _("Only a province has no parent code."))
+        return None
+    parent = Node.objects.filter(code=code).first()
+    if parent is None or not scope.can(user, scope.Action.MANAGE_TREE, parent):
+        form.add_error(
+            "parent_code",
+            _("The parent code %(code)s is not a unit of your area.") % {"code": code},
+        )
+        return None
+    return parent
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def node_new(request, code):
+    """Add a unit below ``code``."""
+    user = request.user
+    above = scope.access_node(user, code, scope.Action.MANAGE_TREE)
+    form = NodeForm(request.POST or None, initial={"parent_code": above.code})
+    if request.method == "POST" and form.is_valid():
+        parent = _parent_for(user, form)
+        if not form.errors:
+            data = form.cleaned_data
+            try:
+                node = do_create_node(
+                    user,
+                    code=data["code"],
+                    name=data["name"],
+                    kind=data["kind"],
+                    parent=parent,
+                    opened=data["opened"],
+                    address=data["address"],
+                )
+                if data["closed"]:
+                    do_close_node(user, node, date=data["closed"])
+                messages.success(request, _("%(name)s was created.") % {"name": node.name})
+                return redirect("orgs:node", code=node.code)
+            except UserError as exc:
+                form.add_error(None, str(exc))
+    ctx = {"form": form, "node": above, "crumbs": visible_ancestors(user, above), "new": True}
+    return render(request, "orgs/node_form.html", ctx, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def node_edit(request, code):
+    """Rename, re-type, re-date, move or close a unit."""
+    user = request.user
+    node = scope.access_node(user, code, scope.Action.MANAGE_TREE)
+    initial = {
+        "name": node.name,
+        "kind": node.kind,
+        "parent_code": node.parent.code if node.parent_id else "",
+        "opened": node.opened,
+        "closed": node.closed,
+        "address": node.address,
+    }
+    form = NodeForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        parent = node.parent
+        if (data["parent_code"] or "") != initial["parent_code"]:
+            parent = _parent_for(user, form)
+        if not form.errors:
+            changes = {
+                k: data[k]
+                for k in ("name", "kind", "opened", "address")
+                if data[k] != getattr(node, k)
+            }
+            if parent != node.parent:
+                changes["parent"] = parent
+            closing = node.closed is None and data["closed"] is not None
+            if not closing and data["closed"] != node.closed:
+                changes["closed"] = data["closed"]
+            try:
+                if changes:
+                    node = do_update_node(user, node, **changes)
+                if closing:
+                    node = do_close_node(user, node, date=data["closed"])
+                messages.success(request, _("%(name)s was saved.") % {"name": node.name})
+                return redirect("orgs:node", code=node.code)
+            except UserError as exc:
+                form.add_error(None, str(exc))
+    ctx = {"form": form, "node": node, "crumbs": visible_ancestors(user, node), "new": False}
+    return render(request, "orgs/node_form.html", ctx, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def node_year(request, code):
+    """Enter or correct a unit's figures for one year."""
+    user = request.user
+    node = scope.access_node(user, code, scope.Action.MANAGE_TREE)
+    year = request.GET.get("year")
+    initial: dict = {}
+    if year and year.isdigit():
+        row = NodeYear.objects.filter(node=node, year=int(year)).first()
+        initial = {"year": int(year)}
+        if row:
+            initial.update({f: getattr(row, f) for f in NodeYear.FIGURES})
+    form = YearForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        do_set_year(user, node, data["year"], **{f: data[f] for f in NodeYear.FIGURES})
+        messages.success(request, _("The figures of %(year)s were saved.") % {"year": data["year"]})
+        return redirect("orgs:node", code=node.code)
+    ctx = {"form": form, "node": node, "crumbs": visible_ancestors(user, node)}
+    return render(request, "orgs/year_form.html", ctx, status=400 if form.errors else 200)
