@@ -199,3 +199,17 @@ def test_an_export_made_in_english_imports_back_in_chinese(tree):
     with translation.override("zh-hans"):
         result = do_import_tree(None, plan_import(data, "en.xlsx"))
     assert not result.changed_anything and db_state() == before
+
+
+@pytest.mark.parametrize("name", ["=1+1", '=HYPERLINK("http://x")', "+86 诊所", "-减号", "@at"])
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_round_trips(tree, name):
+    from jiceng.orgs.actions import do_update_node
+
+    do_update_node(None, tree.VA1, name=name, address=name)
+    data = queries.export_workbook(Node.objects.subtree(tree.TA1))
+    wb = load_workbook(io.BytesIO(data))
+    cell = next(r[1] for r in wb["机构"].iter_rows(min_row=2) if r[0].value == tree.VA1.code)
+    assert cell.data_type == "s" and cell.value == name
+    before = db_state()
+    assert not do_import_tree(None, plan_import(data, "t.xlsx")).changed_anything
+    assert db_state() == before

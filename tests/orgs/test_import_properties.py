@@ -106,3 +106,43 @@ def test_a_yearly_row_is_kept_per_unit_and_year(tree, count):
     assert [(y.code, y.year) for y in plan.years] == [
         ("330101100201", 2020 + i) for i in range(count)
     ]
+
+
+texts = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@SETTINGS
+@given(
+    name=texts,
+    address=texts | st.just(""),
+    opened=st.dates(min_value=__import__("datetime").date(1950, 1, 1)) | st.none(),
+    residents=st.integers(min_value=0, max_value=2_000_000_000),
+    share=st.floats(min_value=0, max_value=1),
+    beds=st.integers(min_value=0, max_value=100_000) | st.none(),
+)
+def test_any_unit_and_figures_round_trip_through_excel(
+    tree, name, address, opened, residents, share, beds
+):
+    from jiceng.orgs import queries
+    from jiceng.orgs.actions import do_set_year, do_update_node
+
+    from .helpers import db_state
+
+    do_update_node(None, tree.VA1, name=name[:128], address=address, opened=opened)
+    old = int(residents * share)
+    do_set_year(
+        None, tree.VA1, 2031, permanent_residents=residents, residents_65_plus=old, beds=beds
+    )
+    data = queries.export_workbook(Node.objects.subtree(tree.TA1))
+    before = db_state()
+    result = do_import_tree(None, plan_import(data, "t.xlsx"))
+    assert not result.changed_anything
+    assert db_state() == before

@@ -462,6 +462,14 @@ def _kind_validation(ws, rows: int) -> None:
     dv.add(f"{kind_col}2:{kind_col}{max(rows, 1000)}")
 
 
+def _put(ws, row: int, column: int, value):
+    """Write a cell; text is always text, never a formula (so ``=…`` in a name stays a name)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -> bytes:
     """An .xlsx in the import template holding ``nodes`` and their ``years`` rows."""
     from openpyxl import Workbook
@@ -485,7 +493,7 @@ def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -
             "address": node.address or None,
         }
         for index, col in enumerate(NODE_COLUMNS, start=1):
-            cell = ws.cell(row=count, column=index, value=values[col.key])
+            cell = _put(ws, count, index, values[col.key])
             if col.key in text_cols:
                 cell.number_format = "@"
             elif col.key in {"opened", "closed"}:
@@ -499,7 +507,7 @@ def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -
         r += 1
         for index, col in enumerate(YEAR_COLUMNS, start=1):
             value = row.node.code if col.key == "code" else getattr(row, col.key)
-            cell = wy.cell(row=r, column=index, value=value)
+            cell = _put(wy, r, index, value)
             if col.key == "code":
                 cell.number_format = "@"
     _help_sheet(wb, example)
