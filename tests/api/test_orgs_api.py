@@ -346,3 +346,17 @@ def test_a_closing_date_before_the_opening_date_is_400(personas, api):
         "PATCH", f"/orgs/{tree.VA2.code}", json={"opened": "2025-01-01", "closed": "2024-01-01"}
     )
     assert r.status_code == 400
+
+
+def test_names_are_stored_without_surrounding_spaces(personas, api):
+    r = api(personas.county_admin)(
+        "POST",
+        "/orgs",
+        json={
+            "code": "X1",
+            "name": "  新镇卫生院 ",
+            "kind": "township_hc",
+            "parent_code": personas.tree.A.code,
+        },
+    )
+    assert r.status_code == 201 and r.json()["name"] == "新镇卫生院"

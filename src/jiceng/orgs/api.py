@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ConfigDict
 
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
@@ -91,6 +92,8 @@ class EventOut(Schema):
 
 
 class NodeIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_.\-]+$")
     name: str = Field(..., min_length=1, max_length=128)
     kind: Kind
@@ -101,6 +104,8 @@ class NodeIn(Schema):
 
 
 class NodePatch(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     name: str | None = Field(None, min_length=1, max_length=128)
     kind: Kind | None = None
     parent_code: str | None = Field(None, description="move the unit under this one")
