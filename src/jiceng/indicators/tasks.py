@@ -22,6 +22,7 @@ from jiceng.core import audit
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.indicators import uploads
 from jiceng.indicators.models import RecordSet
+from jiceng.indicators.store import save_values, store_path
 from jiceng.orgs.models import Node
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
         rejects = uploads.rejects_path(pk) if skip_invalid else None
         result = load_recordset(
             src_dir,
-            uploads.store_path(pk),
+            store_path(rs),
             tree=platform_tree(rs.node),
             pii_key=settings.JICENG_PII_KEY.encode(),
             skip_invalid=skip_invalid,
@@ -162,39 +163,6 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
     return {"status": "ready", "counts": dict(result.counts), "rejected": result.rejected}
 
 
-@transaction.atomic
-def save_values(rs: RecordSet, values: list, engine: str = "duckdb") -> int:
-    """Store computed values of ``rs``, replacing its earlier values for the same periods."""
-    from jiceng.analytics import registry
-    from jiceng.indicators.models import IndicatorValue
-
-    version = registry().version
-    periods = {v.period for v in values}
-    nodes = dict(
-        Node.objects.filter(code__in={v.org_code for v in values}).values_list("code", "id")
-    )
-    IndicatorValue.objects.filter(record_set=rs, period__in=periods).delete()
-    IndicatorValue.objects.bulk_create(
-        [
-            IndicatorValue(
-                record_set=rs,
-                org_code=v.org_code,
-                node_id=nodes.get(v.org_code),
-                period=v.period,
-                indicator=v.indicator,
-                numerator=v.numerator,
-                denominator=v.denominator,
-                value=v.value,
-                definition_version=version,
-                engine=engine,
-            )
-            for v in values
-        ],
-        batch_size=2000,
-    )
-    return len(values)
-
-
 def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
     """Compute ``periods`` on record set ``pk`` and store the values (replacing earlier ones)."""
     from jiceng.analytics import compute_indicators, parse_period
@@ -208,18 +176,12 @@ def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
             Path(rs.store_path), parsed, engine=engine, progress=report.fraction
         )
         report.set(_("Saving values"), 92, periods=periods)
-        saved = save_values(rs, values, engine)
+        saved = save_values(rs, values, engine, actor=rs.loaded_by)
     except Exception as e:
         log.exception("computing record set %s failed", pk)
         report.set(_("Failed"), 100, done=True, error=str(e), periods=periods)
         return {"status": "failed", "error": str(e)}
     report.set(_("Computed"), 100, done=True, periods=periods, values=saved)
-    audit.record(
-        rs.loaded_by,
-        "indicators.values_computed",
-        rs,
-        after={"periods": periods, "values": saved, "engine": engine},
-    )
     return {"status": "computed", "values": saved}
 
 

@@ -52,11 +52,6 @@ def upload_dir(pk: int) -> Path:
     return Path(settings.JICENG_ANALYTICS_DIR) / "uploads" / str(pk)
 
 
-def store_path(pk: int) -> Path:
-    """The DuckDB file of record set ``pk``."""
-    return Path(settings.JICENG_ANALYTICS_DIR) / f"recordset-{pk}.duckdb"
-
-
 def rejects_path(pk: int) -> Path:
     return upload_dir(pk) / "rejects.csv"
 
