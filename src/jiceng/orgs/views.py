@@ -106,6 +106,15 @@ def children(request, code):
     return render(request, "orgs/_branch.html", {"items": items})
 
 
+POPULATION_FIGURES = (
+    "permanent_residents",
+    "residents_65_plus",
+    "children_0_6",
+    "adults_18_plus",
+    "key_population",
+)
+
+
 def _year_table(node: Node) -> list[dict]:
     years = (
         NodeYear.objects.filter(node__path__startswith=node.path)
@@ -116,8 +125,13 @@ def _year_table(node: Node) -> list[dict]:
     rows = []
     for year in years:
         if node.is_institution:
+            # Staff and beds are the institution's own; the residents it serves are
+            # those of the units below it when it has no population of its own.
             own = NodeYear.objects.filter(node=node, year=year).first()
             figures = {f: getattr(own, f) if own else None for f in NodeYear.FIGURES}
+            if figures["permanent_residents"] is None and node.children.exists():
+                summed = queries.population(node, year)
+                figures.update({f: summed[f] for f in POPULATION_FIGURES})
         else:
             figures = queries.population(node, year)
         rows.append({"year": year, "figures": [figures[f] for f in NodeYear.FIGURES]})
