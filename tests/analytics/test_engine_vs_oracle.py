@@ -6,6 +6,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,12 +184,14 @@ def assert_agree(data: dict, settings_: dict | None = None, engine: str = "duckd
     assert not diffs, diffs[:5]
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recordsets())
 def test_duckdb_agrees_with_the_oracle_on_random_record_sets(data):
     assert_agree(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recordsets(), st.booleans(), st.sampled_from([0.275, 0.3]), st.sampled_from([0.124, 0.1]))
 def test_duckdb_agrees_with_the_oracle_under_every_setting(data, spread, htn, t2d):

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from jiceng.core.errors import Problem, ValidationFailed
 
@@ -392,18 +393,26 @@ class _Session:
             self.problems += fatal or [Problem("机构树是空的")]
             self.tree_fatal = True
             return
-        self.con.execute("CREATE OR REPLACE TEMP TABLE tree_codes (code VARCHAR)")
-        self.con.executemany("INSERT INTO tree_codes VALUES (?)", [(r.code,) for r in self.tree])
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE tree_closure (ancestor VARCHAR, descendant VARCHAR, distance INTEGER)"
+        pairs = closure(self.tree)
+        self._table_from_arrow("tree_codes", {"code": [r.code for r in self.tree]})
+        self._table_from_arrow(
+            "tree_names", {"code": [r.code for r in self.tree], "name": [r.name for r in self.tree]}
         )
-        self.con.executemany("INSERT INTO tree_closure VALUES (?, ?, ?)", closure(self.tree))
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE tree_names AS SELECT * FROM (VALUES ('', '')) t(code, name) WHERE false"
+        self._table_from_arrow(
+            "tree_closure",
+            {
+                "ancestor": [a for a, _d, _n in pairs],
+                "descendant": [d for _a, d, _n in pairs],
+                "distance": pa.array([n for _a, _d, n in pairs], type=pa.int32()),
+            },
         )
-        self.con.executemany(
-            "INSERT INTO tree_names VALUES (?, ?)", [(r.code, r.name) for r in self.tree]
-        )
+
+    def _table_from_arrow(self, name: str, columns: dict, temp: bool = True) -> None:
+        arrow = pa.table(columns)
+        self.con.register("_arrow_tmp", arrow)
+        kind = "TEMP TABLE" if temp else "TABLE"
+        self.con.execute(f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM _arrow_tmp")
+        self.con.unregister("_arrow_tmp")
 
     def _good_residents(self) -> None:
         bad = "AND _row NOT IN (SELECT _row FROM bad_residents)" if self.skip else ""
@@ -519,11 +528,16 @@ class _Session:
             self.progress(f"写入 {table.name}", i, total)
             cols = store_columns(table)
             if table.name == "orgs":
-                con.execute(
-                    "CREATE TABLE orgs (org_code VARCHAR, name VARCHAR, parent_code VARCHAR, kind VARCHAR)"
-                )
-                con.executemany(
-                    "INSERT INTO orgs VALUES (?, ?, ?, ?)", [tuple(r) for r in self.tree]
+                tree = self.tree
+                self._table_from_arrow(
+                    "orgs",
+                    {
+                        "org_code": pa.array([r.code for r in tree], pa.string()),
+                        "name": pa.array([r.name for r in tree], pa.string()),
+                        "parent_code": pa.array([r.parent_code for r in tree], pa.string()),
+                        "kind": pa.array([r.kind for r in tree], pa.string()),
+                    },
+                    temp=False,
                 )
                 continue
             if table.name not in self.present:
