@@ -1,0 +1,134 @@
+"""Every page and API endpoint, for every persona: nothing out of sight, nothing breaks.
+
+The URL map and the OpenAPI document are walked, so a page or endpoint added later is
+covered without touching this file:
+- anonymous visitors are sent to the login page (pages) or get 401 (API);
+- a page or endpoint taking an organisation code answers 404 for a unit out of the
+  persona's sight, and neither 404 nor 5xx for the persona's own unit;
+- every page without parameters answers every persona without a server error.
+Pages keyed by object ids are covered by each app's own scope tests.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {"login", "logout", "set_language", "password_change_done"}
+PERSONAS = [
+    "clerk",
+    "village_clerk",
+    "county_reviewer",
+    "county_reviewer_b",
+    "city_reviewer",
+    "province_reviewer",
+    "analyst",
+    "county_admin",
+    "province_admin",
+]
+# A unit out of sight for each persona (None: the persona sees the whole tree).
+OUT_OF_SIGHT = {
+    "clerk": "TB1",
+    "village_clerk": "VA2",
+    "county_reviewer": "VB1",
+    "county_reviewer_b": "TA1",
+    "city_reviewer": "P",
+    "province_reviewer": None,
+    "analyst": "TB1",
+    "county_admin": "B",
+    "province_admin": None,
+}
+
+
+def _pages():
+    def walk(resolver, prefix=""):
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                if str(p.pattern).startswith(("admin/", "api/")):
+                    continue
+                yield from walk(p, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield "/" + prefix + str(p.pattern), p.name
+
+    return sorted(set(walk(get_resolver())))
+
+
+PAGES = _pages()
+CODE_PAGES = [path for path, _ in PAGES if re.fullmatch(r"[^<]*<str:code>[^<]*", path)]
+PLAIN_PAGES = [path for path, name in PAGES if "<" not in path and name not in PUBLIC]
+POSTS_ONLY = {"/accounts/logout/"}
+
+
+def _fill(path: str, code: str) -> str:
+    path = path.replace("<str:code>", code)
+    return re.sub(r"<int:\w+>", "1", re.sub(r"<str:\w+>", "x", path))
+
+
+def test_the_url_map_was_found():
+    assert "/orgs/<str:code>/" in CODE_PAGES and "/" in PLAIN_PAGES
+
+
+@pytest.mark.parametrize("path", [p for p, n in PAGES if n not in PUBLIC])
+def test_anonymous_visitors_are_sent_to_the_login_page(client, tree, path):
+    response = client.get(_fill(path, tree.TA1.code))
+    assert response.status_code in (302, 405), response.status_code
+    if response.status_code == 302:
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("path", CODE_PAGES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_pages_keyed_by_a_code_hide_units_out_of_sight(personas, client_for, path, persona):
+    user = getattr(personas, persona)
+    client = client_for(user)
+    other = OUT_OF_SIGHT[persona]
+    if other is not None:
+        response = client.get(_fill(path, getattr(personas.tree, other).code))
+        assert response.status_code == 404, (path, response.status_code)
+    own = client.get(_fill(path, user.node.code))
+    assert own.status_code not in (404,) and own.status_code < 500, (path, own.status_code)
+
+
+@pytest.mark.parametrize("path", PLAIN_PAGES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_page_answers_every_persona_without_a_server_error(
+    personas, client_for, path, persona
+):
+    client = client_for(getattr(personas, persona))
+    response = client.get(path)
+    assert response.status_code < 500, (path, response.status_code)
+    assert response.status_code != 404 or path in POSTS_ONLY, (path, response.status_code)
+
+
+def _api_code_paths():
+    from jiceng.api.main import api
+
+    schema = api.get_openapi_schema()
+    paths = []
+    for path, ops in schema["paths"].items():
+        if "get" in ops and re.fullmatch(r"[^{]*\{code\}[^{]*", path):
+            paths.append(path)
+    return sorted(paths)
+
+
+def test_the_api_has_endpoints_keyed_by_a_code():
+    assert "/api/v1/orgs/{code}" in _api_code_paths()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_endpoints_keyed_by_a_code_hide_units_out_of_sight(personas, client_for, persona):
+    user = getattr(personas, persona)
+    client = client_for(user)
+    other = OUT_OF_SIGHT[persona]
+    for path in _api_code_paths():
+        if other is not None:
+            response = client.get(path.replace("{code}", getattr(personas.tree, other).code))
+            assert response.status_code == 404, (path, response.status_code)
+        own = client.get(path.replace("{code}", user.node.code))
+        assert own.status_code not in (401, 404) and own.status_code < 500, (path, own.status_code)
+
+
+def test_anonymous_api_calls_get_401(client, tree):
+    for path in _api_code_paths():
+        response = client.get(path.replace("{code}", tree.TA1.code))
+        assert response.status_code == 401, path
