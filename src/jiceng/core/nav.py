@@ -65,6 +65,14 @@ def items_for(user, current_path: str = "") -> list[dict]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": entry.label, "url": url, "active": active})
+        items.append({"label": entry.label, "url": url, "active": False})
+    # The current entry is the one with the longest URL that the path starts with, so
+    # /indicators/recordsets/ marks 记录集, not 指标 as well.
+    matching = [
+        i
+        for i in items
+        if (current_path == i["url"] if i["url"] == "/" else current_path.startswith(i["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     return items
