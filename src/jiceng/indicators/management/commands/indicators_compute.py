@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -101,7 +102,7 @@ class Command(BaseCommand):
                     src = Path(opts["records"])
                     store = Path(tmp) / "records.duckdb"
                     load_recordset(
-                        src, store, tree=tree_for(src), pii_key=b"transient", progress=bar
+                        src, store, tree=tree_for(src), pii_key=settings.JICENG_PII_KEY.encode(), progress=bar
                     )
                 else:
                     from .records_load import load_as
