@@ -345,3 +345,12 @@ def test_problems_are_summarised_after_one_hundred(src, tmp_path):
     found = problems_of(write_recordset(tmp_path / "many", data))
     assert len([p for p in found if "性别" in p]) == 100
     assert any("另有 50 行有同样的问题" in p for p in found)
+
+
+@pytest.mark.parametrize("header_too", [True, False])
+def test_it_says_when_a_csv_is_not_utf8(src, tmp_path, header_too):
+    text = (src / "services.csv").read_text(encoding="utf-8")
+    if header_too:
+        text = "居民编号," + text
+    (src / "services.csv").write_bytes((text + "R1,2025-05-01,健康教育\n").encode("gbk"))
+    assert_refused(src, tmp_path, "services.csv：文件不是 UTF-8 编码")

@@ -53,7 +53,10 @@ def test_check_prints_each_problem_on_its_own_line_and_exits_1(src, analytics_di
     assert code == 1
     lines = err.splitlines()
     assert "residents.csv，第2行，birth_date列：日期「2025-13-01」无效：月份 13 不存在" in lines
-    assert any(line.startswith("followups.csv，第2行，mode列：未知的随访方式代码「visit」") for line in lines)
+    assert any(
+        line.startswith("followups.csv，第2行，mode列：未知的随访方式代码「visit」")
+        for line in lines
+    )
 
 
 def test_load_refuses_bad_input_and_creates_nothing(src, analytics_dir):
@@ -72,13 +75,25 @@ def test_load_then_compute_stores_values_with_provenance_and_replaces_them(src, 
     assert rs.status == RecordSet.Status.READY and Path(rs.store_path).exists()
     assert rs.row_counts["residents"] == 2
     for _ in range(2):
-        code, out, err = run("indicators_compute", "--record-set", "county-2025", "--period", "2025",
-                             "--period", "2025Q2")
+        code, out, err = run(
+            "indicators_compute",
+            "--record-set",
+            "county-2025",
+            "--period",
+            "2025",
+            "--period",
+            "2025Q2",
+        )
         assert code == 0, err
     values = IndicatorValue.objects.filter(record_set=rs)
     assert values.count() == 8 * 14 * 2  # nodes x indicators x periods, not doubled
     v = values.get(org_code="A1", period="2025", indicator="elderly_mgmt")
-    assert (v.numerator, v.denominator, v.definition_version, v.engine) == (1, None, "2025.1", "duckdb")
+    assert (v.numerator, v.denominator, v.definition_version, v.engine) == (
+        1,
+        None,
+        "2025.1",
+        "duckdb",
+    )
     v = values.get(org_code="P", period="2025", indicator="hr_coverage")
     assert (int(v.numerator), int(v.denominator), v.value) == (1, 15, 1 / 15)
 
@@ -94,7 +109,9 @@ def test_skip_invalid_writes_a_rejects_file(src, analytics_dir, tmp_path):
 
 def test_compute_writes_the_contract_csv(src, analytics_dir, tmp_path):
     out_file = tmp_path / "values.csv"
-    code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025", "--out", str(out_file))
+    code, _out, err = run(
+        "indicators_compute", "--records", str(src), "--period", "2025", "--out", str(out_file)
+    )
     assert code == 0, err
     rows = list(csv.reader(out_file.open(encoding="utf-8")))
     assert rows[0] == ["org_code", "period", "indicator", "numerator", "denominator", "value"]
@@ -104,7 +121,9 @@ def test_compute_writes_the_contract_csv(src, analytics_dir, tmp_path):
 
 
 def test_compute_refuses_a_bad_period(src, analytics_dir):
-    code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025Q5", "--out", "x.csv")
+    code, _out, err = run(
+        "indicators_compute", "--records", str(src), "--period", "2025Q5", "--out", "x.csv"
+    )
     assert code == 2
     assert "季度只能是 Q1 至 Q4" in err
 
@@ -113,8 +132,15 @@ def test_a_record_set_without_orgs_uses_the_platform_tree(tree, analytics_dir, t
     village = tree.VA1.code
     data = {
         "population": [{"org_code": village, "year": 2025, "permanent_residents": 4}],
-        "residents": [{"resident_id": "R1", "sex": "F", "birth_date": date(1990, 1, 1), "org_code": village,
-                       "record_date": date(2021, 1, 1)}],
+        "residents": [
+            {
+                "resident_id": "R1",
+                "sex": "F",
+                "birth_date": date(1990, 1, 1),
+                "org_code": village,
+                "record_date": date(2021, 1, 1),
+            }
+        ],
     }
     src = write_recordset(tmp_path / "platform", data, tree=None)
     code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025")

@@ -62,7 +62,7 @@ def recordsets(draw) -> dict:
                 "resident_id": f"R{i}",
                 "sex": draw(st.sampled_from(["M", "F"])),
                 "birth_date": draw(births()),
-                "org_code": draw(st.sampled_from(VILLAGES)),
+                "org_code": draw(st.sampled_from([*VILLAGES, "AT"])),
                 "record_date": draw(maybe_day),
                 "electronic": draw(st.booleans()),
                 "standardized": draw(st.booleans()),

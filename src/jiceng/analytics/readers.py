@@ -82,7 +82,7 @@ def read_csv(path: Path) -> pa.Table:
         with path.open(encoding="utf-8-sig", newline="") as f:
             header = next(csv.reader(f), [])
     except UnicodeDecodeError as e:
-        raise _FileProblem(f"文件不是 UTF-8 编码（请另存为 UTF-8 CSV）：{e.reason}") from e
+        raise _FileProblem("文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）") from e
     header = [h.strip() for h in header]
     try:
         t = pacsv.read_csv(
@@ -95,6 +95,8 @@ def read_csv(path: Path) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as e:
+        if "UTF8" in str(e) or "UTF-8" in str(e):
+            raise _FileProblem("文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）") from e
         raise _FileProblem(f"无法读取 CSV 文件：{e}") from e
     t = t.append_column("_row", pa.array(range(2, 2 + t.num_rows), type=pa.int64()))
     keep = [i for i, h in enumerate(header) if h and h not in header[:i]]
