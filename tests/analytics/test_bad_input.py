@@ -354,3 +354,13 @@ def test_it_says_when_a_csv_is_not_utf8(src, tmp_path, header_too):
         text = "居民编号," + text
     (src / "services.csv").write_bytes((text + "R1,2025-05-01,健康教育\n").encode("gbk"))
     assert_refused(src, tmp_path, "services.csv：文件不是 UTF-8 编码")
+
+
+@pytest.mark.parametrize("value", ["33010119500101123X", "身份证\\x41", "a" * 100])
+@pytest.mark.parametrize("key", [b"k", b"x" * 100])
+def test_the_keyed_hash_is_standard_hmac_sha256_for_any_text(value, key):
+    from jiceng.analytics.recordset import hmac_sql
+
+    con = duckdb.connect()
+    got = con.execute(f"SELECT {hmac_sql('v', key)} FROM (SELECT ? AS v)", [value]).fetchone()[0]
+    assert got == hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

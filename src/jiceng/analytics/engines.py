@@ -63,6 +63,9 @@ class DuckDBRunner:
 
     def __init__(self, store: Path):
         self.con = duckdb.connect(str(store), read_only=True)
+        memory = os.environ.get("JICENG_DUCKDB_MEMORY")
+        if memory:
+            self.con.execute(f"SET memory_limit = '{memory.replace(chr(39), '')}'")
         threads = os.environ.get("JICENG_DUCKDB_THREADS")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")

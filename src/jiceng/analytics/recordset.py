@@ -289,7 +289,7 @@ def hmac_sql(expr: str, key: bytes) -> str:
     key = key.ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in key).hex()
     opad = bytes(b ^ 0x5C for b in key).hex()
-    inner = f"unhex(sha256(unhex('{ipad}') || CAST({expr} AS BLOB)))"
+    inner = f"unhex(sha256(unhex('{ipad}') || encode({expr})))"
     return f"CASE WHEN {expr} IS NULL THEN NULL ELSE sha256(unhex('{opad}') || {inner}) END"
 
 
