@@ -23,6 +23,16 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from browser_support import (  # noqa: F401  (fixtures shared by every browser test)
+    browser,
+    login,
+    new_page,
+    page,
+    persona_password,
+    playwright_instance,
+    pytest_runtest_makereport,
+    screenshot,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -103,8 +113,8 @@ def personas(tree):
 def client_for(client):
     """Log the Django test client in as a given user."""
 
-    def login(user):
+    def log_in(user):
         client.force_login(user)
         return client
 
-    return login
+    return log_in

@@ -1,22 +1,11 @@
 """The region table and the record-set upload in a real browser (Chromium via Playwright)."""
 
-# ruff: noqa: F811  (the shared browser fixtures are imported, then asked for by name)
-
 from __future__ import annotations
 
 import io
 import zipfile
 
 import pytest
-from browser.conftest import (  # noqa: F401  (shared browser fixtures)
-    browser,
-    login,
-    new_page,
-    persona_password,
-    playwright_instance,
-    pytest_runtest_makereport,
-    screenshot,
-)
 from django.test import override_settings
 
 from jiceng.analytics import generate_recordset
