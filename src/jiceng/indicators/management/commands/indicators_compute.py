@@ -102,7 +102,11 @@ class Command(BaseCommand):
                     src = Path(opts["records"])
                     store = Path(tmp) / "records.duckdb"
                     load_recordset(
-                        src, store, tree=tree_for(src), pii_key=settings.JICENG_PII_KEY.encode(), progress=bar
+                        src,
+                        store,
+                        tree=tree_for(src),
+                        pii_key=settings.JICENG_PII_KEY.encode(),
+                        progress=bar,
                     )
                 else:
                     from .records_load import load_as
