@@ -80,13 +80,15 @@ def generate_recordset(
     age_end = np.clip(rng.gamma(2.6, 16.0, n), 0, 99).astype(int)  # ~18% aged 65+
     birth = y_end - age_end * 365 - rng.integers(0, 365, n)
     org_idx = rng.integers(0, len(leaves), n)
-    has_record = rng.random(n) < 0.88
+    # how well each place works: villages differ by several points
+    qual = np.clip(rng.normal(1.0, 0.05, len(leaves)), 0.8, 1.03)[org_idx]
+    has_record = rng.random(n) < 0.97 * qual
     record = np.where(
         rng.random(n) < 0.85, y0 - rng.integers(30, 3000, n), rng.integers(y0, y_end + 1, n)
     )
     record = np.maximum(record, birth)
-    electronic = has_record & (rng.random(n) < 0.95)
-    standardized = electronic & (rng.random(n) < 0.72)
+    electronic = has_record & (rng.random(n) < 0.98)
+    standardized = electronic & (rng.random(n) < 0.93 * qual)
     died = rng.random(n) < 0.012
     death = rng.integers(y0, y_end + 1, n)
     moved = (~died) & (rng.random(n) < 0.015)
@@ -131,7 +133,7 @@ def generate_recordset(
     kids = np.bincount(org_idx, weights=age_end <= 6, minlength=len(leaves))
     adults = np.bincount(org_idx, weights=age_end >= 18, minlength=len(leaves))
     for y in years:
-        f = 1.04 + 0.01 * (y - first)
+        f = 1.0 + 0.005 * (y - first)
         pop_rows["org_code"].append(leaves)
         pop_rows["year"].append(np.full(len(leaves), y))
         pop_rows["permanent_residents"].append(np.ceil(per_leaf * f).astype(int))
@@ -182,7 +184,7 @@ def generate_recordset(
         ys, ye = _days(date(y, 1, 1)), _days(date(y, 12, 31))
         start = np.maximum(enrolled, ys)
         active = start <= ye
-        f2f = np.where(active, rng.choice([0, 1, 2, 3, 4, 4, 4, 5], len(who)), 0)
+        f2f = np.where(active, rng.choice([2, 3, 4, 4, 4, 4, 4, 5, 5, 6], len(who)), 0)
         phone = np.where(active, rng.choice([0, 0, 1, 2], len(who)), 0)
         for cnt, mode in ((f2f, "face_to_face"), (phone, "phone")):
             rep = np.repeat(np.arange(len(who)), cnt)
@@ -229,12 +231,12 @@ def generate_recordset(
             (patients & (age_y < 65), "chronic_annual"),
             (age_y < 65, "general"),
         ):
-            rate = {"elderly_annual": 0.68, "chronic_annual": 0.5, "general": 0.06}[kind]
-            r = np.nonzero(mask & (rng.random(n) < rate))[0]
+            rate = {"elderly_annual": 0.88, "chronic_annual": 0.5, "general": 0.06}[kind]
+            r = np.nonzero(mask & (rng.random(n) < rate * qual))[0]
             ex["r"].append(r)
             ex["date"].append(rng.integers(ys, ye + 1, len(r)))
             ex["kind"].append(np.full(len(r), kind))
-            ex["complete"].append(rng.random(len(r)) < 0.9)
+            ex["complete"].append(rng.random(len(r)) < 0.95)
         for mask, service, rate in (
             (age_y >= 65, "tcm_elderly", 0.6),
             (age_y <= 6, "child_checkup", 0.85),
@@ -283,8 +285,8 @@ def generate_recordset(
     )
     for y in years:
         ys = _days(date(y, 1, 1))
-        rate = np.where((age_end >= 65) | patients, 0.7, 0.3)
-        r = np.nonzero(rng.random(n) < rate)[0]
+        rate = np.where((age_end >= 65) | patients, 0.85, 0.5)
+        r = np.nonzero(rng.random(n) < rate * qual)[0]
         s = ys + rng.integers(-60, 120, len(r))
         ct["r"].append(r)
         ct["start"].append(s)
