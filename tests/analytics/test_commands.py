@@ -148,3 +148,41 @@ def test_a_record_set_without_orgs_uses_the_platform_tree(tree, analytics_dir, t
     v = IndicatorValue.objects.get(org_code=tree.P.code, period="2025", indicator="hr_coverage")
     assert (int(v.numerator), int(v.denominator)) == (1, 4)
     assert v.node == tree.P
+
+
+def _platform_recordset(tmp_path, villages):
+    data = {
+        "population": [
+            {"org_code": v.code, "year": 2025, "permanent_residents": 4} for v in villages
+        ],
+        "residents": [
+            {
+                "resident_id": f"R{i}",
+                "sex": "F",
+                "birth_date": date(1990, 1, 1),
+                "org_code": v.code,
+                "record_date": date(2021, 1, 1),
+            }
+            for i, v in enumerate(villages)
+        ],
+    }
+    return write_recordset(tmp_path / "platform", data, tree=None)
+
+
+def test_a_loaded_record_set_covers_the_smallest_unit_holding_its_population(
+    tree, analytics_dir, tmp_path
+):
+    src = _platform_recordset(tmp_path, [tree.VA1, tree.VA3])
+    code, _out, err = run("records_load", str(src), "--name", "county-a")
+    assert code == 0, err
+    assert RecordSet.objects.get(name="county-a").node == tree.A
+
+
+def test_the_region_of_a_load_can_be_named_and_must_exist(tree, analytics_dir, tmp_path):
+    src = _platform_recordset(tmp_path, [tree.VA1])
+    code, _out, err = run("records_load", str(src), "--name", "r", "--region", tree.C.code)
+    assert code == 0, err
+    assert RecordSet.objects.get(name="r").node == tree.C
+    with pytest.raises(Exception, match="999"):
+        run("records_load", str(src), "--name", "r2", "--region", "999")
+    assert not RecordSet.objects.filter(name="r2").exists()

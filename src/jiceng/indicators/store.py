@@ -20,12 +20,19 @@ from jiceng.indicators.models import IndicatorValue, RecordSet
 from jiceng.orgs.models import Node
 
 
-def platform_tree() -> list:
-    """The platform's whole tree as analytics OrgRows (used when a record set has no orgs)."""
+def platform_tree(node: Node | None = None) -> list:
+    """The platform's tree below ``node`` (the whole tree when None) as analytics OrgRows.
+
+    Used when a record set has no ``orgs`` table of its own; ``node`` becomes the root.
+    """
     from jiceng.analytics import OrgRow
 
-    rows = Node.objects.select_related("parent").order_by("path")
-    return [OrgRow(n.code, n.name, n.parent.code if n.parent_id else None, n.kind) for n in rows]
+    nodes = Node.objects.subtree(node) if node else Node.objects.all()
+    rows = nodes.select_related("parent").order_by("path")
+    return [
+        OrgRow(n.code, n.name, n.parent.code if n.parent_id and n != node else None, n.kind)
+        for n in rows
+    ]
 
 
 def store_path(rs: RecordSet) -> Path:
@@ -35,12 +42,20 @@ def store_path(rs: RecordSet) -> Path:
 
 @transaction.atomic
 def register_load(
-    name: str, src: Path, result, *, actor=None, rejects: Path | None = None
+    name: str,
+    src: Path,
+    result,
+    *,
+    actor=None,
+    rejects: Path | None = None,
+    node: Node | None = None,
 ) -> RecordSet:
     """Create or update the RecordSet row ``name`` after a successful load."""
     rs, _created = RecordSet.objects.get_or_create(name=name)
     before = audit.snapshot(rs)
     rs.source = str(src)
+    if node is not None:
+        rs.node = node
     rs.store_path = str(result.store)
     rs.status = RecordSet.Status.READY
     rs.row_counts = dict(result.counts)

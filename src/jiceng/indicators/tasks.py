@@ -22,26 +22,12 @@ from jiceng.core import audit
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.indicators import uploads
 from jiceng.indicators.models import RecordSet
-from jiceng.indicators.store import save_values, store_path
-from jiceng.orgs.models import Node
+from jiceng.indicators.store import platform_tree, save_values, store_path
 
 log = logging.getLogger(__name__)
 
 # Share of the bar given to each stage of a load, by the first word of C1's stage labels.
 LOAD_STAGES = {"读取": (0, 30), "检查": (30, 60), "写入": (60, 95)}
-
-
-def platform_tree(node: Node | None) -> list:
-    """The platform's tree below ``node`` (the whole tree when None) as analytics OrgRows."""
-    from jiceng.analytics import OrgRow
-
-    nodes = Node.objects.subtree(node) if node else Node.objects.all()
-    rows = nodes.select_related("parent").order_by("path")
-    out = []
-    for n in rows:
-        parent = n.parent.code if n.parent_id and (node is None or n.pk != node.pk) else None
-        out.append(OrgRow(n.code, n.name, parent, n.kind))
-    return out
 
 
 class Reporter:

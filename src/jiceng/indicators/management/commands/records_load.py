@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from jiceng.analytics import load_recordset
@@ -18,7 +18,13 @@ from ._common import Bar, print_problems, tree_for
 
 
 def load_as(
-    name: str, src: Path, *, skip_invalid: bool = False, rejects: Path | None = None, progress=None
+    name: str,
+    src: Path,
+    *,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    progress=None,
+    region=None,
 ):
     """Load ``src`` as record set ``name`` (replacing an earlier load); return (RecordSet, result)."""
     from jiceng.indicators.store import register_load, store_path
@@ -36,7 +42,7 @@ def load_as(
         progress=progress,
     )
     try:
-        rs = register_load(name, src, result, rejects=rejects)
+        rs = register_load(name, src, result, rejects=rejects, node=region or covering_region(tmp))
         final = store_path(rs)
         os.replace(tmp, final)
         result.store = final
@@ -46,6 +52,34 @@ def load_as(
         if tmp.exists():
             tmp.unlink()
     return rs, result
+
+
+def _region(code: str | None):
+    """The platform unit named by ``--region``, or None when not given."""
+    from jiceng.orgs.models import Node
+
+    if not code:
+        return None
+    node = Node.objects.filter(code=code).first()
+    if node is None:
+        raise CommandError(_("No organisation unit has the code %(code)s.") % {"code": code})
+    return node
+
+
+def covering_region(store: Path):
+    """The smallest platform unit whose subtree holds every unit with population rows."""
+    import duckdb
+
+    from jiceng.orgs.models import Node
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        codes = [r[0] for r in con.execute("SELECT DISTINCT org_code FROM population").fetchall()]
+    paths = list(Node.objects.filter(code__in=codes).values_list("path", flat=True))
+    if not paths:
+        return None
+    prefix = os.path.commonprefix(paths)
+    prefix = prefix[: prefix.rstrip("/").rfind("/") + 1] if not prefix.endswith("/") else prefix
+    return Node.objects.filter(path=prefix).first()
 
 
 class Command(BaseCommand):
@@ -60,6 +94,11 @@ class Command(BaseCommand):
             help="leave bad rows out and write them to --rejects",
         )
         parser.add_argument("--rejects", help="CSV file for the rows left out")
+        parser.add_argument(
+            "--region",
+            help="code of the region the record set covers (default: the top of its tree "
+            "when that unit is in the platform); decides who sees it on the pages",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -69,10 +108,16 @@ class Command(BaseCommand):
         if rejects and not opts["skip_invalid"]:
             self.stderr.write(_("--rejects only makes sense with --skip-invalid."))
             sys.exit(2)
+        region = _region(opts["region"])
         bar = Bar(not opts["no_progress"])
         try:
             rs, result = load_as(
-                name, src, skip_invalid=opts["skip_invalid"], rejects=rejects, progress=bar
+                name,
+                src,
+                skip_invalid=opts["skip_invalid"],
+                rejects=rejects,
+                progress=bar,
+                region=region,
             )
         except ValidationFailed as e:
             bar.close()
