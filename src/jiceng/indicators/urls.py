@@ -11,6 +11,7 @@ urlpatterns = [
     path("targets/", views.targets_page, name="targets"),
     path("targets/<int:pk>/delete/", views.target_delete, name="target_delete"),
     path("recordsets/", views_recordsets.recordsets_page, name="recordsets"),
+    path("recordsets/template.zip", views_recordsets.recordset_template, name="recordset_template"),
     path("recordsets/<int:pk>/", views_recordsets.recordset_page, name="recordset"),
     path("recordsets/<int:pk>/status/", views_recordsets.recordset_status, name="recordset_status"),
     path(

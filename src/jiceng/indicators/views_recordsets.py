@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,3 +186,13 @@ def recordset_rejects(request, pk):
         filename=f"rejects-{rs.pk}.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+@login_required
+def recordset_template(request):
+    """The record set template (one CSV per table with example rows, and 说明.csv)."""
+    from jiceng.analytics.template import template_zip
+
+    response = HttpResponse(template_zip(), content_type="application/zip")
+    response["Content-Disposition"] = "attachment; filename=recordset-template.zip"
+    return response

@@ -1,0 +1,172 @@
+"""The record set template users download: one CSV per table plus a description.
+
+Every file follows ``schema.TABLES``; the example rows are a small valid record set,
+so the unzipped template passes ``jiceng records check`` as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from .schema import TABLES, Column
+
+TYPE_TEXT = {
+    "text": "文本",
+    "int": "整数",
+    "number": "数值",
+    "decimal": "数值",
+    "date": "日期 YYYY-MM-DD",
+    "bool": "是/否（1/0、true/false、是/否）",
+    "sex": "性别（M/F 或 男/女）",
+    "enum": "代码",
+    "keylist": "以分号分隔的代码",
+}
+
+VILLAGE = "330101100201"
+EXAMPLES: dict[str, list[dict[str, str]]] = {
+    "orgs": [
+        {"org_code": "330101000000", "name": "示例县", "parent_code": "", "kind": "county"},
+        {
+            "org_code": "330101100000",
+            "name": "示例镇卫生院",
+            "parent_code": "330101000000",
+            "kind": "township_hc",
+        },
+        {
+            "org_code": VILLAGE,
+            "name": "示例村卫生室",
+            "parent_code": "330101100000",
+            "kind": "village_clinic",
+        },
+    ],
+    "population": [
+        {
+            "org_code": VILLAGE,
+            "year": "2025",
+            "permanent_residents": "1200",
+            "residents_65_plus": "210",
+            "children_0_6": "80",
+            "adults_18_plus": "950",
+            "key_population": "420",
+        }
+    ],
+    "residents": [
+        {
+            "resident_id": "R0001",
+            "sex": "F",
+            "birth_date": "1950-03-02",
+            "org_code": VILLAGE,
+            "record_date": "2020-05-01",
+            "electronic": "1",
+            "standardized": "1",
+        },
+        {
+            "resident_id": "R0002",
+            "sex": "男",
+            "birth_date": "1968-07-15",
+            "org_code": VILLAGE,
+            "record_date": "2019-01-10",
+            "electronic": "是",
+            "standardized": "否",
+        },
+    ],
+    "conditions": [
+        {
+            "resident_id": "R0001",
+            "condition": "hypertension",
+            "enrolled_date": "2021-03-01",
+            "org_code": VILLAGE,
+        }
+    ],
+    "followups": [
+        {
+            "resident_id": "R0001",
+            "condition": "hypertension",
+            "visit_date": "2025-02-10",
+            "mode": "face_to_face",
+            "sbp": "138",
+            "dbp": "86",
+            "org_code": VILLAGE,
+        },
+        {
+            "resident_id": "R0001",
+            "condition": "hypertension",
+            "visit_date": "2025-05-12",
+            "mode": "phone",
+            "org_code": VILLAGE,
+        },
+    ],
+    "exams": [
+        {
+            "resident_id": "R0001",
+            "exam_date": "2025-04-12",
+            "kind": "elderly_annual",
+            "complete": "1",
+        }
+    ],
+    "services": [{"resident_id": "R0001", "service_date": "2025-05-20", "service": "tcm_elderly"}],
+    "contracts": [
+        {
+            "resident_id": "R0001",
+            "team_id": "T01",
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+            "key_groups": "elderly;hypertension",
+            "paid_package": "0",
+            "org_code": VILLAGE,
+        }
+    ],
+}
+
+
+def _describe(column: Column) -> str:
+    kind = TYPE_TEXT.get(column.type, column.type)
+    if column.values:
+        kind += "：" + "、".join(column.values)
+    return kind
+
+
+def description_rows() -> list[list[str]]:
+    """表, 列, 含义, 必填, 格式 — one row per column of every table."""
+    rows = [["表", "表名", "列", "含义", "必填", "格式与取值"]]
+    for table in TABLES:
+        for col in table.columns:
+            rows.append(
+                [
+                    table.name + (" （可选）" if table.optional else ""),
+                    table.label,
+                    col.name,
+                    col.label,
+                    "是" if col.required else "",
+                    _describe(col),
+                ]
+            )
+    return rows
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A ZIP entry with a fixed time, so the same template gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def template_zip() -> bytes:
+    """The template as the bytes of a ZIP file."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for table in TABLES:
+            out = io.StringIO()
+            names = [c.name for c in table.columns]
+            writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+            writer.writeheader()
+            for row in EXAMPLES.get(table.name, []):
+                writer.writerow({n: row.get(n, "") for n in names})
+            zf.writestr(_entry(f"{table.name}.csv"), out.getvalue())
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(description_rows())
+        # UTF-8 with BOM so that Excel opens the description with Chinese intact.
+        zf.writestr(_entry("说明.csv"), "\ufeff" + out.getvalue())
+    return buf.getvalue()
