@@ -26,9 +26,20 @@ Usage: jiceng COMMAND [ARGS]
   standards check FILE       validate a standards catalog
   standards verdict FILE GRADES.csv
                              compute a verdict from item grades
+  standards load FILE        load a catalog into the platform
+  standards samples          load the three sample catalogs
+  evaluation import FILE --institution CODE --cycle ID --level self|county|recheck
+  evaluation verdict --institution CODE --year Y
+  evaluation publish --region CODE --year Y
+  rectification export FILE.xlsx
+                             export the rectification ledger
+  rectification overdue      list overdue ledger entries
+  records template FILE.zip  the record set template (one CSV per table)
   records check DIR          validate a resident-level record set
   records load DIR           load a record set into the analytics store
-  indicators compute ...     compute the indicators of a record set
+  indicators compute --records DIR|--record-set NAME --period 2025 [--engine duckdb|spark] [--out F.csv]
+                             compute the indicators of a record set
+  db_worker                  run queued background jobs (serve starts one)
 
 Every other Django management command works too (jiceng help lists them).
 """
