@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from jiceng.accounts import actions
 from jiceng.accounts.models import ApiToken
@@ -68,7 +68,7 @@ def _out(t: ApiToken) -> dict:
 )
 def create_token(request, payload: TokenIn):
     token, raw = actions.do_create_token(request.user, request.user, payload.name)
-    return 201, {**_out(token), "token": raw}
+    return Status(201, {**_out(token), "token": raw})
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens (never the raw value)")
@@ -81,4 +81,4 @@ def list_tokens(request):
 def revoke_token(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     actions.do_revoke_token(request.user, token)
-    return 204, None
+    return Status(204, None)
