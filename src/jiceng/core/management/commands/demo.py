@@ -2,6 +2,7 @@
 
 import importlib
 import random
+import unicodedata
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from jiceng import demo
 from jiceng.demo import region as demo_region
 from jiceng.orgs.models import Node
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify ``text`` to ``width`` terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
 
 
 class Command(BaseCommand):
@@ -53,5 +60,5 @@ class Command(BaseCommand):
             if u:
                 where = u.node.name if u.node else ""
                 self.stdout.write(
-                    f"  {username:<18} {u.get_role_display():<10} {where}  {u.display_name}"
+                    f"  {username:<18} {_pad(u.get_role_display(), 12)} {_pad(where, 26)} {u.display_name}"
                 )
