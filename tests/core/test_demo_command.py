@@ -43,7 +43,9 @@ def test_the_demo_has_a_user_for_every_role_and_prints_the_logins():
     assert User.objects.get(username="clerk").check_password("Demo@2025")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(
+    transaction=True
+)  # --reset flushes, which PostgreSQL refuses mid-transaction
 def test_the_same_seed_gives_the_same_region():
     run_demo("--seed", "7")
     first = list(Node.objects.order_by("code").values_list("code", "name", "kind"))
