@@ -326,6 +326,25 @@ def test_a_published_verdict_is_not_reopened_but_looked_back_at(cyc):
         A.do_lookback(cyc.p.clerk, record, "confirm", "自己确认")
 
 
+def test_a_withdrawing_look_back_puts_its_finding_on_the_ledger_and_a_confirming_one_does_not(
+    cyc,
+):
+    from jiceng.rectification.models import LedgerEntry
+
+    _finish_all(cyc)
+    A.do_publish(cyc.p.county_admin, cyc.t.A, 2025)
+    records = list(VerdictRecord.objects.filter(institution__in=[cyc.t.TA1, cyc.t.TA2]))
+    confirmed, withdrawn = records[0], records[1]
+    A.do_lookback(cyc.p.city_reviewer, confirmed, "confirm", "复核无误")
+    assert not LedgerEntry.objects.filter(source="lookback").exists()
+    day = dt.date(2026, 3, 2)
+    A.do_lookback(cyc.p.city_reviewer, withdrawn, "withdraw", "床位未开放", date=day)
+    entry = LedgerEntry.objects.get(source="lookback")
+    assert entry.institution == withdrawn.institution
+    assert "床位未开放" in entry.description
+    assert entry.deadline == day + dt.timedelta(days=30)
+
+
 # --- evidence ----------------------------------------------------------------------------------
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

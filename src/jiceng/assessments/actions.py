@@ -910,4 +910,22 @@ def do_lookback(
         after=audit.snapshot(record),
         reason=reason,
     )
+    if outcome == LookBack.Outcome.WITHDRAW:
+        _open_lookback_entry(actor, inst, lookback)
     return lookback
+
+
+def _open_lookback_entry(actor, institution, lookback: LookBack) -> None:
+    """What made a look-back withdraw a verdict goes on the rectification ledger."""
+    from jiceng.rectification.actions import default_days, do_open_entry
+    from jiceng.rectification.models import Source
+
+    do_open_entry(
+        actor,
+        institution,
+        source=Source.LOOKBACK,
+        description=_("Look-back of %(date)s withdrew the verdict: %(reason)s")
+        % {"date": lookback.date.isoformat(), "reason": lookback.reason},
+        deadline=lookback.date + dt.timedelta(days=default_days()),
+        opened_on=lookback.date,
+    )
