@@ -491,6 +491,36 @@ def _open_ledger(actor, submission: Submission, level: str) -> None:
     do_open_entries_from_review(actor, submission, level)
 
 
+def _start_approval(actor, submission: Submission, action, level: str, version, finding: str):
+    """Common start of approving a level: scope, row lock, open level, complete verdict,
+    version check, and the optional overall finding. Returns (submission, verdict, before)."""
+    _require(actor, action, submission.institution)
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    _require_open(submission, level)
+    verdict = _complete_verdict(submission, level)
+    _bump(submission, version)
+    before = audit.snapshot(submission)
+    if finding.strip():
+        Finding.objects.create(
+            submission=submission, level=level, text=finding.strip(), author=_user(actor)
+        )
+    return submission, verdict, before
+
+
+def _finish_approval(actor, submission: Submission, level: str, name: str, before, verdict):
+    """Common end of approving a level: save, audit with the verdict, open ledger entries."""
+    submission.save()
+    audit.record(
+        actor,
+        f"assessments.{name}",
+        submission,
+        before=before,
+        after={**audit.snapshot(submission), "verdict": verdict.to_dict()},
+    )
+    _open_ledger(actor, submission, level)
+    return submission
+
+
 @transaction.atomic
 def do_pass_county(
     actor, submission: Submission, *, version: int | None, finding: str = ""
@@ -500,16 +530,9 @@ def do_pass_county(
     A proposed recommended verdict goes on to the re-check; any other waits for
     publication (or for a sample re-check).
     """
-    _require(actor, scope.Action.REVIEW, submission.institution)
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    _require_open(submission, Level.COUNTY)
-    verdict = _complete_verdict(submission, Level.COUNTY)
-    _bump(submission, version)
-    before = audit.snapshot(submission)
-    if finding.strip():
-        Finding.objects.create(
-            submission=submission, level=Level.COUNTY, text=finding.strip(), author=_user(actor)
-        )
+    submission, verdict, before = _start_approval(
+        actor, submission, scope.Action.REVIEW, Level.COUNTY, version, finding
+    )
     submission.county_verdict = verdict.verdict
     submission.county_locked = True
     submission.county_reviewer = _user(actor)
@@ -519,16 +542,7 @@ def do_pass_county(
         submission.recheck_required = True
     else:
         submission.stage = Stage.COUNTY_PASSED
-    submission.save()
-    audit.record(
-        actor,
-        "assessments.pass_county",
-        submission,
-        before=before,
-        after={**audit.snapshot(submission), "verdict": verdict.to_dict()},
-    )
-    _open_ledger(actor, submission, Level.COUNTY)
-    return submission
+    return _finish_approval(actor, submission, Level.COUNTY, "pass_county", before, verdict)
 
 
 @transaction.atomic
@@ -576,31 +590,15 @@ def do_complete_recheck(
     actor, submission: Submission, *, version: int | None, finding: str = ""
 ) -> Submission:
     """The re-checker's grades are complete: their verdict decides, and the level locks."""
-    _require(actor, scope.Action.RECHECK, submission.institution)
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    _require_open(submission, Level.RECHECK)
-    verdict = _complete_verdict(submission, Level.RECHECK)
-    _bump(submission, version)
-    before = audit.snapshot(submission)
-    if finding.strip():
-        Finding.objects.create(
-            submission=submission, level=Level.RECHECK, text=finding.strip(), author=_user(actor)
-        )
+    submission, verdict, before = _start_approval(
+        actor, submission, scope.Action.RECHECK, Level.RECHECK, version, finding
+    )
     submission.recheck_verdict = verdict.verdict
     submission.recheck_locked = True
     submission.rechecker = _user(actor)
     submission.rechecked_at = timezone.now()
     submission.stage = Stage.RECHECKED
-    submission.save()
-    audit.record(
-        actor,
-        "assessments.complete_recheck",
-        submission,
-        before=before,
-        after={**audit.snapshot(submission), "verdict": verdict.to_dict()},
-    )
-    _open_ledger(actor, submission, Level.RECHECK)
-    return submission
+    return _finish_approval(actor, submission, Level.RECHECK, "complete_recheck", before, verdict)
 
 
 # --- evidence -----------------------------------------------------------------------------
