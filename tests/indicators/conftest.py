@@ -19,9 +19,8 @@ from jiceng.indicators.models import IndicatorValue, RecordSet
 
 
 def make_record_set(name="测试记录集", node=None, status=RecordSet.Status.READY, **kw):
-    return RecordSet.objects.create(
-        name=name, node=node, status=status, loaded_at=timezone.now(), **kw
-    )
+    kw.setdefault("loaded_at", timezone.now())
+    return RecordSet.objects.create(name=name, node=node, status=status, **kw)
 
 
 def put(rs, node, period, indicator, num, den):
