@@ -145,9 +145,12 @@ def test_a_record_set_without_orgs_uses_the_platform_tree(tree, analytics_dir, t
     src = write_recordset(tmp_path / "platform", data, tree=None)
     code, _out, err = run("indicators_compute", "--records", str(src), "--period", "2025")
     assert code == 0, err
-    v = IndicatorValue.objects.get(org_code=tree.P.code, period="2025", indicator="hr_coverage")
+    v = IndicatorValue.objects.get(org_code=village, period="2025", indicator="hr_coverage")
     assert (int(v.numerator), int(v.denominator)) == (1, 4)
-    assert v.node == tree.P
+    assert v.node == tree.VA1
+    # The set belongs to the smallest unit holding its population: nothing is stored above it.
+    assert RecordSet.objects.get().node == tree.VA1
+    assert not IndicatorValue.objects.filter(org_code=tree.P.code).exists()
 
 
 def _platform_recordset(tmp_path, villages):

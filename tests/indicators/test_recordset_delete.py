@@ -19,7 +19,6 @@ from .conftest import make_record_set, put
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def api(client):
     """``api(user)(method, path)``: a call to /api/v1 with a bearer token of ``user``."""
@@ -92,9 +91,11 @@ def test_an_administrator_withdraws_a_record_set_with_its_values_and_files(
 
 def test_the_record_set_page_offers_deletion_with_a_confirmation(personas, client_for):
     rs = make_record_set(name="甲县2025", node=personas.tree.A)
-    html = client_for(personas.county_admin).get(
-        reverse("indicators:recordset", args=[rs.pk])
-    ).content.decode()
+    html = (
+        client_for(personas.county_admin)
+        .get(reverse("indicators:recordset", args=[rs.pk]))
+        .content.decode()
+    )
     action = reverse("indicators:recordset_delete", args=[rs.pk])
     assert f'action="{action}"' in html
     assert "data-confirm=" in html
@@ -138,9 +139,7 @@ def test_a_county_administrator_cannot_delete_a_set_without_a_region(personas, c
     assert RecordSet.objects.filter(pk=rs.pk).exists()
 
 
-@pytest.mark.parametrize(
-    "who, status", [("county_admin", 204), ("analyst", 403), ("admin_b", 404)]
-)
+@pytest.mark.parametrize("who, status", [("county_admin", 204), ("analyst", 403), ("admin_b", 404)])
 def test_the_api_deletes_a_record_set_within_scope(personas, api, who, status):
     if who == "admin_b":
         user = make_user("admin_b", Role.ADMIN, personas.tree.B)

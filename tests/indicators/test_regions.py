@@ -86,9 +86,7 @@ def test_a_county_cannot_load_a_record_set_listing_another_countys_units(
 
 
 @override_settings(TASKS=IMMEDIATE)
-def test_a_record_set_owned_by_the_city_may_list_both_counties(
-    personas, client_for, tmp_path
-):
+def test_a_record_set_owned_by_the_city_may_list_both_counties(personas, client_for, tmp_path):
     tree = personas.tree
     city_admin = make_user("admin_c", Role.ADMIN, tree.C)
     client = client_for(city_admin)
@@ -127,7 +125,7 @@ def test_the_command_line_refuses_units_outside_the_named_region(tree, tmp_path,
             stderr=err,
         )
     assert exc.value.code == 1
-    assert f"orgs.csv，第" in err.getvalue() and tree.B.code in err.getvalue()
+    assert "orgs.csv，第" in err.getvalue() and tree.B.code in err.getvalue()
     assert not RecordSet.objects.filter(name="x").exists()
     assert not list(Path(analytics_dir).glob("*.duckdb"))
 
@@ -135,7 +133,8 @@ def test_the_command_line_refuses_units_outside_the_named_region(tree, tmp_path,
 def test_the_store_never_saves_values_for_units_outside_the_owner_region(tree):
     rs = make_record_set(name="甲县", node=tree.A)
     computed = [
-        ComputedValue(n.code, "2025", "htn_std_mgmt", 1, 2, 0.5) for n in (tree.TA1, tree.VB1, tree.C)
+        ComputedValue(n.code, "2025", "htn_std_mgmt", 1, 2, 0.5)
+        for n in (tree.TA1, tree.VB1, tree.C)
     ]
     computed.append(ComputedValue("999999999999", "2025", "htn_std_mgmt", 1, 2, 0.5))
     save_values(rs, computed)
@@ -155,9 +154,7 @@ def intruder(tree):
     return rs
 
 
-def test_values_stored_for_another_region_are_never_shown(
-    personas, admin_b, intruder, client_for
-):
+def test_values_stored_for_another_region_are_never_shown(personas, admin_b, intruder, client_for):
     tree = personas.tree
     b = client_for(admin_b)
     for node in (tree.B, tree.TB1, tree.VB1):

@@ -1,15 +1,16 @@
-"""Writes of the indicators app: targets and uploaded record sets, each audited."""
+"""Writes of the indicators app: targets, uploaded and withdrawn record sets, each audited."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, ValidationFailed
-from jiceng.indicators.models import RecordSet, Target
+from jiceng.indicators.models import IndicatorValue, RecordSet, Target
 from jiceng.orgs.models import Node
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -127,3 +128,39 @@ def do_register_upload(actor, *, name: str, node: Node, source: str) -> RecordSe
     )
     audit.record(actor, "indicators.recordset_uploaded", rs, after=audit.snapshot(rs))
     return rs
+
+
+@transaction.atomic
+def do_delete_record_set(actor, rs: RecordSet) -> int:
+    """Withdraw ``rs`` whatever its status: its values, then the row, then its files.
+
+    Allowed to administrators of the owner region and above (a set without a region: only
+    to global users). Returns the number of values removed. A worker still busy with the
+    set finds it gone and stops (``tasks``).
+    """
+    from jiceng.indicators.store import remove_files
+
+    if actor is not None:
+        if rs.node is None:
+            if not scope.is_global(actor):
+                raise PermissionDenied
+        else:
+            scope.require(actor, scope.Action.MANAGE_CATALOGS, rs.node)
+    locked = RecordSet.objects.select_for_update().filter(pk=rs.pk).select_related("node").first()
+    if locked is None:
+        return 0
+    before = audit.snapshot(locked)
+    files = (locked.store_path, locked.rejects_path)
+    removed, _by_model = IndicatorValue.objects.filter(record_set=locked).delete()
+    audit.record(
+        actor,
+        "indicators.recordset_deleted",
+        locked,
+        before=before,
+        after={"values_deleted": removed},
+        node_path=locked.node.path if locked.node_id else "",
+    )
+    pk = locked.pk
+    locked.delete()
+    remove_files(pk, *files)
+    return removed

@@ -250,3 +250,16 @@ def record_set(request, rs_id: int):
     if not _manages(request.user, rs):
         raise PermissionDenied
     return _rs_out(rs)
+
+
+@router.delete(
+    "/recordsets/{rs_id}",
+    response={204: None},
+    summary="Withdraw a record set: delete it with its values and files (any status)",
+)
+def delete_record_set(request, rs_id: int):
+    rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
+    if not _manages(request.user, rs):
+        raise PermissionDenied
+    actions.do_delete_record_set(request.user, rs)
+    return Status(204, None)

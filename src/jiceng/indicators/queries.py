@@ -1,7 +1,8 @@
 """Reads of stored indicator values: per node, per region table, trends and targets.
 
 Every page, the API, the Excel export and the home panel ask these functions, so that a
-figure is looked up (latest ready record set, previous period, target) in one way only.
+figure is looked up (which record set speaks for a unit, previous period, target) in one
+way only: ``latest_values`` and ``available_periods`` are the only readers of stored values.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Max
+from django.db.models import Q
 
 from jiceng.indicators.models import IndicatorValue, RecordSet, Target
 from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node
@@ -60,41 +61,74 @@ def period_sort_key(label: str) -> tuple[date, int, str]:
 # ---------------------------------------------------------------- values
 
 
-def ready_record_sets() -> dict[int, tuple]:
-    """Rank of each READY record set: a later load wins (then the higher id)."""
-    rows = RecordSet.objects.filter(status=RecordSet.Status.READY).values_list("id", "loaded_at")
-    return {pk: (loaded.timestamp() if loaded else 0.0, pk) for pk, loaded in rows}
+def _path_ids(node: Node) -> list[int]:
+    """Ids from the root down to ``node`` (from its materialised path)."""
+    return [int(s) for s in node.path.strip("/").split("/") if s]
+
+
+def owned_ready_sets(nodes: list[Node]) -> dict[int, tuple[str, float, int]]:
+    """READY record sets that may speak for some of ``nodes``: id → (owner path, load time, id).
+
+    Those owned by one of the nodes or one of their ancestors, and those without a region
+    (loaded by the operator for the whole platform, owner path ""). One query.
+    """
+    ids: set[int] = set()
+    for n in nodes:
+        ids.update(_path_ids(n))
+    rows = (
+        RecordSet.objects.filter(status=RecordSet.Status.READY)
+        .filter(Q(node_id__in=ids) | Q(node__isnull=True))
+        .values_list("id", "node__path", "loaded_at")
+    )
+    return {
+        pk: (path or "", loaded.timestamp() if loaded else 0.0, pk) for pk, path, loaded in rows
+    }
+
+
+def speaks_for(owner_path: str, node: Node) -> bool:
+    """Whether a record set owned by the node at ``owner_path`` may give ``node`` its figures."""
+    return node.path.startswith(owner_path)
 
 
 def latest_values(
     nodes: list[Node], periods: list[str]
 ) -> dict[tuple[int, str], dict[str, IndicatorValue]]:
-    """For each (node id, period): the values of the latest READY record set having any."""
-    ranks = ready_record_sets()
-    if not ranks or not nodes or not periods:
+    """For each (node id, period): the values of the record set that speaks for that node.
+
+    The rule (docs/indicators.md): among READY record sets owned by the node itself or by
+    one of its ancestors that hold values for the node and period, the nearest owner wins,
+    then the latest load (then the higher id). A set without a region comes last. Values a
+    record set holds for units outside its owner's subtree are never used. Two queries,
+    whatever the size of the tree.
+    """
+    sets = owned_ready_sets(nodes)
+    if not sets or not nodes or not periods:
         return {}
     # Matched by org code (not the node key) so that values stored without a node link
     # (e.g. computed before the unit was added to the platform) are found too.
-    pk_of = {n.code: n.pk for n in nodes}
+    by_code = {n.code: n for n in nodes}
     qs = IndicatorValue.objects.filter(
-        org_code__in=list(pk_of), period__in=periods, record_set_id__in=list(ranks)
+        org_code__in=list(by_code), period__in=periods, record_set_id__in=list(sets)
     ).select_related("record_set")
     grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for v in qs:
-        grouped[(pk_of[v.org_code], v.period)][v.record_set_id][v.indicator] = v
+        node = by_code[v.org_code]
+        if speaks_for(sets[v.record_set_id][0], node):
+            grouped[(node.pk, v.period)][v.record_set_id][v.indicator] = v
     out: dict[tuple[int, str], dict[str, IndicatorValue]] = {}
     for key, by_set in grouped.items():
-        best = max(by_set, key=lambda rs: ranks[rs])
+        best = max(by_set, key=lambda rs: (len(sets[rs][0]), *sets[rs][1:]))
         out[key] = by_set[best]
     return out
 
 
 def available_periods(node: Node) -> list[str]:
-    """Periods with values for ``node`` in some ready record set, oldest first."""
+    """Periods with values for ``node`` in a READY record set that speaks for it, oldest first."""
     labels = (
         IndicatorValue.objects.filter(org_code=node.code, record_set__status=RecordSet.Status.READY)
+        .filter(Q(record_set__node_id__in=_path_ids(node)) | Q(record_set__node__isnull=True))
         .values_list("period", flat=True)
         .distinct()
     )
@@ -111,11 +145,6 @@ def latest_year_period(node: Node) -> str | None:
 
 
 # ---------------------------------------------------------------- targets
-
-
-def _path_ids(node: Node) -> list[int]:
-    """Ids from the root down to ``node`` (from its materialised path)."""
-    return [int(s) for s in node.path.strip("/").split("/") if s]
 
 
 def targets_for_nodes(nodes: list[Node], year: int) -> dict[int, dict[str, Target]]:
@@ -404,9 +433,3 @@ def below_target(node: Node, period: str | None = None, limit: int = 10) -> list
             if r.met is False:
                 out.append((n, r))
     return out[:limit]
-
-
-def latest_loaded_at():
-    return RecordSet.objects.filter(status=RecordSet.Status.READY).aggregate(m=Max("loaded_at"))[
-        "m"
-    ]

@@ -20,9 +20,9 @@ from django_tasks import task
 
 from jiceng.core import audit
 from jiceng.core.errors import Problem, ValidationFailed
-from jiceng.indicators import uploads
+from jiceng.indicators import regions, uploads
 from jiceng.indicators.models import RecordSet
-from jiceng.indicators.store import platform_tree, save_values, store_path
+from jiceng.indicators.store import platform_tree, remove_files, save_values, store_path
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,9 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
     """Validate and load record set ``pk`` from ``src`` (default: its uploaded ZIP)."""
     from jiceng.analytics import load_recordset
 
-    rs = RecordSet.objects.select_related("node", "loaded_by").get(pk=pk)
+    rs = RecordSet.objects.select_related("node", "loaded_by").filter(pk=pk).first()
+    if rs is None:
+        return {"status": "skipped", "reason": f"record set {pk} was withdrawn"}
     if rs.status != RecordSet.Status.LOADING or rs.loaded_at is not None:
         return {"status": "skipped", "reason": f"record set {pk} is {rs.status}"}  # ran already
     report = Reporter(pk, "load")
@@ -125,6 +127,7 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
             )
         else:
             src_dir = Path(src)
+        regions.check_units(src_dir, rs.node)
         rejects = uploads.rejects_path(pk) if skip_invalid else None
         result = load_recordset(
             src_dir,
@@ -144,6 +147,9 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
         rs.refresh_from_db()
         _mark_failed(rs, [], _("Loading failed: %(error)s") % {"error": e})
         return {"status": "failed", "error": str(e)}
+    if not RecordSet.objects.filter(pk=pk).exists():  # withdrawn while it was loading
+        remove_files(pk, result.store)
+        return {"status": "skipped", "reason": f"record set {pk} was withdrawn"}
     rs.refresh_from_db()
     _mark_ready(rs, result, rejects)
     return {"status": "ready", "counts": dict(result.counts), "rejected": result.rejected}
@@ -153,7 +159,9 @@ def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
     """Compute ``periods`` on record set ``pk`` and store the values (replacing earlier ones)."""
     from jiceng.analytics import compute_indicators, parse_period
 
-    rs = RecordSet.objects.select_related("node", "loaded_by").get(pk=pk)
+    rs = RecordSet.objects.select_related("node", "loaded_by").filter(pk=pk).first()
+    if rs is None:
+        return {"status": "skipped", "reason": f"record set {pk} was withdrawn"}
     report = Reporter(pk, "compute", span=(0, 90))
     report.set(_("Starting"), 0, periods=periods)
     try:

@@ -1,4 +1,4 @@
-"""Pages for administrators: upload a record set, follow its load, compute periods."""
+"""Pages for administrators: upload a record set, follow its load, compute periods, withdraw it."""
 
 from __future__ import annotations
 
@@ -173,6 +173,21 @@ def recordset_compute(request, pk):
     )
     tasks.compute_task.enqueue(rs.pk, periods)
     return redirect("indicators:recordset", pk=rs.pk)
+
+
+@login_required
+@require_POST
+def recordset_delete(request, pk):
+    """Withdraw a record set (any status) with its values and files."""
+    rs = _record_set_for(request.user, pk)
+    name = rs.name
+    removed = actions.do_delete_record_set(request.user, rs)
+    messages.success(
+        request,
+        _("Record set %(name)s withdrawn: %(n)d values and its files were deleted.")
+        % {"name": name, "n": removed},
+    )
+    return redirect("indicators:recordsets")
 
 
 @login_required

@@ -41,10 +41,11 @@ def print_problems(stream, problems: list[Problem], warnings: list[Problem] = ()
         stream.write(_("Warning: %(problem)s") % {"problem": w})
 
 
-def tree_for(src: Path):
-    """None when the record set brings its own orgs table, else the platform's tree."""
+def tree_for(src: Path, region=None):
+    """None when the record set brings its own orgs table, else the platform's tree
+    (below ``region`` when given)."""
     from jiceng.indicators.store import platform_tree
 
     if any((src / f"orgs{ext}").exists() for ext in (".csv", ".xlsx", ".parquet")):
         return None
-    return platform_tree()
+    return platform_tree(region)

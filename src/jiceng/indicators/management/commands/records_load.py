@@ -26,23 +26,32 @@ def load_as(
     progress=None,
     region=None,
 ):
-    """Load ``src`` as record set ``name`` (replacing an earlier load); return (RecordSet, result)."""
+    """Load ``src`` as record set ``name`` (replacing an earlier load); return (RecordSet, result).
+
+    The record set belongs to ``region`` (default: the smallest platform unit covering its
+    population); its units must lie in that region (ValidationFailed otherwise).
+    """
+    from jiceng.indicators.regions import check_units
     from jiceng.indicators.store import register_load, store_path
 
+    check_units(src, region)
     folder = Path(settings.JICENG_ANALYTICS_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".cli-{uuid.uuid4().hex}.duckdb"
     result = load_recordset(
         src,
         tmp,
-        tree=tree_for(src),
+        tree=tree_for(src, region),
         pii_key=settings.JICENG_PII_KEY.encode(),
         skip_invalid=skip_invalid,
         rejects=rejects,
         progress=progress,
     )
     try:
-        rs = register_load(name, src, result, rejects=rejects, node=region or covering_region(tmp))
+        owner = region or covering_region(tmp)
+        if region is None:
+            check_units(src, owner)
+        rs = register_load(name, src, result, rejects=rejects, node=owner)
         final = store_path(rs)
         os.replace(tmp, final)
         result.store = final
@@ -96,8 +105,9 @@ class Command(BaseCommand):
         parser.add_argument("--rejects", help="CSV file for the rows left out")
         parser.add_argument(
             "--region",
-            help="code of the region the record set covers (default: the top of its tree "
-            "when that unit is in the platform); decides who sees it on the pages",
+            help="code of the region the record set belongs to (default: the smallest "
+            "platform unit holding its population); it may only list units of that region "
+            "and gives figures to them only (see docs/indicators.md)",
         )
         parser.add_argument("--no-progress", action="store_true")
 
