@@ -106,3 +106,29 @@ def test_an_administrator_uploads_a_zip_and_sees_it_loaded(
     page.wait_for_selector("#computed:has-text('2025')")
     screenshot(page, "indicators-recordset")
     assert RecordSet.objects.get(name="浏览器上传").values.filter(period="2025").exists()
+
+
+def test_withdrawing_a_record_set_asks_first_and_then_removes_its_figures(
+    live_server, personas, values, login, screenshot
+):
+    t = personas.tree
+    page = login(None, "admin_a")
+    page.goto(f"/indicators/recordsets/{values.pk}/")
+    questions = []
+
+    def dismiss(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.click("#withdraw button[type=submit]")
+    assert questions and values.name in questions[0]
+    assert RecordSet.objects.filter(pk=values.pk).exists()  # cancelled: nothing happened
+    screenshot(page, "indicators-recordset-withdraw")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#withdraw button[type=submit]")
+    page.wait_for_url("**/indicators/recordsets/")
+    assert values.name in page.locator(".message").first.inner_text()
+    assert not RecordSet.objects.filter(pk=values.pk).exists()
+    page.goto(f"/indicators/node/{t.TA1.code}/?period=2025")
+    assert "60.00%" not in page.content()

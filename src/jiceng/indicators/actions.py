@@ -146,7 +146,7 @@ def do_delete_record_set(actor, rs: RecordSet) -> int:
                 raise PermissionDenied
         else:
             scope.require(actor, scope.Action.MANAGE_CATALOGS, rs.node)
-    locked = RecordSet.objects.select_for_update().filter(pk=rs.pk).select_related("node").first()
+    locked = RecordSet.objects.select_for_update().filter(pk=rs.pk).first()
     if locked is None:
         return 0
     before = audit.snapshot(locked)

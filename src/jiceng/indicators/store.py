@@ -86,7 +86,7 @@ def save_values(rs: RecordSet, values: Iterable, engine: str = "duckdb", *, acto
     """
     from jiceng.analytics import registry
 
-    locked = RecordSet.objects.select_for_update().filter(pk=rs.pk).select_related("node").first()
+    locked = RecordSet.objects.select_for_update().filter(pk=rs.pk).first()
     if locked is None or locked.status != RecordSet.Status.READY:
         raise UserError(
             _("Record set %(name)s was withdrawn or is not loaded; nothing was saved.")
