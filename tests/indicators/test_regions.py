@@ -239,3 +239,21 @@ def test_the_lookup_costs_the_same_queries_however_big_the_tree(tree):
         other = make_record_set(name=f"村{i}", node=village)
         put(other, village, "2025", "htn_std_mgmt", 1, 2)
     assert count() == small
+
+
+def test_the_region_message_never_echoes_an_identity_number(tree, tmp_path):
+    from jiceng.indicators.regions import outside_problems
+
+    src = tmp_path / "rs"
+    src.mkdir()
+    (src / "orgs.csv").write_text(
+        "org_code,name,parent_code,kind\n"
+        f"{tree.A.code},甲县,,county\n"
+        f"11010519491231002X,110105194912310021,{tree.A.code},village\n",
+        encoding="utf-8",
+    )
+    (problem,) = outside_problems(src, tree.A)
+    assert problem.row == 3 and problem.file == "orgs.csv"
+    assert "11010519491231002X" not in problem.message
+    assert "110105194912310021" not in problem.message
+    assert "*" * 18 in problem.message

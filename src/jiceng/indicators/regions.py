@@ -9,6 +9,7 @@ Without an ``orgs`` table the owner's own subtree is the tree. A set without an 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.orgs.models import Node
 
+# Something shaped like a resident identity number (18 characters) is never echoed.
+ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 MAX_LISTED = 100  # problems listed before the rest are summed up in one line
 CHUNK = 500  # codes per database lookup
 
@@ -52,6 +55,10 @@ def _orgs_rows(src_dir: Path) -> tuple[str, list[tuple[int, str, str]]]:
     return path.name, [(int(r), c, n or "") for r, c, n in rows]
 
 
+def _shown(text: str) -> str:
+    return ID_LIKE.sub("*" * 18, text)
+
+
 def units_within(owner: Node, codes: set[str]) -> set[str]:
     """The codes among ``codes`` of platform units at or below ``owner``."""
     found: set[str] = set()
@@ -85,7 +92,12 @@ def outside_problems(src_dir: Path, owner: Node | None) -> list[Problem]:
                 "platform's organisation tree; a record set may only list units of the region "
                 "it belongs to."
             )
-            % {"code": code, "name": name or "—", "region": owner.name, "region_code": owner.code},
+            % {
+                "code": _shown(code),
+                "name": _shown(name) or "—",
+                "region": owner.name,
+                "region_code": owner.code,
+            },
             fname,
             row,
             "org_code",
