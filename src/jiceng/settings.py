@@ -165,8 +165,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
+STATIC_ROOT = Path(os.environ.get("JICENG_STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 # Static files: `jiceng serve` runs collectstatic into var/static, which writes every file
 # under a content-hashed name (plus .gz/.br copies); whitenoise serves those with a
 # one-year, immutable max-age. Tests use the plain storage (tests/conftest.py).
