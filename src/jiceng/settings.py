@@ -73,9 +73,11 @@ JICENG_CONTENT_SECURITY_POLICY = os.environ.get(
     "form-action 'self'; frame-ancestors 'none'",
 )
 
-# Sessions suited to shared office computers: the login ends when the browser closes and at
-# the latest JICENG_SESSION_HOURS after signing in.
+# Sessions suited to shared office computers: the login ends when the browser closes, after
+# JICENG_SESSION_IDLE_MINUTES without a request (0: never) and at the latest
+# JICENG_SESSION_HOURS after signing in (jiceng.core.sessions).
 SESSION_COOKIE_AGE = int(float(os.environ.get("JICENG_SESSION_HOURS", "8")) * 3600)
+JICENG_SESSION_IDLE_SECONDS = int(float(os.environ.get("JICENG_SESSION_IDLE_MINUTES", "120")) * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = _env_bool("JICENG_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jiceng.core.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiceng.core.csp.ContentSecurityPolicyMiddleware",
