@@ -82,6 +82,7 @@ class Child:
         # order (a second SIGINT would make the task worker abandon its job).
         self.process = subprocess.Popen(
             self.argv,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # logs reach the journal at once
             process_group=0,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
@@ -128,6 +129,9 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, no_worker, dev, reload, **options):
         if workers < 1:
             raise CommandError("--workers must be at least 1")
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(line_buffering=True)
         # Hashed, compressed static files under var/static (only when they changed).
         if collect_static():
             self.stdout.write(f"static files collected into {settings.STATIC_ROOT}")
@@ -206,7 +210,8 @@ class Command(BaseCommand):
 
     def _stop(self, children: list[Child]) -> None:
         """SIGTERM every child, wait for the graceful timeout, then SIGKILL what is left."""
-        timeout = float(os.environ.get("JICENG_STOP_TIMEOUT", "30"))
+        # gunicorn's own graceful timeout is JICENG_STOP_TIMEOUT: give it a little more.
+        timeout = float(os.environ.get("JICENG_STOP_TIMEOUT", "30")) + 5
         for child in children:
             child.signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
