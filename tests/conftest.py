@@ -39,6 +39,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "Jiceng-test-2025"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_files():
+    """Tests serve static files under their own names; hashed names need collectstatic."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Hashing with PBKDF2 costs ~0.3 s a user; tests do not need that strength."""

@@ -2,7 +2,7 @@
 
 ``jiceng GROUP VERB ARGS`` runs the Django management command ``GROUP_VERB`` (for
 example ``jiceng orgs import tree.xlsx`` runs ``orgs_import``); ``jiceng NAME ARGS``
-runs ``NAME``. ``jiceng serve`` starts the web server on 127.0.0.1:8000.
+runs ``NAME``. ``jiceng serve`` starts the production web server on 127.0.0.1:8000.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ GROUPS_HELP = """jiceng — 优质服务基层行 platform
 
 Usage: jiceng COMMAND [ARGS]
 
-  serve [ADDR:PORT]          start the web server (default 127.0.0.1:8000)
+  serve [ADDR:PORT] [--workers N]
+                             the production server: gunicorn (JICENG_WORKERS processes,
+                             default 127.0.0.1:8000) and the task worker; --dev for
+                             Django's development server (docs/deployment.md)
   migrate                    create or upgrade the database
   demo [--seed N] [--scale county|city|province]
                              generate the demo region with users for every role

@@ -34,12 +34,53 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("JICENG_DEBUG", False)
-ALLOWED_HOSTS = os.environ.get("JICENG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("JICENG_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+ALLOWED_HOSTS = _env_list("JICENG_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = _env_list("JICENG_CSRF_TRUSTED_ORIGINS")
+
+# HTTPS (docs/deployment.md). JICENG_HTTPS=1 says the site is reached only over HTTPS and
+# turns on the redirect, secure cookies and a one-year HSTS; each can be set on its own.
+_HTTPS = _env_bool("JICENG_HTTPS", False)
+SECURE_SSL_REDIRECT = _env_bool("JICENG_SECURE_SSL_REDIRECT", _HTTPS)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("JICENG_SECURE_HSTS_SECONDS", "31536000" if _HTTPS else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("JICENG_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("JICENG_SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = _env_bool("JICENG_SESSION_COOKIE_SECURE", _HTTPS)
+CSRF_COOKIE_SECURE = _env_bool("JICENG_CSRF_COOKIE_SECURE", _HTTPS)
+# Behind a reverse proxy that terminates HTTPS: "HTTP_X_FORWARDED_PROTO,https" (the header
+# as Django names it, and the value that means HTTPS). Only set it when the proxy overwrites
+# that header on every request.
+if _proxy_header := _env_list("JICENG_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("JICENG_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy sent with every answer (jiceng.core.csp): scripts and style sheets
+# from the site only, no inline <script>, handler or <style>. Style *attributes* are allowed:
+# ECharts positions its canvas and tooltip with them (our templates use none).
+JICENG_CONTENT_SECURITY_POLICY = os.environ.get(
+    "JICENG_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+
+# Sessions suited to shared office computers: the login ends when the browser closes, after
+# JICENG_SESSION_IDLE_MINUTES without a request (0: never) and at the latest
+# JICENG_SESSION_HOURS after signing in (jiceng.core.sessions).
+SESSION_COOKIE_AGE = int(float(os.environ.get("JICENG_SESSION_HOURS", "8")) * 3600)
+JICENG_SESSION_IDLE_SECONDS = int(float(os.environ.get("JICENG_SESSION_IDLE_MINUTES", "120")) * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = _env_bool("JICENG_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,8 +111,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jiceng.core.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiceng.core.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "jiceng.urls"
@@ -128,13 +171,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
+STATIC_ROOT = Path(os.environ.get("JICENG_STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
+# Static files: `jiceng serve` runs collectstatic into var/static, which writes every file
+# under a content-hashed name (plus .gz/.br copies); whitenoise serves those with a
+# one-year, immutable max-age. Tests use the plain storage (tests/conftest.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600  # files without a hash in their name
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
@@ -153,11 +199,6 @@ TASKS = {
         "BACKEND": os.environ.get("JICENG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
-
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,

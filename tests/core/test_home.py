@@ -111,7 +111,7 @@ def test_the_progress_component_polls_while_running_and_stops_when_done():
         "core/progress.html", {"percent": 30, "poll_url": "/job/1/", "label": "计算中"}
     )
     assert 'hx-get="/job/1/"' in running and "every 2s" in running
-    assert 'aria-valuenow="30"' in running and "width: 30%" in running
+    assert 'aria-valuenow="30"' in running and 'value="30"' in running
     done = render_to_string(
         "core/progress.html", {"percent": 100, "poll_url": "/job/1/", "state": "done"}
     )
