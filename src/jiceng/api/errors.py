@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from jiceng.api.auth import AuthFailed
+from jiceng.api.auth import AuthFailed, Throttled
 from jiceng.core.errors import UserError, ValidationFailed
 
 
@@ -16,6 +16,22 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthFailed)
     def _auth_failed(request, exc):
         return api.create_response(request, {"detail": str(exc)}, status=401)
+
+    @api.exception_handler(Throttled)
+    def _throttled(request, exc):
+        response = api.create_response(
+            request,
+            {
+                "detail": _(
+                    "Too many invalid API tokens from your address; try again in %(seconds)s "
+                    "seconds."
+                )
+                % {"seconds": exc.seconds}
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(exc.seconds)
+        return response
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
