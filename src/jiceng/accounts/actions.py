@@ -365,9 +365,7 @@ def do_record_login_failure(
     attempted: str, address: str, *, user: User | None, locked_seconds: int = 0
 ) -> AuditEvent:
     """A failed login: the account if it exists (never the password); a lockout it started."""
-    event = _login_event(
-        "accounts.login_failed", user=user, attempted=attempted, address=address
-    )
+    event = _login_event("accounts.login_failed", user=user, attempted=attempted, address=address)
     if locked_seconds:
         _login_event(
             "accounts.login_locked",

@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ConfigDict
 
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
 from jiceng.orgs.actions import (
@@ -166,6 +166,7 @@ def export(request, root: str | None = None, year: int | None = None):
     elif not scope.is_global(user):
         raise PermissionDenied("no area")
     data = queries.export_workbook(nodes, year)
+    audit.record_download(user, "tree_export", top, details={"year": year})
     response = HttpResponse(data, content_type=excel.XLSX_CONTENT_TYPE)
     name = top.code if top else "orgs"
     response["Content-Disposition"] = f'attachment; filename="{name}-{excel.today_stamp()}.xlsx"'
