@@ -180,8 +180,8 @@ def do_update_user(
         user.is_active = is_active
     user.save()
     after = _snapshot(user)
-    if not user.is_active:
-        after["tokens_revoked"] = _revoke_all_tokens(user)
+    if not user.is_active and (revoked := _revoke_all_tokens(user)):
+        after["tokens_revoked"] = revoked
     audit.record(
         actor,
         "accounts.update_user",

@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jiceng.api.auth import AuthFailed, Throttled
+from jiceng.api.middleware import status_message
 from jiceng.core.errors import UserError, ValidationFailed
+
+logger = logging.getLogger("jiceng.api")
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(Exception)
+    def _unexpected(request, exc):
+        logger.error("API error at %s", request.path, exc_info=exc)
+        return api.create_response(request, {"detail": status_message(500)}, status=500)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc):
+        if exc.status_code == 403 and "csrf" in str(exc).lower():
+            detail = _(
+                "The CSRF check failed: a browser session must send the X-CSRFToken header "
+                "(scripts should use an API token)."
+            )
+        else:
+            detail = status_message(exc.status_code)
+        return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+    @api.exception_handler(DataError)
+    @api.exception_handler(OverflowError)
+    def _out_of_range(request, exc):
+        # The schemas bound what they can; this is the net under them.
+        logger.warning("API value out of range at %s: %s", request.path, exc)
+        return api.create_response(
+            request,
+            {"detail": _("A value in the request is too long or out of range.")},
+            status=422,
+        )
+
     @api.exception_handler(AuthFailed)
     def _auth_failed(request, exc):
         return api.create_response(request, {"detail": str(exc)}, status=401)

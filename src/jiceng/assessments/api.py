@@ -8,21 +8,36 @@ form saved by someone else since it was read (``version``) is 409 with nothing c
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from jiceng.api.fields import model_text
 from jiceng.assessments import actions, queries
 from jiceng.assessments.consistency import group_consistency, institution_consistency
-from jiceng.assessments.models import Level, Stage, Submission, VerdictRecord
+from jiceng.assessments.models import (
+    Cycle,
+    Finding,
+    Grade,
+    Level,
+    LookBack,
+    Publication,
+    Stage,
+    Submission,
+    VerdictRecord,
+)
 from jiceng.core import scope
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.models import AuditEvent
+from jiceng.orgs.models import Node
 from jiceng.standards.models import Catalog
 
 router = Router(tags=["evaluation"])
+
+ItemCode = Annotated[str, model_text(Grade, "item_code")]
 
 
 class Detail(Schema):
@@ -43,9 +58,9 @@ class CycleOut(Schema):
 
 
 class CycleIn(Schema):
-    region: str
+    region: str = model_text(Node, "code")
     year: int
-    title: str = ""
+    title: str = model_text(Cycle, "title", "")
     self_deadline: dt.date | None = None
     county_deadline: dt.date | None = None
     recheck_deadline: dt.date | None = None
@@ -88,10 +103,10 @@ class GradesOut(Schema):
 
 
 class GradesIn(Schema):
-    level: str
+    level: str = model_text(Grade, "level")
     version: int
-    grades: dict[str, str] = {}
-    remarks: dict[str, str] = {}
+    grades: dict[ItemCode, Annotated[str, model_text(Grade, "grade")]] = {}
+    remarks: dict[ItemCode, Annotated[str, model_text(Grade, "remark")]] = {}
 
 
 class VersionIn(Schema):
@@ -100,18 +115,18 @@ class VersionIn(Schema):
 
 class ReturnIn(Schema):
     version: int
-    comment: str
+    comment: str = model_text(Finding, "text")
 
 
 class PassIn(Schema):
     version: int
-    finding: str = ""
+    finding: str = model_text(Finding, "text", "")
 
 
 class ReopenIn(Schema):
     version: int
-    level: str
-    reason: str
+    level: str = model_text(Grade, "level")
+    reason: str = model_text(AuditEvent, "reason")
 
 
 class SampleIn(Schema):
@@ -119,14 +134,14 @@ class SampleIn(Schema):
 
 
 class PublishIn(Schema):
-    region: str
+    region: str = model_text(Node, "code")
     year: int
-    note: str = ""
+    note: str = model_text(Publication, "note", "")
 
 
 class LookBackIn(Schema):
-    outcome: str
-    reason: str
+    outcome: str = model_text(LookBack, "outcome")
+    reason: str = model_text(LookBack, "reason")
     date: dt.date | None = None
 
 
