@@ -164,3 +164,26 @@ def test_bad_tokens_from_one_address_get_429_with_retry_after(personas):
     elsewhere = Client(REMOTE_ADDR="10.3.3.4")
     assert elsewhere.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {good}").status_code == 200
     assert AuditEvent.objects.filter(action="accounts.token_address_locked").count() == 1
+
+
+def test_stale_counters_are_forgotten_but_live_ones_kept(db):
+    from jiceng.accounts import throttle
+
+    now = timezone.now()
+    LoginThrottle.objects.create(key="account:old", failures=2, window_start=now - dt.timedelta(1))
+    LoginThrottle.objects.create(
+        key="account:was-locked", locked_until=now - dt.timedelta(days=2), lockouts=1
+    )
+    LoginThrottle.objects.create(key="account:recent", failures=2, window_start=now)
+    LoginThrottle.objects.create(
+        key="account:locked", locked_until=now + dt.timedelta(minutes=5), lockouts=1
+    )
+    LoginThrottle.objects.create(
+        key="account:locked-today", locked_until=now - dt.timedelta(hours=2), lockouts=2
+    )
+    throttle.forget_stale(now, dt.timedelta(seconds=900))
+    assert set(LoginThrottle.objects.values_list("key", flat=True)) == {
+        "account:recent",
+        "account:locked",
+        "account:locked-today",
+    }

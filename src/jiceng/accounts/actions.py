@@ -377,13 +377,6 @@ def do_record_login_failure(
     return event
 
 
-def do_record_login_refused(attempted: str, address: str, *, user: User | None) -> AuditEvent:
-    """A login refused because the account or address is locked (no password was checked)."""
-    return _login_event(
-        "accounts.login_refused_locked", user=user, attempted=attempted, address=address
-    )
-
-
 def do_record_logout(user: User, address: str) -> AuditEvent:
     return _login_event("accounts.logout", user=user, actor=user, address=address)
 

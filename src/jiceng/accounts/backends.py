@@ -42,7 +42,7 @@ class ThrottledModelBackend(ModelBackend):
         keys = [throttle.ACCOUNT.key(account), throttle.LOGIN_ADDRESS.key(address)]
         seconds = throttle.seconds_locked(keys)
         if seconds:
-            actions.do_record_login_refused(username, address, user=_account(username))
+            # Not audited one by one (the lock itself is): hammering a lock would flood the trail.
             raise LoginLocked(seconds)
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -108,7 +109,20 @@ def note_failure(pairs: list[tuple[Rule, str]]) -> int:
                 row.window_start = None
                 locked = max(locked, int(length.total_seconds()))
             row.save()
+    if random.random() < 0.02:
+        forget_stale(now, window)
     return locked
+
+
+def forget_stale(now: dt.datetime, window: dt.timedelta) -> int:
+    """Delete counters with no recent failure and no lock in the last day (keeps it small)."""
+    from django.db.models import Q
+
+    day_ago = now - dt.timedelta(days=1)
+    return LoginThrottle.objects.filter(
+        Q(window_start__isnull=True) | Q(window_start__lt=now - window),
+        Q(locked_until__isnull=True) | Q(locked_until__lt=day_ago),
+    ).delete()[0]
 
 
 def note_success(rule: Rule, value: str) -> None:
