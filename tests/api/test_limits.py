@@ -248,7 +248,9 @@ def test_an_over_long_ledger_description_is_refused_not_stored(personas, caller)
         HTTP_AUTHORIZATION=f"Bearer {caller['token']}",
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"].endswith("description")
+    [error] = response.json()["errors"]
+    assert error["field"].endswith("description")
+    assert error["message"] == "最多 5000 个字符。"
     from jiceng.rectification.models import LedgerEntry
 
     assert not LedgerEntry.objects.exists()

@@ -18,6 +18,39 @@ from jiceng.core.errors import UserError, ValidationFailed
 logger = logging.getLogger("jiceng.api")
 
 
+def schema_message(error: dict) -> str:
+    """A pydantic error as a sentence in the user's language (the validator's own if unknown)."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind in {"too_long", "too_short"}:
+        return _("Wrong number of entries.")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in {"less_than_equal", "less_than"}:
+        return _("At most %(n)s.") % {"n": ctx.get("le", ctx.get("lt"))}
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("At least %(n)s.") % {"n": ctx.get("ge", ctx.get("gt"))}
+    if kind.startswith("int_"):
+        return _("A whole number is expected.")
+    if kind.startswith(("float_", "decimal_")):
+        return _("A number is expected.")
+    if kind.startswith("bool_"):
+        return _("true or false is expected.")
+    if kind.startswith(("date_", "datetime_")):
+        return _("A date is expected (YYYY-MM-DD).")
+    if kind in {"enum", "literal_error"}:
+        return _("Not one of the allowed values: %(values)s.") % {"values": ctx.get("expected")}
+    if kind == "string_pattern_mismatch":
+        return _("The value has the wrong form.")
+    if kind == "json_invalid":
+        return _("The body is not valid JSON.")
+    return str(error.get("msg", ""))
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def _unexpected(request, exc):
@@ -111,7 +144,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def _schema_error(request, exc):
         errors = [
-            {"field": ".".join(str(x) for x in e.get("loc", [])), "message": e.get("msg", "")}
+            {"field": ".".join(str(x) for x in e.get("loc", [])), "message": schema_message(e)}
             for e in exc.errors
         ]
         return api.create_response(
