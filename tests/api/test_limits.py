@@ -147,6 +147,56 @@ def test_every_string_in_a_request_body_has_a_length_limit():
     assert missing == []
 
 
+def _numbers(spec: dict, schema: dict, loc: str) -> Iterator[tuple[str, dict]]:
+    """Every number leaf of a schema: (location, its schema)."""
+    schema = _resolve(spec, schema)
+    for option in schema.get("anyOf", []):
+        yield from _numbers(spec, option, loc)
+    kind = schema.get("type")
+    if kind in {"integer", "number"}:
+        yield loc, schema
+    elif kind == "object":
+        for name, prop in schema.get("properties", {}).items():
+            yield from _numbers(spec, prop, f"{loc}.{name}" if loc else name)
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            yield from _numbers(spec, extra, f"{loc}.*")
+    elif kind == "array":
+        yield from _numbers(spec, schema.get("items", {}), f"{loc}[]")
+
+
+# Numbers whose range the action checks together with the other fields (one Chinese message
+# each); their type (Decimal) cannot overflow a column on the way.
+CHECKED_BY_THE_ACTION = {"POST /api/v1/indicators/targets application/json threshold_percent"}
+
+
+def test_every_number_in_a_request_body_has_bounds():
+    spec = _spec()
+    unbounded = []
+    for path, method, op in _operations(spec):
+        for ctype, media in op.get("requestBody", {}).get("content", {}).items():
+            for loc, schema in _numbers(spec, media["schema"], ""):
+                if "maximum" not in schema or "minimum" not in schema:
+                    unbounded.append(f"{method.upper()} {path} {ctype} {loc}")
+    assert set(unbounded) == CHECKED_BY_THE_ACTION
+
+
+def test_a_year_out_of_its_column_range_is_a_422_on_every_database(personas, caller):
+    response = Client().post(
+        "/api/v1/indicators/targets",
+        {
+            "indicator": "htn_std_mgmt",
+            "node": personas.tree.A.code,
+            "year": 40000,
+            "threshold_percent": 60,
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {caller['token']}",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].endswith("year")
+
+
 def test_over_length_strings_in_every_body_get_422_naming_the_field(caller):
     spec = _spec()
     tried = 0

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jiceng.api.fields import model_text
+from jiceng.api.fields import model_int, model_text
 from jiceng.assessments.models import Grade
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.standards import queries
@@ -87,7 +87,7 @@ class CatalogDetailOut(CatalogOut):
 
 
 class VerdictIn(Schema):
-    catalog_id: int
+    catalog_id: int = model_int(Catalog, "id")
     grades: dict[
         Annotated[str, model_text(Item, "code")], Annotated[str, model_text(Grade, "grade")]
     ]
