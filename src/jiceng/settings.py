@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/ every error answer is JSON, including 404/405/500 raised outside the API.
+    "jiceng.api.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language is the user's choice (简体中文 by default), not the browser's setting.
@@ -155,6 +157,22 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Password logins are throttled per account and per client address, bad API tokens per
+# address (jiceng.accounts.throttle, docs/login-security.md).
+AUTHENTICATION_BACKENDS = ["jiceng.accounts.backends.ThrottledModelBackend"]
+JICENG_LOGIN_MAX_FAILURES = int(os.environ.get("JICENG_LOGIN_MAX_FAILURES", "5"))
+JICENG_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("JICENG_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")
+)
+JICENG_TOKEN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("JICENG_TOKEN_MAX_FAILURES_PER_ADDRESS", "20")
+)
+JICENG_LOGIN_WINDOW_SECONDS = int(os.environ.get("JICENG_LOGIN_WINDOW_SECONDS", "900"))
+JICENG_LOGIN_LOCK_SECONDS = int(os.environ.get("JICENG_LOGIN_LOCK_SECONDS", "300"))
+JICENG_LOGIN_MAX_LOCK_SECONDS = int(os.environ.get("JICENG_LOGIN_MAX_LOCK_SECONDS", "86400"))
+# Number of reverse proxies in front that append to X-Forwarded-For (0: use REMOTE_ADDR).
+JICENG_TRUSTED_PROXIES = int(os.environ.get("JICENG_TRUSTED_PROXIES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,15 +8,19 @@ Passwords and token hashes never enter the audit trail.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.accounts.models import ApiToken, Role, User, hash_token
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.core.models import AuditEvent
 from jiceng.orgs.models import Node
 
 _UNSET = object()
@@ -175,12 +179,15 @@ def do_update_user(
     if is_active is not None:
         user.is_active = is_active
     user.save()
+    after = _snapshot(user)
+    if not user.is_active and (revoked := _revoke_all_tokens(user)):
+        after["tokens_revoked"] = revoked
     audit.record(
         actor,
         "accounts.update_user",
         user,
         before=before,
-        after=_snapshot(user),
+        after=after,
         node_path=new_node.path if new_node else "",
         reason=reason,
     )
@@ -208,11 +215,26 @@ def do_reset_password(actor, user: User, password: str) -> User:
         raise ValidationFailed(problems)
     user.set_password(password)
     user.save(update_fields=["password"])
+    revoked = _revoke_all_tokens(user)
     audit.record(
         actor,
         "accounts.reset_password",
         user,
-        after={"password": "******"},
+        after={"password": "******", "tokens_revoked": revoked},
+        node_path=user.node.path if user.node_id else "",
+    )
+    return user
+
+
+@transaction.atomic
+def do_record_own_password_change(user: User) -> User:
+    """After a user changed their own password: revoke their tokens, write the audit row."""
+    revoked = _revoke_all_tokens(user)
+    audit.record(
+        user,
+        "accounts.change_own_password",
+        user,
+        after={"tokens_revoked": revoked},
         node_path=user.node.path if user.node_id else "",
     )
     return user
@@ -223,18 +245,29 @@ def _token_snapshot(token: ApiToken) -> dict | None:
 
 
 @transaction.atomic
-def do_create_token(actor, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new API token for ``user``; returns it with the raw value, which is never stored."""
+def do_create_token(
+    actor, user: User, name: str, *, expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for ``user``; returns it with the raw value, which is never stored.
+
+    Only a password (session) login may create tokens: the API refuses a token-authenticated
+    request before calling this, so a stolen token cannot mint more.
+    """
     if actor is not None and actor.pk != user.pk:
         raise UserError(_("You can only create API tokens for yourself."))
     name = (name or "").strip()
+    problems: list[Problem] = []
     if not name:
-        raise ValidationFailed([Problem(_("Give the token a name."), field="name")])
-    if len(name) > 64:
-        raise ValidationFailed([Problem(_("The name is longer than 64 characters."), field="name")])
+        problems.append(Problem(_("Give the token a name."), field="name"))
+    elif len(name) > 64:
+        problems.append(Problem(_("The name is longer than 64 characters."), field="name"))
+    if expires_at is not None and expires_at <= timezone.now():
+        problems.append(Problem(_("The expiry must lie in the future."), field="expires_at"))
+    if problems:
+        raise ValidationFailed(problems)
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:10], token_hash=hash_token(raw)
+        user=user, name=name, prefix=raw[:10], token_hash=hash_token(raw), expires_at=expires_at
     )
     audit.record(
         actor,
@@ -244,6 +277,11 @@ def do_create_token(actor, user: User, name: str) -> tuple[ApiToken, str]:
         node_path=user.node.path if user.node_id else "",
     )
     return token, raw
+
+
+def _revoke_all_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` (inside the caller's transaction and audit row)."""
+    return ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
 
 
 @transaction.atomic
@@ -271,3 +309,87 @@ def do_revoke_token(actor, token: ApiToken) -> ApiToken:
         node_path=user.node.path if user.node_id else "",
     )
     return token
+
+
+# --- Logins, failed logins, lockouts and logouts -------------------------------------------
+
+
+def _mask(name: str) -> str:
+    """An attempted username that matches no account, masked (it may be a mistyped password)."""
+    name = (name or "").strip()
+    if len(name) <= 2:
+        return "*" * len(name)
+    return f"{name[:2]}{'*' * min(len(name) - 2, 8)}"
+
+
+def _login_event(
+    action: str,
+    *,
+    user: User | None,
+    attempted: str = "",
+    address: str = "",
+    actor: User | None = None,
+    extra: dict | None = None,
+) -> AuditEvent:
+    after = {"address": address, **(extra or {})}
+    if user is not None:
+        return AuditEvent.objects.create(
+            actor=actor,
+            actor_name=actor.get_username() if actor else "anonymous",
+            action=action,
+            object_type=user._meta.label_lower,
+            object_id=str(user.pk),
+            object_repr=str(user.get_username())[:255],
+            node_path=user.node.path if user.node_id else "",
+            after=after,
+        )
+    masked = _mask(attempted)
+    return AuditEvent.objects.create(
+        actor=None,
+        actor_name="anonymous",
+        action=action,
+        object_type=User._meta.label_lower,
+        object_id="",
+        object_repr=masked,
+        node_path="",  # no account: only system administrators see it
+        after={**after, "username": masked},
+    )
+
+
+def do_record_login(user: User, address: str) -> AuditEvent:
+    """A successful password login (the session starts right after)."""
+    return _login_event("accounts.login", user=user, actor=user, address=address)
+
+
+def do_record_login_failure(
+    attempted: str, address: str, *, user: User | None, locked_seconds: int = 0
+) -> AuditEvent:
+    """A failed login: the account if it exists (never the password); a lockout it started."""
+    event = _login_event("accounts.login_failed", user=user, attempted=attempted, address=address)
+    if locked_seconds:
+        _login_event(
+            "accounts.login_locked",
+            user=user,
+            attempted=attempted,
+            address=address,
+            extra={"seconds": locked_seconds},
+        )
+    return event
+
+
+def do_record_logout(user: User, address: str) -> AuditEvent:
+    return _login_event("accounts.logout", user=user, actor=user, address=address)
+
+
+def do_record_token_lockout(address: str, seconds: int) -> AuditEvent:
+    """Too many bad API tokens from one address: it is locked out for ``seconds``."""
+    return AuditEvent.objects.create(
+        actor=None,
+        actor_name="anonymous",
+        action="accounts.token_address_locked",
+        object_type=ApiToken._meta.label_lower,
+        object_id="",
+        object_repr=address[:255],
+        node_path="",
+        after={"address": address, "seconds": seconds},
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
 
 from jiceng.accounts import actions
+from jiceng.accounts.forms import expiry
 from jiceng.accounts.models import ApiToken
+from jiceng.core.errors import Problem, ValidationFailed
 
 router = Router(tags=["accounts"])
 
@@ -34,7 +37,11 @@ def me(request):
 
 
 class TokenIn(Schema):
-    name: str
+    name: str = Field(..., max_length=64)
+    expires_in_days: int | None = Field(
+        None, ge=1, le=3650, description="the token stops working after this many days"
+    )
+    expires_on: dt.date | None = Field(None, description="…or after this day (inclusive)")
 
 
 class TokenOut(Schema):
@@ -44,6 +51,12 @@ class TokenOut(Schema):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked: bool
+    expires_at: dt.datetime | None
+    expired: bool
+
+
+class Detail(Schema):
+    detail: str
 
 
 class TokenCreated(TokenOut):
@@ -58,16 +71,33 @@ def _out(t: ApiToken) -> dict:
         "created_at": t.created_at,
         "last_used_at": t.last_used_at,
         "revoked": t.revoked,
+        "expires_at": t.expires_at,
+        "expired": t.expired,
     }
 
 
 @router.post(
     "/tokens",
-    response={201: TokenCreated},
+    response={201: TokenCreated, 403: Detail},
     summary="Create an API token for yourself; the raw token is in this answer only",
+    description="Needs a password (session) login: a request made with a token is refused, "
+    "so that a leaked token cannot mint more.",
 )
 def create_token(request, payload: TokenIn):
-    token, raw = actions.do_create_token(request.user, request.user, payload.name)
+    if getattr(request, "api_token", None) is not None:
+        return Status(
+            403, {"detail": _("Creating an API token needs a password login, not a token.")}
+        )
+    if payload.expires_in_days and payload.expires_on:
+        raise ValidationFailed(
+            [Problem(_("Give either a number of days or a date, not both."), field="expires_on")]
+        )
+    token, raw = actions.do_create_token(
+        request.user,
+        request.user,
+        payload.name,
+        expires_at=expiry(payload.expires_in_days, payload.expires_on),
+    )
     return Status(201, {**_out(token), "token": raw})
 
 

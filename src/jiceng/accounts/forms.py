@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.accounts import throttle
 from jiceng.accounts.models import Role
 
 
@@ -86,12 +91,76 @@ class PasswordResetForm(forms.Form):
         return data
 
 
+class LoginForm(AuthenticationForm):
+    """Django's login form; a locked account or address gets its own message."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _(
+            "Too many failed logins for this account or from this computer. Logging in is "
+            "locked for %(minutes)s more minute(s); ask your administrator if you forgot "
+            "the password."
+        ),
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            address = throttle.client_address(self.request)
+            seconds = throttle.seconds_locked(
+                [
+                    throttle.ACCOUNT.key(throttle.account_value(self.data.get("username", ""))),
+                    throttle.LOGIN_ADDRESS.key(address),
+                ]
+            )
+            if seconds:
+                raise forms.ValidationError(
+                    self.error_messages["locked"],
+                    code="locked",
+                    params={"minutes": throttle.minutes(seconds)},
+                ) from None
+            raise
+
+
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"),
         max_length=64,
         help_text=_("What the token is for, e.g. “monthly upload script”."),
     )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("Leave empty for a token that works until you revoke it."),
+    )
+    expires_on = forms.DateField(
+        label=_("Or valid until (date)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("days") and data.get("expires_on"):
+            self.add_error("expires_on", _("Give either a number of days or a date, not both."))
+        return data
+
+    def expires_at(self) -> dt.datetime | None:
+        """The expiry chosen, as an aware time (end of the chosen day), or None."""
+        return expiry(self.cleaned_data.get("days"), self.cleaned_data.get("expires_on"))
+
+
+def expiry(days: int | None, until: dt.date | None) -> dt.datetime | None:
+    """A token's expiry from a number of days or a last valid date (end of that day)."""
+    if days:
+        return timezone.now() + dt.timedelta(days=days)
+    if until:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min)
+        return timezone.make_aware(end)
+    return None
 
 
 def add_problems(form: forms.Form, problems) -> None:

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -77,6 +78,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    # None: the token works until revoked. A password change or deactivation revokes it.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -88,3 +91,28 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return "jc_" + secrets.token_urlsafe(32)
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class LoginThrottle(models.Model):
+    """Failed-attempt counter of one account or client address (see ``accounts.throttle``).
+
+    Kept in the database so that every server process sees the same counts.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # Consecutive lockouts: each one doubles the next lock's length.
+    lockouts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self) -> str:
+        return self.key

@@ -23,7 +23,7 @@ from jiceng.accounts.forms import (
     add_problems,
 )
 from jiceng.accounts.models import ApiToken, User
-from jiceng.core import audit, scope
+from jiceng.core import scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.panels import is_admin
 from jiceng.orgs.models import Node
@@ -239,7 +239,9 @@ def tokens(request):
     form = TokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created, raw = actions.do_create_token(user, user, form.cleaned_data["name"])
+            created, raw = actions.do_create_token(
+                user, user, form.cleaned_data["name"], expires_at=form.expires_at()
+            )
         except ValidationFailed as exc:
             add_problems(form, exc.problems)
         else:
@@ -272,14 +274,9 @@ def token_revoke(request, pk: int):
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
-    """Django's password change, plus an audit row (without the password)."""
+    """Django's password change, plus an audit row (without the password); revokes tokens."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record(
-            self.request.user,
-            "accounts.change_own_password",
-            self.request.user,
-            node_path=self.request.user.node.path if self.request.user.node_id else "",
-        )
+        actions.do_record_own_password_change(self.request.user)
         return response

@@ -8,21 +8,39 @@ form saved by someone else since it was read (``version``) is 409 with nothing c
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from jiceng.api.fields import model_int, model_text
 from jiceng.assessments import actions, queries
 from jiceng.assessments.consistency import group_consistency, institution_consistency
-from jiceng.assessments.models import Level, Stage, Submission, VerdictRecord
+from jiceng.assessments.models import (
+    Cycle,
+    CycleCatalog,
+    Finding,
+    Grade,
+    Level,
+    LookBack,
+    Publication,
+    Stage,
+    Submission,
+    VerdictRecord,
+)
 from jiceng.core import scope
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.models import AuditEvent
+from jiceng.orgs.models import Node
 from jiceng.standards.models import Catalog
 
 router = Router(tags=["evaluation"])
+
+ItemCode = Annotated[str, model_text(Grade, "item_code")]
+KindCode = Annotated[str, model_text(CycleCatalog, "kind")]
+CatalogId = Annotated[int, model_int(Catalog, "id")]
 
 
 class Detail(Schema):
@@ -43,14 +61,14 @@ class CycleOut(Schema):
 
 
 class CycleIn(Schema):
-    region: str
-    year: int
-    title: str = ""
+    region: str = model_text(Node, "code")
+    year: int = model_int(Cycle, "year")
+    title: str = model_text(Cycle, "title", "")
     self_deadline: dt.date | None = None
     county_deadline: dt.date | None = None
     recheck_deadline: dt.date | None = None
-    validity_years: int = 3
-    catalogs: dict[str, int] = {}
+    validity_years: int = model_int(Cycle, "validity_years", 3)
+    catalogs: dict[KindCode, CatalogId] = {}
 
 
 class SubmissionOut(Schema):
@@ -61,7 +79,7 @@ class SubmissionOut(Schema):
     institution_name: str
     catalog: str
     stage: str
-    version: int
+    version: int = model_int(Submission, "version")
     self_locked: bool
     county_locked: bool
     recheck_locked: bool
@@ -82,51 +100,51 @@ class GradeOut(Schema):
 class GradesOut(Schema):
     submission_id: int
     level: str
-    version: int
+    version: int = model_int(Submission, "version")
     grades: list[GradeOut]
     missing: list[str]
 
 
 class GradesIn(Schema):
-    level: str
-    version: int
-    grades: dict[str, str] = {}
-    remarks: dict[str, str] = {}
+    level: str = model_text(Grade, "level")
+    version: int = model_int(Submission, "version")
+    grades: dict[ItemCode, Annotated[str, model_text(Grade, "grade")]] = {}
+    remarks: dict[ItemCode, Annotated[str, model_text(Grade, "remark")]] = {}
 
 
 class VersionIn(Schema):
-    version: int
+    version: int = model_int(Submission, "version")
 
 
 class ReturnIn(Schema):
-    version: int
-    comment: str
+    version: int = model_int(Submission, "version")
+    comment: str = model_text(Finding, "text")
 
 
 class PassIn(Schema):
-    version: int
-    finding: str = ""
+    version: int = model_int(Submission, "version")
+    finding: str = model_text(Finding, "text", "")
 
 
 class ReopenIn(Schema):
-    version: int
-    level: str
-    reason: str
+    version: int = model_int(Submission, "version")
+    level: str = model_text(Grade, "level")
+    reason: str = model_text(AuditEvent, "reason")
 
 
 class SampleIn(Schema):
-    submission_ids: list[int]
+    submission_ids: list[Annotated[int, model_int(Submission, "id")]]
 
 
 class PublishIn(Schema):
-    region: str
-    year: int
-    note: str = ""
+    region: str = model_text(Node, "code")
+    year: int = model_int(Publication, "year")
+    note: str = model_text(Publication, "note", "")
 
 
 class LookBackIn(Schema):
-    outcome: str
-    reason: str
+    outcome: str = model_text(LookBack, "outcome")
+    reason: str = model_text(LookBack, "reason")
     date: dt.date | None = None
 
 

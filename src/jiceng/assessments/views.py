@@ -26,7 +26,7 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.orgs.models import Node
 
@@ -450,6 +450,13 @@ def delete_evidence(request, pk: int, ev: int):
 def download_evidence(request, pk: int, ev: int):
     sub = get_submission(request.user, pk)
     evidence = get_object_or_404(Evidence, pk=ev, submission=sub)
+    audit.record_download(
+        request.user,
+        "evidence",
+        evidence,
+        node_path=sub.institution.path,
+        details={"submission": sub.pk, "name": evidence.original_name},
+    )
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

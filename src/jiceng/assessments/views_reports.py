@@ -16,7 +16,7 @@ from jiceng.assessments.consistency import group_consistency, institution_consis
 from jiceng.assessments.excel import publication_workbook
 from jiceng.assessments.forms import LookBackForm
 from jiceng.assessments.models import Cycle, Submission, VerdictRecord
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs.models import Node
 
@@ -98,6 +98,12 @@ def publication_xlsx(request):
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
     data = publication_workbook(table)
+    audit.record_download(
+        request.user,
+        "publication_export",
+        region,
+        details={"year": year, "published": bool(table.get("published_here"))},
+    )
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jiceng.api.pagination import Pages
 from jiceng.core import scope
 from jiceng.core.models import AuditEvent
 
@@ -36,7 +37,7 @@ class AuditFilters(Schema):
 
 
 @router.get("/audit", response=list[AuditOut], summary="Audit trail (administrators)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def audit_trail(request, filters: Query[AuditFilters]):
     user = request.user
     events = AuditEvent.objects.all()

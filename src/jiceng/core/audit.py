@@ -70,3 +70,24 @@ def record(
 def trail_for(obj: models.Model):
     """All audit rows of one object, newest first."""
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+def record_download(
+    actor: Any,
+    what: str,
+    obj: models.Model | None,
+    *,
+    node_path: str = "",
+    details: dict | None = None,
+) -> AuditEvent:
+    """Write the audit row of a download of personal or unpublished data.
+
+    Every export and file download that can hold names, ID-bearing records, evidence or
+    results not yet published calls this (pages and API alike): ``what`` names the download
+    (``ledger_export``, ``evidence`` …; the action is ``download.<what>``), ``obj`` is the
+    file or the region exported (None: the whole tree, seen by a system administrator),
+    ``details`` the filters used.
+    """
+    if obj is None:
+        obj, node_path = actor, ""
+    return record(actor, f"download.{what}", obj, after=details or {}, node_path=node_path)

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from jiceng.api.fields import model_int, model_text
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.indicators import actions, queries
@@ -152,12 +153,12 @@ class TargetOut(Schema):
 
 
 class TargetIn(Schema):
-    indicator: str
-    node: str
-    year: int
-    threshold_percent: Decimal
-    comparison: str = "ge"
-    note: str = ""
+    indicator: str = model_text(Target, "indicator")
+    node: str = model_text(Node, "code")
+    year: int = model_int(Target, "year")
+    threshold_percent: Decimal  # 0–100, checked by the action with the other fields
+    comparison: str = model_text(Target, "comparison", "ge")
+    note: str = model_text(Target, "note", "")
 
 
 def _target_out(t: Target) -> dict:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import ValidationFailed
 from jiceng.indicators import actions, excel, queries
 from jiceng.indicators.forms import TargetForm
@@ -145,6 +145,12 @@ def table_export(request, code):
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     table = queries.region_table(node, period, level, sort)
     body = excel.table_workbook(table)
+    audit.record_download(
+        request.user,
+        "indicator_table_export",
+        node,
+        details={"period": table.period, "level": level},
+    )
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import ValidationFailed
 from jiceng.indicators import actions, tasks, uploads
 from jiceng.indicators.forms import ComputeForm, UploadForm
@@ -195,6 +195,7 @@ def recordset_rejects(request, pk):
     rs = _record_set_for(request.user, pk)
     if not rs.rejects_path or not Path(rs.rejects_path).exists():
         raise Http404
+    audit.record_download(request.user, "rejects", rs, details={"record_set": rs.name})
     return FileResponse(
         open(rs.rejects_path, "rb"),  # noqa: SIM115 (FileResponse closes it)
         as_attachment=True,

@@ -12,10 +12,12 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from jiceng.core import scope
+from jiceng.api.fields import model_text
+from jiceng.api.pagination import Pages
+from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
 from jiceng.orgs.actions import (
@@ -97,7 +99,7 @@ class NodeIn(Schema):
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_.\-]+$")
     name: str = Field(..., min_length=1, max_length=128)
     kind: Kind
-    parent_code: str | None = None
+    parent_code: str | None = model_text(Node, "code", None)
     opened: dt.date | None = None
     closed: dt.date | None = None
     address: str = Field("", max_length=255)
@@ -108,7 +110,9 @@ class NodePatch(Schema):
 
     name: str | None = Field(None, min_length=1, max_length=128)
     kind: Kind | None = None
-    parent_code: str | None = Field(None, description="move the unit under this one")
+    parent_code: str | None = model_text(
+        Node, "code", None, description="move the unit under this one"
+    )
     opened: dt.date | None = None
     closed: dt.date | None = None
     address: str | None = Field(None, max_length=255)
@@ -138,7 +142,7 @@ def _nodes(qs):
 
 
 @router.get("", response=list[NodeOut], summary="Units the caller can see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages)
 def list_nodes(request, filters: Query[NodeFilters]):
     user = request.user
     nodes = scope.visible_nodes(user)
@@ -166,6 +170,7 @@ def export(request, root: str | None = None, year: int | None = None):
     elif not scope.is_global(user):
         raise PermissionDenied("no area")
     data = queries.export_workbook(nodes, year)
+    audit.record_download(user, "tree_export", top, details={"year": year})
     response = HttpResponse(data, content_type=excel.XLSX_CONTENT_TYPE)
     name = top.code if top else "orgs"
     response["Content-Disposition"] = f'attachment; filename="{name}-{excel.today_stamp()}.xlsx"'

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
 from jiceng.orgs.actions import (
@@ -274,6 +274,8 @@ def export_tree(request):
     year = request.GET.get("year")
     year_value = int(year) if year and year.isdigit() else None
     data = queries.export_workbook(nodes, year_value)
+    top = root if request.GET.get("root") else scope.scope_root(user)
+    audit.record_download(user, "tree_export", top, details={"year": year_value})
     return _xlsx_response(data, f"{name}-{excel.today_stamp()}.xlsx")
 
 

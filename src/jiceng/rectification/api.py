@@ -12,13 +12,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiceng.api.fields import max_length, model_text
+from jiceng.api.pagination import Window, window
 from jiceng.core import scope
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.orgs.models import Node
 from jiceng.rectification import actions, queries
-from jiceng.rectification.models import LedgerEntry, SupervisionVisit
+from jiceng.rectification.models import (
+    EntryEvent,
+    Finding,
+    LedgerEntry,
+    SupervisionVisit,
+)
 
 router = Router(tags=["rectification"])
 
@@ -149,8 +157,7 @@ def list_entries(
     due_to: dt.date | None = None,
     overdue: bool = False,
     q: str = "",
-    limit: int = 100,
-    offset: int = 0,
+    page: Query[Window] = None,
 ):
     f = queries.LedgerFilter(
         region=_region(request, region),
@@ -163,8 +170,7 @@ def list_entries(
     )
     qs = queries.ledger(request.user, f)
     counts = queries.summary(qs, f.today)
-    limit = max(1, min(limit, 1000))
-    rows = qs[max(offset, 0) : max(offset, 0) + limit]
+    rows = window(qs, page or Window())
     return {
         "count": counts["total"],
         "overdue": counts["overdue"],
@@ -178,11 +184,11 @@ def get_entry(request, entry_id: int):
 
 
 class EntryIn(Schema):
-    institution: str
-    description: str
+    institution: str = model_text(Node, "code")
+    description: str = model_text(LedgerEntry, "description")
     deadline: dt.date
-    responsible: str = ""
-    source: str = "other"
+    responsible: str = model_text(LedgerEntry, "responsible", "")
+    source: str = model_text(LedgerEntry, "source", "other")
 
 
 @router.post("/entries", response={201: EntryDetailOut}, summary="Open an entry by hand")
@@ -207,8 +213,8 @@ def open_entry(request, payload: EntryIn):
 def report_fixed(
     request,
     entry_id: int,
-    measures: Form[str],
-    responsible: Form[str] = "",
+    measures: str = Form(..., max_length=max_length(LedgerEntry, "measures")),
+    responsible: str = Form("", max_length=max_length(LedgerEntry, "responsible")),
     files: File[list[UploadedFile]] = None,
 ):
     e = _entry(request, entry_id)
@@ -231,16 +237,16 @@ def delete_evidence(request, entry_id: int, evidence_id: int):
 
 
 class NoteIn(Schema):
-    note: str = ""
+    note: str = model_text(EntryEvent, "note", "")
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: str = model_text(EntryEvent, "note")
 
 
 class ExtendIn(Schema):
     deadline: dt.date
-    reason: str
+    reason: str = model_text(EntryEvent, "note")
 
 
 @router.post("/entries/{entry_id}/verify-close", response=EntryDetailOut, summary="Close (销号)")
@@ -265,18 +271,18 @@ def extend(request, entry_id: int, payload: ExtendIn):
 
 
 class FindingIn(Schema):
-    institution: str
-    description: str
+    institution: str = model_text(Node, "code")
+    description: str = model_text(Finding, "description")
     deadline: dt.date | None = None
-    responsible: str = ""
+    responsible: str = model_text(LedgerEntry, "responsible", "")
 
 
 class VisitIn(Schema):
-    node: str
+    node: str = model_text(Node, "code")
     visited_on: dt.date
-    team: str
-    kind: str = "supervision"
-    notes: str = ""
+    team: str = model_text(SupervisionVisit, "team")
+    kind: str = model_text(SupervisionVisit, "kind", "supervision")
+    notes: str = model_text(SupervisionVisit, "notes", "")
     findings: list[FindingIn] = []
 
 
@@ -306,10 +312,9 @@ def _visit_out(request, v: SupervisionVisit) -> dict:
 
 
 @router.get("/visits", response=list[VisitOut], summary="Supervision visits")
-def list_visits(request, region: str | None = None, limit: int = 100, offset: int = 0):
+def list_visits(request, region: str | None = None, page: Query[Window] = None):
     qs = queries.visits(request.user, _region(request, region))
-    limit = max(1, min(limit, 1000))
-    return [_visit_out(request, v) for v in qs[max(offset, 0) : max(offset, 0) + limit]]
+    return [_visit_out(request, v) for v in window(qs, page or Window())]
 
 
 @router.get("/visits/{visit_id}", response=VisitOut, summary="One supervision visit")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.rectification import actions, queries
 from jiceng.rectification.export import workbook_bytes
@@ -106,6 +106,12 @@ def export(request):
     f = form.to_filter()
     qs = queries.ledger(request.user, f)
     data = workbook_bytes(qs, f.today)
+    audit.record_download(
+        request.user,
+        "ledger_export",
+        f.region or scope.scope_root(request.user),
+        details={"query": request.GET.urlencode()},
+    )
     name = f"rectification-ledger-{f.today:%Y%m%d}.xlsx"
     resp = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -242,6 +248,13 @@ def evidence_file(request, pk: int):
     ev = get_object_or_404(Evidence.objects.select_related("entry__institution"), pk=pk)
     if not scope.can_see(request.user, ev.entry.institution):
         raise Http404("file not found")
+    audit.record_download(
+        request.user,
+        "evidence",
+        ev,
+        node_path=ev.entry.institution.path,
+        details={"entry": ev.entry_id, "name": ev.name},
+    )
     return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.name)
 
 

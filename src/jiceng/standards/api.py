@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -17,11 +18,13 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiceng.api.fields import model_int, model_text
+from jiceng.assessments.models import Grade
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.standards import queries
 from jiceng.standards.actions import do_load_catalog, spec_of
 from jiceng.standards.catalog import parse_catalog_upload
-from jiceng.standards.models import Catalog
+from jiceng.standards.models import Catalog, Item
 from jiceng.standards.verdict import compute_verdict
 
 router = Router(tags=["standards"])
@@ -84,8 +87,10 @@ class CatalogDetailOut(CatalogOut):
 
 
 class VerdictIn(Schema):
-    catalog_id: int
-    grades: dict[str, str]
+    catalog_id: int = model_int(Catalog, "id")
+    grades: dict[
+        Annotated[str, model_text(Item, "code")], Annotated[str, model_text(Grade, "grade")]
+    ]
 
 
 class TierOut(Schema):
