@@ -157,6 +157,11 @@ JICENG_ANALYTICS_DIR = Path(os.environ.get("JICENG_ANALYTICS_DIR", VAR_DIR / "an
 # Secret for the keyed hash of personal identifiers (id_number); defaults to SECRET_KEY.
 JICENG_PII_KEY = os.environ.get("JICENG_PII_KEY", SECRET_KEY)
 
+# Background jobs: a running job beats; with no beat for this long its worker is dead.
+JICENG_JOB_LEASE_SECONDS = int(os.environ.get("JICENG_JOB_LEASE_SECONDS", "120"))
+# How long the ZIP of a load interrupted by a dead worker is kept for a retry.
+JICENG_UPLOAD_RETRY_HOURS = float(os.environ.get("JICENG_UPLOAD_RETRY_HOURS", "24"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("JICENG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -172,8 +177,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_id_numbers": {"()": "jiceng.core.pii.MaskingFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("JICENG_LOG_LEVEL", "WARNING")},
 }
