@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from jiceng.analytics import generate_recordset
 from jiceng.indicators.actions import do_set_target
@@ -70,6 +71,7 @@ def test_the_node_page_draws_the_trend_chart(live_server, personas, values, logi
 def test_the_status_block_polls_until_the_load_ends(live_server, personas, login):
     rs = make_record_set(node=personas.tree.A, status=RecordSet.Status.LOADING)
     rs.progress = {"task": "load", "stage": "检查 residents", "percent": 42, "done": False}
+    rs.heartbeat_at = timezone.now()  # its worker is alive
     rs.save()
     page = login(None, "admin_a")
     page.goto(f"/indicators/recordsets/{rs.pk}/")

@@ -122,7 +122,8 @@ def test_a_worker_killed_during_a_load_is_detected_cleaned_up_and_the_load_retri
     jiceng(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0")
     failed = row(db, pk)
     assert failed["status"] == "failed" and "后台任务中断" in failed["message"]
-    assert not list(analytics.glob(f".recordset-{pk}.duckdb.*"))
+    assert not list(analytics.glob(f".recordset-{pk}.duckdb.*"))  # store and spill folder
+    assert not [p for p in analytics.iterdir() if p.name.startswith(".")]
     assert not (upload.parent / "tables").exists() and upload.exists()
 
     jiceng(

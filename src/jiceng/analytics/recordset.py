@@ -637,7 +637,9 @@ def load_recordset(
     tmp_store = store.with_name(f".{store.name}.{os.getpid()}.loading")
     if tmp_store.exists():
         tmp_store.unlink()
-    with tempfile.TemporaryDirectory(prefix="jiceng-load-", dir=store.parent) as tmp:
+    # Named after the store and this process, so that a sweep can tell a dead load's leftovers.
+    spill = f".{store.name}.{os.getpid()}.tmp-"
+    with tempfile.TemporaryDirectory(prefix=spill, dir=store.parent) as tmp:
         con = _connect(str(tmp_store), tmp)
         ok = False
         try:
