@@ -192,7 +192,7 @@ def test_the_sweep_deletes_uploads_no_job_needs_and_strays_of_dead_processes(
     old_zip.write_bytes(b"PK")
     (uploads.tables_dir(done.pk)).mkdir()
     rejects = uploads.rejects_path(done.pk)
-    rejects.write_text("file,row\n")
+    rejects.write_text("file,row,reasons,values\nresidents.csv,4,sex 无效,sex=330101195001011234\n")
     orphan = uploads.upload_dir(999999)
     orphan.mkdir()
     (orphan / "upload.zip").write_bytes(b"PK")
@@ -202,7 +202,7 @@ def test_the_sweep_deletes_uploads_no_job_needs_and_strays_of_dead_processes(
     mine.write_bytes(b"x")  # a living process's load is left alone
     call_command("jobs_sweep")
     assert not old_zip.exists() and not uploads.tables_dir(done.pk).exists()
-    assert rejects.exists()
+    assert rejects.exists() and "sex=" + "*" * 18 in rejects.read_text()  # older file masked
     assert not orphan.exists() and not stray.exists() and mine.exists()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from jiceng.core.jobs import fail_task, is_stale, remove_stray_files, task_waits
+from jiceng.core.pii import mask_id_numbers
 from jiceng.indicators import uploads
 from jiceng.indicators.models import RecordSet
 
@@ -131,6 +132,7 @@ def _purge_uploads() -> None:
             continue
         if is_active(rs):
             continue
+        _mask_rejects(uploads.rejects_path(rs.pk))
         zip_file = uploads.zip_path(rs.pk)
         kept = (
             can_retry(rs)
@@ -138,3 +140,15 @@ def _purge_uploads() -> None:
             and now - zip_file.stat().st_mtime < retry_hours() * 3600
         )
         uploads.discard(rs.pk, keep_zip=kept)
+
+
+def _mask_rejects(path: Path) -> None:
+    """Rewrite a rejects file written before masking existed, if it echoes an ID number."""
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8-sig")
+    masked = mask_id_numbers(text)
+    if masked != text:
+        tmp = path.with_suffix(".masking")
+        tmp.write_text(masked, encoding="utf-8-sig")
+        tmp.replace(path)
