@@ -108,3 +108,22 @@ def test_an_administrator_uploads_a_zip_and_sees_it_loaded(
     page.wait_for_selector("#computed:has-text('2025')")
     screenshot(page, "indicators-recordset")
     assert RecordSet.objects.get(name="浏览器上传").values.filter(period="2025").exists()
+
+
+@override_settings(TASKS=IMMEDIATE, JICENG_JOB_LEASE_SECONDS=60)
+def test_a_load_whose_worker_died_shows_the_reason_and_is_retried_with_one_click(
+    live_server, personas, login, screenshot, tmp_path, settings
+):
+    from .test_dead_jobs import stuck_load
+
+    settings.JICENG_ANALYTICS_DIR = tmp_path / "analytics"
+    settings.JICENG_ANALYTICS_DIR.mkdir()
+    rs, _stray, _tmp = stuck_load(personas, tmp_path, settings.JICENG_ANALYTICS_DIR)
+    page = login(None, "admin_a")
+    page.goto(f"/indicators/recordsets/{rs.pk}/")
+    status = page.locator("#recordset-status")
+    assert "后台任务中断" in status.inner_text() and "请重试" in status.inner_text()
+    screenshot(page, "indicators-recordset-interrupted")
+    page.click("#retry-form button[type=submit]")
+    page.wait_for_selector("#load-summary")
+    assert page.locator("#load-summary [data-table=residents]").inner_text().endswith(" 400")
