@@ -42,7 +42,9 @@ Usage: jiceng COMMAND [ARGS]
   records load DIR           load a record set into the analytics store
   indicators compute --records DIR|--record-set NAME --period 2025 [--engine duckdb|spark] [--out F.csv]
                              compute the indicators of a record set
-  db_worker                  run queued background jobs (serve starts one)
+  db_worker                  run queued background jobs (serve starts one); first marks
+                             jobs of dead workers failed
+  jobs sweep                 mark jobs of dead workers failed, remove stray partial files
 
 Every other Django management command works too (jiceng help lists them).
 """
@@ -65,10 +67,30 @@ def main(argv: list[str] | None = None) -> None:
         return
     import django
 
+    from jiceng.core.pii import MaskingStream
+
+    sys.stderr = MaskingStream(sys.stderr)  # problems and tracebacks: no ID number in clear
     django.setup()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["jiceng", *_resolve(argv)])
+    argv = _resolve(argv)
+    if argv[0] == "db_worker":
+        _sweep_jobs()
+    execute_from_command_line(["jiceng", *argv])
+
+
+def _sweep_jobs() -> None:
+    """A starting worker first fails the jobs of workers that died (their lease ran out)."""
+    import logging
+
+    from django.db import DatabaseError
+
+    from jiceng.core.jobs import sweep
+
+    try:
+        sweep()
+    except DatabaseError:  # not migrated yet: the worker reports that itself
+        logging.getLogger(__name__).warning("sweeping dead jobs failed", exc_info=True)
 
 
 if __name__ == "__main__":

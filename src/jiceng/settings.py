@@ -10,6 +10,9 @@ from pathlib import Path
 import dj_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Files and folders this process creates (secret key, databases, uploads, evidence, rejects,
+# logs under var/) are readable by its own user only: 0600 / 0700.
+os.umask(0o077)
 VAR_DIR = Path(os.environ.get("JICENG_VAR_DIR", Path.cwd() / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -196,11 +199,17 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missi
 # one-year, immutable max-age. Tests use the plain storage (tests/conftest.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Static files are public: a reverse proxy may serve them (the umask would hide them).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
 WHITENOISE_MAX_AGE = 0 if DEBUG else 3600  # files without a hash in their name
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Uploads: the largest file (evidence, Excel) the platform accepts, in bytes.
 JICENG_MAX_UPLOAD_BYTES = int(os.environ.get("JICENG_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
@@ -212,6 +221,11 @@ JICENG_ANALYTICS_DIR = Path(os.environ.get("JICENG_ANALYTICS_DIR", VAR_DIR / "an
 # Secret for the keyed hash of personal identifiers (id_number); defaults to SECRET_KEY.
 JICENG_PII_KEY = os.environ.get("JICENG_PII_KEY", SECRET_KEY)
 
+# Background jobs: a running job beats; with no beat for this long its worker is dead.
+JICENG_JOB_LEASE_SECONDS = int(os.environ.get("JICENG_JOB_LEASE_SECONDS", "120"))
+# How long the ZIP of a load interrupted by a dead worker is kept for a retry.
+JICENG_UPLOAD_RETRY_HOURS = float(os.environ.get("JICENG_UPLOAD_RETRY_HOURS", "24"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("JICENG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -221,6 +235,7 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_id_numbers": {"()": "jiceng.core.pii.MaskingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("JICENG_LOG_LEVEL", "WARNING")},
 }

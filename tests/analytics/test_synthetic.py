@@ -45,3 +45,18 @@ def test_the_generator_can_write_csv_for_a_given_tree(tmp_path: Path):
     generate_recordset(tmp_path / "rs", TREE, [2025], seed=1, residents=300, fmt="csv")
     assert (tmp_path / "rs" / "residents.csv").exists()
     assert check_recordset(tmp_path / "rs").problems == []
+
+
+def test_the_generator_writes_no_id_numbers_unless_asked(tmp_path: Path):
+    from jiceng.core.pii import looks_like_id_number
+
+    from .helpers import TREE
+
+    generate_recordset(tmp_path / "rs", TREE, [2025], seed=1, residents=300, fmt="csv")
+    for f in (tmp_path / "rs").iterdir():
+        text = f.read_text(encoding="utf-8")
+        assert "id_number" not in text and not looks_like_id_number(text), f.name
+    generate_recordset(
+        tmp_path / "b", TREE, [2025], seed=1, residents=30, fmt="csv", id_numbers=True
+    )
+    assert "id_number" in (tmp_path / "b" / "residents.csv").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from jiceng.analytics import generate_recordset
 from jiceng.indicators.actions import do_set_target
@@ -70,6 +71,7 @@ def test_the_node_page_draws_the_trend_chart(live_server, personas, values, logi
 def test_the_status_block_polls_until_the_load_ends(live_server, personas, login):
     rs = make_record_set(node=personas.tree.A, status=RecordSet.Status.LOADING)
     rs.progress = {"task": "load", "stage": "检查 residents", "percent": 42, "done": False}
+    rs.heartbeat_at = timezone.now()  # its worker is alive
     rs.save()
     page = login(None, "admin_a")
     page.goto(f"/indicators/recordsets/{rs.pk}/")
@@ -132,3 +134,22 @@ def test_withdrawing_a_record_set_asks_first_and_then_removes_its_figures(
     assert not RecordSet.objects.filter(pk=values.pk).exists()
     page.goto(f"/indicators/node/{t.TA1.code}/?period=2025")
     assert "60.00%" not in page.content()
+
+
+@override_settings(TASKS=IMMEDIATE, JICENG_JOB_LEASE_SECONDS=60)
+def test_a_load_whose_worker_died_shows_the_reason_and_is_retried_with_one_click(
+    live_server, personas, login, screenshot, tmp_path, settings
+):
+    from .test_dead_jobs import stuck_load
+
+    settings.JICENG_ANALYTICS_DIR = tmp_path / "analytics"
+    settings.JICENG_ANALYTICS_DIR.mkdir()
+    rs, _stray, _tmp = stuck_load(personas, tmp_path, settings.JICENG_ANALYTICS_DIR)
+    page = login(None, "admin_a")
+    page.goto(f"/indicators/recordsets/{rs.pk}/")
+    status = page.locator("#recordset-status")
+    assert "后台任务中断" in status.inner_text() and "请重试" in status.inner_text()
+    screenshot(page, "indicators-recordset-interrupted")
+    page.click("#retry-form button[type=submit]")
+    page.wait_for_selector("#load-summary")
+    assert page.locator("#load-summary [data-table=residents]").inner_text().endswith(" 400")

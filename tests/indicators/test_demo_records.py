@@ -20,6 +20,17 @@ def test_the_demo_county_gets_values_for_every_period_and_some_missed_targets(se
     records.populate(region, random.Random("2025:records"))
     rs = RecordSet.objects.get()
     assert rs.status == RecordSet.Status.READY
+    # the demo's source on disk holds no identity numbers
+    import pyarrow.parquet as pq
+
+    from jiceng.core.pii import looks_like_id_number
+
+    for f in sorted(tmp_path.rglob("*.parquet")):
+        table = pq.read_table(f)
+        assert "id_number" not in table.column_names, f
+        for name in table.column_names:
+            if str(table.schema.field(name).type) == "string":
+                assert not any(looks_like_id_number(v) for v in table[name].to_pylist()[:5000])
     assert 90_000 <= rs.row_counts["residents"] <= 110_000
     periods = set(IndicatorValue.objects.values_list("period", flat=True))
     assert periods == set(records.PERIODS)

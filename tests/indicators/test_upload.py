@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from jiceng.analytics import generate_recordset
 from jiceng.core.models import AuditEvent
@@ -156,6 +157,7 @@ def test_while_loading_the_status_block_polls_every_second(personas, client_for)
 
     rs = make_record_set(node=personas.tree.A, status=RecordSet.Status.LOADING)
     rs.progress = {"task": "load", "stage": "检查 residents", "percent": 42, "done": False}
+    rs.heartbeat_at = timezone.now()  # its worker is alive
     rs.save()
     html = (
         client_for(personas.county_admin)

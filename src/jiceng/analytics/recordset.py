@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.pii import mask_id_numbers
 
 from .readers import find_sources, raw_columns, register_raw
 from .schema import TABLE_BY_NAME, TABLES, Column, Table, store_columns
@@ -579,7 +580,15 @@ class _Session:
                             if col.name == "id_number":
                                 v = "********"
                             shown.append(f"{col.name}={v}")
-                        w.writerow([self.files[name].name, row, reasons, "; ".join(shown)])
+                        # An ID number shifted into another column is masked as well.
+                        w.writerow(
+                            [
+                                mask_id_numbers(self.files[name].name),
+                                row,
+                                reasons,
+                                mask_id_numbers("; ".join(shown)),
+                            ]
+                        )
                         n += 1
         return n
 
@@ -628,7 +637,9 @@ def load_recordset(
     tmp_store = store.with_name(f".{store.name}.{os.getpid()}.loading")
     if tmp_store.exists():
         tmp_store.unlink()
-    with tempfile.TemporaryDirectory(prefix="jiceng-load-", dir=store.parent) as tmp:
+    # Named after the store and this process, so that a sweep can tell a dead load's leftovers.
+    spill = f".{store.name}.{os.getpid()}.tmp-"
+    with tempfile.TemporaryDirectory(prefix=spill, dir=store.parent) as tmp:
         con = _connect(str(tmp_store), tmp)
         ok = False
         try:

@@ -49,8 +49,14 @@ def generate_recordset(
     seed: int,
     fmt: str = "parquet",
     residents: int | None = None,
+    id_numbers: bool = False,
 ) -> dict[str, int]:
-    """Write a synthetic record set for ``tree`` (people live in its leaves) to ``out``."""
+    """Write a synthetic record set for ``tree`` (people live in its leaves) to ``out``.
+
+    The optional ``id_number`` column is left out: no file jiceng writes holds identity
+    numbers in clear, not even made-up ones (the demo's source). ``id_numbers=True`` adds
+    made-up ones, for benchmarks that measure hashing them while loading.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -94,25 +100,20 @@ def generate_recordset(
     moved = (~died) & (rng.random(n) < 0.015)
     moved_date = rng.integers(y0, y_end + 1, n)
     idnum = np.char.add("33010119", np.char.zfill(rng.integers(0, 10**10, n).astype(str), 10))
-    _write(
-        out,
-        "residents",
-        pa.table(
-            {
-                "resident_id": ids,
-                "sex": np.where(rng.random(n) < 0.5, "M", "F"),
-                "birth_date": _dates(birth),
-                "org_code": leaves[org_idx],
-                "record_date": _dates(record, has_record),
-                "electronic": electronic,
-                "standardized": standardized,
-                "death_date": _dates(death, died),
-                "moved_out_date": _dates(moved_date, moved),
-                "id_number": idnum,
-            }
-        ),
-        fmt,
-    )
+    residents_table = {
+        "resident_id": ids,
+        "sex": np.where(rng.random(n) < 0.5, "M", "F"),
+        "birth_date": _dates(birth),
+        "org_code": leaves[org_idx],
+        "record_date": _dates(record, has_record),
+        "electronic": electronic,
+        "standardized": standardized,
+        "death_date": _dates(death, died),
+        "moved_out_date": _dates(moved_date, moved),
+    }
+    if id_numbers:
+        residents_table["id_number"] = idnum
+    _write(out, "residents", pa.table(residents_table), fmt)
     counts["residents"] = n
 
     # population: the leaf's residents plus some not in the system, per year

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from jiceng.core.pii import mask_id_numbers
 
 
 class UserError(Exception):
-    """A mistake in what the user asked for; the message is shown as it is."""
+    """A mistake in what the user asked for; the message is shown as it is (ID numbers masked)."""
+
+    def __init__(self, *args):
+        super().__init__(*(mask_id_numbers(a) if isinstance(a, str) else a for a in args))
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,13 @@ class Problem:
     row: int | None = None
     column: str = ""
     field: str = ""
+
+    def __post_init__(self) -> None:
+        # Messages echo cell values; an ID number in any of them is masked here, once.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                object.__setattr__(self, f.name, mask_id_numbers(value))
 
     def where(self) -> str:
         parts = []

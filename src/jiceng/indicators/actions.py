@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiceng.core import audit, scope
-from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.indicators.models import IndicatorValue, RecordSet, Target
 from jiceng.orgs.models import Node
 
@@ -96,6 +97,33 @@ def do_delete_target(actor, target: Target) -> None:
     target.delete()
 
 
+def _may_replace(actor, rs: RecordSet) -> bool:
+    if actor is None:
+        return True
+    if rs.node is None:
+        return scope.is_global(actor)
+    return scope.can(actor, scope.Action.MANAGE_CATALOGS, rs.node)
+
+
+def _replace_failed(actor, rs: RecordSet) -> None:
+    """Remove a record set whose load failed (it holds no values) to reuse its name."""
+    from jiceng.indicators import jobs, uploads
+
+    if rs.values.exists():
+        return
+    before = audit.snapshot(rs)
+    audit.record(
+        actor,
+        "indicators.recordset_replaced",
+        rs,
+        before=before,
+        node_path=rs.node.path if rs.node_id else "",
+    )
+    jobs.cleanup(rs)
+    shutil.rmtree(uploads.upload_dir(rs.pk), ignore_errors=True)
+    rs.delete()
+
+
 @transaction.atomic
 def do_register_upload(actor, *, name: str, node: Node, source: str) -> RecordSet:
     """Register an uploaded record set that a background task will load."""
@@ -104,6 +132,9 @@ def do_register_upload(actor, *, name: str, node: Node, source: str) -> RecordSe
     name = (name or "").strip()
     if not name:
         raise ValidationFailed([Problem(_("A name is required."), field="name")])
+    failed = RecordSet.objects.filter(name=name, status=RecordSet.Status.FAILED).first()
+    if failed is not None and _may_replace(actor, failed):
+        _replace_failed(actor, failed)  # a load that failed does not keep its name
     if RecordSet.objects.filter(name=name).exists():
         raise ValidationFailed(
             [
@@ -164,3 +195,60 @@ def do_delete_record_set(actor, rs: RecordSet) -> int:
     locked.delete()
     remove_files(pk, *files)
     return removed
+
+
+@transaction.atomic
+def do_fail_interrupted(rs: RecordSet) -> bool:
+    """Mark the job of ``rs`` failed because its worker died; False if it moved meanwhile."""
+    from jiceng.core.jobs import interrupted_message
+
+    before = audit.snapshot(rs)
+    message = interrupted_message()
+    progress = {
+        **(rs.progress or {}),
+        "done": True,
+        "queued": False,
+        "error": message,
+        "interrupted": True,
+    }
+    updates: dict = {"progress": progress, "worker": ""}
+    if rs.status == RecordSet.Status.LOADING:
+        updates.update(status=RecordSet.Status.FAILED, message=message, problems=[])
+    # Only if no beat came in since it was read (a live worker wins).
+    changed = RecordSet.objects.filter(
+        pk=rs.pk, status=rs.status, heartbeat_at=rs.heartbeat_at
+    ).update(**updates)
+    if not changed:
+        return False
+    rs.refresh_from_db()
+    audit.record(None, "indicators.job_interrupted", rs, before=before, after=audit.snapshot(rs))
+    return True
+
+
+@transaction.atomic
+def do_retry(actor, rs: RecordSet) -> tuple[str, tuple]:
+    """Put back in the queue an interrupted load (its ZIP is kept) or a failed computation.
+
+    Returns the job (``"load"`` or ``"compute"``) and its arguments; the caller enqueues it
+    (``indicators.jobs.retry``) once this transaction has committed.
+    """
+    from jiceng.indicators import jobs, tasks
+
+    if actor is not None and rs.node is not None:
+        scope.require(actor, scope.Action.MANAGE_CATALOGS, rs.node)
+    if not jobs.can_retry(rs):
+        raise UserError(_("There is nothing to retry: upload the record set again."))
+    before = audit.snapshot(rs)
+    progress = rs.progress or {}
+    if progress.get("task") == "compute":
+        kind, args = "compute", (list(progress.get("periods") or []),)
+        rs.progress = tasks.queued("compute", periods=args[0])
+    else:
+        kind, args = "load", (bool(progress.get("skip_invalid")),)
+        rs.status = RecordSet.Status.LOADING
+        rs.message = ""
+        rs.problems = []
+        rs.progress = tasks.queued("load", skip_invalid=args[0])
+    rs.save(update_fields=["status", "message", "problems", "progress"])
+    audit.record(actor, "indicators.job_retried", rs, before=before, after=audit.snapshot(rs))
+    return kind, args

@@ -17,7 +17,7 @@ from ninja import Router, Schema, Status
 from jiceng.api.fields import model_int, model_text
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
-from jiceng.indicators import actions, queries
+from jiceng.indicators import actions, jobs, queries
 from jiceng.indicators.models import RecordSet, Target
 from jiceng.indicators.views_recordsets import visible_record_sets
 from jiceng.orgs.models import Node
@@ -236,7 +236,7 @@ def _rs_out(rs: RecordSet) -> dict:
 @router.get("/recordsets", response=list[RecordSetOut], summary="Record sets and their status")
 def list_record_sets(request):
     sets = visible_record_sets(request.user).order_by("-id")[:500]
-    return [_rs_out(rs) for rs in sets if _manages(request.user, rs)]
+    return [_rs_out(jobs.check(rs)) for rs in sets if _manages(request.user, rs)]
 
 
 def _manages(user, rs: RecordSet) -> bool:
@@ -250,7 +250,21 @@ def record_set(request, rs_id: int):
     rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
     if not _manages(request.user, rs):
         raise PermissionDenied
-    return _rs_out(rs)
+    return _rs_out(jobs.check(rs))
+
+
+@router.post(
+    "/recordsets/{rs_id}/retry",
+    response={202: RecordSetOut},
+    summary="Queue again a load interrupted by a dead worker, or a failed computation",
+)
+def retry_record_set(request, rs_id: int):
+    rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
+    if not _manages(request.user, rs):
+        raise PermissionDenied
+    jobs.retry(request.user, jobs.check(rs))
+    rs.refresh_from_db()
+    return Status(202, _rs_out(rs))
 
 
 @router.delete(

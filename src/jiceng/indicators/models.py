@@ -38,6 +38,11 @@ class RecordSet(models.Model):
     problems = models.JSONField(default=list, blank=True)
     # Rows set aside when loading with "skip invalid rows" (CSV with reasons).
     rejects_path = models.CharField(max_length=512, blank=True)
+    # The background job on this record set (see ``indicators/jobs.py``): the task queued
+    # or running, the process running it, and its last sign of life (or the time queued).
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=128, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     loaded_at = models.DateTimeField(null=True, blank=True)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -10,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.errors import Problem, UserError, ValidationFailed
 
 TABLES = (
     "orgs",
@@ -47,13 +49,73 @@ SUFFIXES = (".csv", ".xlsx", ".parquet")
 MAX_EXPANSION = 50
 
 
+def uploads_root() -> Path:
+    return Path(settings.JICENG_ANALYTICS_DIR) / "uploads"
+
+
 def upload_dir(pk: int) -> Path:
-    """Where the files of uploaded record set ``pk`` are kept."""
-    return Path(settings.JICENG_ANALYTICS_DIR) / "uploads" / str(pk)
+    """Where the files of uploaded record set ``pk`` wait for the load (and its rejects)."""
+    return uploads_root() / str(pk)
+
+
+def zip_path(pk: int) -> Path:
+    return upload_dir(pk) / "upload.zip"
+
+
+def tables_dir(pk: int) -> Path:
+    return upload_dir(pk) / "tables"
 
 
 def rejects_path(pk: int) -> Path:
     return upload_dir(pk) / "rejects.csv"
+
+
+def receive(f, filename: str) -> Path:
+    """Write an uploaded file to a private temporary file; all of it, or nothing and an error.
+
+    A full disk (or any other write error) removes the partial file and raises UserError.
+    """
+    root = uploads_root()
+    tmp: Path | None = None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".incoming-", suffix=".zip", dir=root)
+        tmp = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            f.seek(0)
+            for chunk in f.chunks():
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as e:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise UserError(
+            _(
+                "The server could not store %(file)s (%(error)s); nothing was kept. "
+                "Try again later, or ask the administrator to free disk space."
+            )
+            % {"file": filename, "error": e.strerror or e}
+        ) from e
+    return tmp
+
+
+def adopt(tmp: Path, pk: int) -> Path:
+    """Move a received file into place as the upload of record set ``pk``."""
+    dest = zip_path(pk)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, dest)
+    return dest
+
+
+def discard(pk: int, *, keep_zip: bool = False) -> None:
+    """Delete the upload of ``pk`` and its unpacked tables (the rejects file stays)."""
+    shutil.rmtree(tables_dir(pk), ignore_errors=True)
+    if not keep_zip:
+        zip_path(pk).unlink(missing_ok=True)
+    folder = upload_dir(pk)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def table_members(zf: zipfile.ZipFile, filename: str) -> dict[str, zipfile.ZipInfo]:
@@ -118,8 +180,12 @@ def unpack(zip_file, dest: Path, filename: str = "upload.zip") -> list[str]:
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        for name, info in members.items():
-            target = dest / f"{name}{PurePosixPath(info.filename).suffix.lower()}"
-            with zf.open(info) as src, target.open("wb") as out:
-                shutil.copyfileobj(src, out, 1024 * 1024)
+        try:
+            for name, info in members.items():
+                target = dest / f"{name}{PurePosixPath(info.filename).suffix.lower()}"
+                with zf.open(info) as src, target.open("wb") as out:
+                    shutil.copyfileobj(src, out, 1024 * 1024)
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)  # no partial table is left behind
+            raise
     return sorted(members)

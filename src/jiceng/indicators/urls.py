@@ -18,6 +18,7 @@ urlpatterns = [
         "recordsets/<int:pk>/compute/", views_recordsets.recordset_compute, name="recordset_compute"
     ),
     path("recordsets/<int:pk>/delete/", views_recordsets.recordset_delete, name="recordset_delete"),
+    path("recordsets/<int:pk>/retry/", views_recordsets.recordset_retry, name="recordset_retry"),
     path(
         "recordsets/<int:pk>/rejects.csv",
         views_recordsets.recordset_rejects,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiceng.core import audit, scope
-from jiceng.core.errors import ValidationFailed
-from jiceng.indicators import actions, tasks, uploads
+from jiceng.core.errors import UserError, ValidationFailed
+from jiceng.indicators import actions, jobs, tasks, uploads
 from jiceng.indicators.forms import ComputeForm, UploadForm
 from jiceng.indicators.models import RecordSet
 from jiceng.indicators.views import _require_manager
@@ -36,7 +36,7 @@ def _record_set_for(user, pk: int) -> RecordSet:
             raise Http404
     else:
         scope.require(user, scope.Action.MANAGE_CATALOGS, rs.node)
-    return rs
+    return jobs.check(rs)  # a job whose worker died is marked failed here
 
 
 @login_required
@@ -58,27 +58,30 @@ def recordsets_page(request):
         except ValidationFailed as e:
             for p in e.problems:
                 form.add_error("file", p.message)
+        received = None
         if form.is_valid():
             try:
+                # Stored whole before anything is registered: a full disk leaves no job.
+                received = uploads.receive(f, f.name)
                 rs = actions.do_register_upload(
                     request.user,
                     name=form.cleaned_data["name"],
                     node=form.cleaned_data["node"],
                     source=f.name,
                 )
+                uploads.adopt(received, rs.pk)
             except ValidationFailed as e:
                 for p in e.problems:
                     form.add_error(p.field if p.field in form.fields else None, p.message)
+            except UserError as e:
+                form.add_error("file", str(e))
             else:
-                dest = uploads.upload_dir(rs.pk)
-                dest.mkdir(parents=True, exist_ok=True)
-                f.seek(0)
-                with (dest / "upload.zip").open("wb") as out:
-                    for chunk in f.chunks():
-                        out.write(chunk)
-                tasks.load_task.enqueue(rs.pk, form.cleaned_data["skip_invalid"])
+                tasks.enqueue_load(rs, form.cleaned_data["skip_invalid"])
                 return redirect("indicators:recordset", pk=rs.pk)
-    sets = visible_record_sets(request.user).order_by("-id")[:200]
+            finally:
+                if received is not None:
+                    received.unlink(missing_ok=True)  # still there only if not adopted
+    sets = [jobs.check(rs) for rs in visible_record_sets(request.user).order_by("-id")[:200]]
     return render(request, "indicators/recordsets.html", {"form": form, "sets": sets})
 
 
@@ -94,6 +97,7 @@ def _status_context(rs: RecordSet) -> dict:
     return {
         "rs": rs,
         "running": running,
+        "can_retry": jobs.can_retry(rs),
         "progress_state": "running" if running else ("failed" if failed else "done"),
         "computed": list(rs.values.values_list("period", flat=True).distinct().order_by("period")),
         "percent": (rs.progress or {}).get("percent", 0),
@@ -160,18 +164,19 @@ def recordset_compute(request, pk):
         for e in form.errors.get("periods", []):
             messages.error(request, e)
         return redirect("indicators:recordset", pk=rs.pk)
-    periods = form.cleaned_data["periods"]
-    RecordSet.objects.filter(pk=rs.pk).update(
-        progress={
-            "task": "compute",
-            "stage": _("Queued"),
-            "percent": 0,
-            "done": False,
-            "periods": periods,
-            "queued": True,
-        }
-    )
-    tasks.compute_task.enqueue(rs.pk, periods)
+    tasks.enqueue_compute(rs, form.cleaned_data["periods"])
+    return redirect("indicators:recordset", pk=rs.pk)
+
+
+@login_required
+@require_POST
+def recordset_retry(request, pk):
+    """Queue again a load interrupted by a dead worker, or a computation that failed."""
+    rs = _record_set_for(request.user, pk)
+    try:
+        jobs.retry(request.user, rs)
+    except UserError as e:
+        messages.error(request, str(e))
     return redirect("indicators:recordset", pk=rs.pk)
 
 

@@ -252,7 +252,11 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The queued task and the process running it; its heartbeat is in the progress file.
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=128, blank=True)
     filename = models.CharField(max_length=255)
     data = models.BinaryField(blank=True)
     dry_run = models.BooleanField(default=False)

@@ -26,7 +26,9 @@ from jiceng.orgs.actions import (
 from jiceng.orgs.forms import ImportForm, NodeForm, YearForm
 from jiceng.orgs.importer import plan_import
 from jiceng.orgs.models import ImportJob, Node, NodeYear
-from jiceng.orgs.tasks import import_task, read_progress
+from jiceng.orgs.tasks import check as check_import
+from jiceng.orgs.tasks import enqueue as enqueue_import
+from jiceng.orgs.tasks import read_progress
 
 SEARCH_LIMIT = 200
 OPEN_LEVELS = 2  # levels under the user's root shown open on the tree page
@@ -203,7 +205,7 @@ def import_tree(request):
                         dry_run=dry_run,
                         total=plan.size,
                     )
-                    import_task.enqueue(job.pk)
+                    enqueue_import(job)
                     return redirect("orgs:import_job", pk=job.pk)
                 ctx["result"] = do_import_tree(request.user, plan, dry_run=dry_run)
                 ctx["dry_run"] = dry_run
@@ -237,6 +239,7 @@ def import_job(request, pk: int):
     job = ImportJob.objects.filter(pk=pk).first()
     if job is None or (job.created_by_id != request.user.pk and not scope.is_global(request.user)):
         raise Http404("no such import")
+    job = check_import(job)  # a job whose worker died is marked failed here
     running = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     ctx = {
         "job": job,
