@@ -1,0 +1,61 @@
+"""Two writers on one file-based SQLite database (the test database is in memory, so the
+scenarios run in a subprocess: ``tests/core/contention.py``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SCRIPT = Path(__file__).with_name("contention.py")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+        reason="the write lock is SQLite's",
+    ),
+]
+
+
+def run(tmp_path: Path, *args: str) -> dict:
+    env = {
+        **os.environ,
+        "JICENG_VAR_DIR": str(tmp_path),
+        "JICENG_SQLITE_TIMEOUT": "1",
+        "PYTHONPATH": str(Path(__file__).parents[2] / "src"),
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, done.stderr[-3000:]
+    return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def test_a_login_during_a_long_tree_import_gets_in_between_its_batches(tmp_path):
+    out = run(tmp_path, "import", "2000")
+    assert out.get("import_error") is None
+    assert out["created"] == 2000 and out["nodes"] == 2003
+    assert out["login_status"] == 302  # logged in, not a 500 "database is locked"
+    assert out["login_seconds"] < 1.0
+    assert out["import_still_running_after_login"]
+
+
+def test_a_lock_held_past_the_busy_timeout_answers_503_with_a_chinese_message(tmp_path):
+    out = run(tmp_path, "hold", "6")
+    assert out["login_status"] == 503
+    assert "数据库繁忙，请稍后重试" in out["login_body"]
+    assert out["api_status"] == 503
+    assert out["api_type"].startswith("application/json")
+    assert json.loads(out["api_body"])["detail"].startswith("数据库繁忙，请稍后重试")
