@@ -106,9 +106,8 @@ def run_import(n: int) -> dict:
 
 
 def hold(seconds: float) -> dict:
-    from jiceng.core.models import AuditEvent
-
     from jiceng.accounts.models import User
+    from jiceng.core.models import AuditEvent
 
     api_client = Client(raise_request_exception=False)
     api_client.force_login(User.objects.get(username="admin"))

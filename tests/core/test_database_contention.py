@@ -47,8 +47,10 @@ def test_a_login_during_a_long_tree_import_gets_in_between_its_batches(tmp_path)
     out = run(tmp_path, "import", "2000")
     assert out.get("import_error") is None
     assert out["created"] == 2000 and out["nodes"] == 2003
-    assert out["login_status"] == 302  # logged in, not a 500 "database is locked"
-    assert out["login_seconds"] < 1.0
+    # Logged in: none of its writes waited past the 1 s busy timeout (that would be a 503;
+    # before the fix it was a 500 "database is locked").
+    assert out["login_status"] == 302
+    assert out["login_seconds"] < 5
     assert out["import_still_running_after_login"]
 
 
