@@ -3,7 +3,7 @@
 ``save_values`` stores computed values with their provenance (definition version, record
 set, engine, time), replacing earlier values of the same record set and periods.
 ``register_load`` records a record set loaded from the command line. Both write one
-audit row inside one transaction.
+audit row; ``save_values`` writes in short transactions (see its docstring).
 """
 
 from __future__ import annotations
@@ -70,18 +70,43 @@ def register_load(
     return rs
 
 
-@transaction.atomic
+KEY_FIELDS = ["record_set", "org_code", "period", "indicator"]
+VALUE_FIELDS = [
+    "node",
+    "numerator",
+    "denominator",
+    "value",
+    "definition_version",
+    "engine",
+    "computed_at",
+]
+BATCH_ROWS = 2000
+
+
+def _key(v: IndicatorValue) -> tuple[str, str, str]:
+    return (v.org_code, v.period, v.indicator)
+
+
 def save_values(rs: RecordSet, values: Iterable, engine: str = "duckdb", *, actor=None) -> int:
-    """Store computed values of ``rs``, replacing its earlier values for the same periods."""
+    """Store computed values of ``rs``, replacing its earlier values for the same periods.
+
+    A large compute must not hold the database's write lock for long, so the values are
+    upserted in batches of :data:`BATCH_ROWS`, each its own short transaction; then one
+    short transaction deletes the earlier values no longer produced and writes the audit
+    row. While it runs, a reader may see old and new values of these periods side by side
+    (each with its own provenance). If a batch fails, the earlier values are put back.
+    """
     from jiceng.analytics import registry
+    from jiceng.core.batches import chunks, let_others_write
 
     values = list(values)
     version = registry().version
     periods = sorted({v.period for v in values})
-    nodes = dict(
-        Node.objects.filter(code__in={v.org_code for v in values}).values_list("code", "id")
-    )
-    IndicatorValue.objects.filter(record_set=rs, period__in=periods).delete()
+    codes = sorted({v.org_code for v in values})
+    nodes: dict[str, int] = {}
+    for part in chunks(codes, 500):
+        nodes.update(Node.objects.filter(code__in=part).values_list("code", "id"))
+    old = list(IndicatorValue.objects.filter(record_set=rs, period__in=periods))
     now = timezone.now()
     objs = [
         IndicatorValue(
@@ -99,11 +124,55 @@ def save_values(rs: RecordSet, values: Iterable, engine: str = "duckdb", *, acto
         )
         for v in values
     ]
-    IndicatorValue.objects.bulk_create(objs, batch_size=2000)
-    audit.record(
-        actor,
-        "indicators.values_computed",
-        rs,
-        after={"periods": periods, "values": len(objs), "engine": engine, "version": version},
-    )
+    fresh = {_key(o) for o in objs}
+    try:
+        for part in chunks(objs, BATCH_ROWS):
+            with transaction.atomic():
+                IndicatorValue.objects.bulk_create(
+                    part,
+                    update_conflicts=True,
+                    unique_fields=KEY_FIELDS,
+                    update_fields=VALUE_FIELDS,
+                )
+            let_others_write()
+        with transaction.atomic():
+            stale = [o.pk for o in old if _key(o) not in fresh]
+            for part in chunks(stale, BATCH_ROWS):
+                IndicatorValue.objects.filter(pk__in=part).delete()
+            audit.record(
+                actor,
+                "indicators.values_computed",
+                rs,
+                after={
+                    "periods": periods,
+                    "values": len(objs),
+                    "engine": engine,
+                    "version": version,
+                },
+            )
+    except BaseException:
+        _put_back(rs, periods, old)
+        raise
     return len(objs)
+
+
+def _put_back(rs: RecordSet, periods: list[str], old: list[IndicatorValue]) -> None:
+    """Undo a failed :func:`save_values`: drop rows it added, restore the rows it changed."""
+    from jiceng.core.batches import chunks, let_others_write
+
+    kept = {_key(o) for o in old}
+    added = [
+        pk
+        for pk, *key in IndicatorValue.objects.filter(record_set=rs, period__in=periods)
+        .values_list("pk", "org_code", "period", "indicator")
+        .iterator()
+        if tuple(key) not in kept
+    ]
+    for part in chunks(added, BATCH_ROWS):
+        with transaction.atomic():
+            IndicatorValue.objects.filter(pk__in=part).delete()
+        let_others_write()
+    for part in chunks(old, 500):
+        with transaction.atomic():
+            IndicatorValue.objects.bulk_update(part, VALUE_FIELDS)
+        let_others_write()
