@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import translation
 
 from jiceng.accounts.models import User
 from jiceng.assessments.models import Evidence, Grade, Submission
@@ -143,7 +144,7 @@ def test_restore_refuses_a_deployment_that_holds_data_unless_forced(personas, tm
     archive = tmp_path / "b.tar.gz"
     call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
     User.objects.create_user(username="late", password=PASSWORD)
-    with pytest.raises(CommandError, match="不是空的"):
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="不是空的"):
         call_command("restore", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
     assert User.objects.filter(username="late").exists()
     call_command("restore", str(archive), "--force", stdout=io.StringIO(), stderr=io.StringIO())

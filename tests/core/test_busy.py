@@ -9,6 +9,7 @@ import pytest
 from django.db import IntegrityError, OperationalError, ProgrammingError
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils import translation
 
 from jiceng.core.busy import DatabaseBusyMiddleware, is_busy
 
@@ -47,6 +48,7 @@ def test_other_errors_are_not_busy(exc):
     assert not is_busy(exc)
 
 
+@translation.override("zh-hans")
 def test_a_busy_page_is_a_503_in_chinese_and_an_api_call_gets_json():
     middleware = DatabaseBusyMiddleware(lambda request: HttpResponse())
     page = middleware.process_exception(
