@@ -16,9 +16,11 @@ again completes the work (see docs/database.md).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
@@ -26,6 +28,7 @@ from django.db.models import Model, ProtectedError
 from django.db.models.signals import post_save, pre_save
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 BATCH_SECONDS = 0.5  # longest time one batch holds the write lock (roughly)
 PAUSE_SECONDS = 0.11  # on SQLite, between batches: longer than the busy handler's 100 ms poll
@@ -137,6 +140,21 @@ class UndoLog:
             let_others_write()
         self.entries.clear()
         self._known.clear()
+
+
+@contextmanager
+def undone_on_failure(models: Iterable[type[Model]]) -> Iterator[UndoLog]:
+    """Run the block's writes under an :class:`UndoLog`; if the block fails, undo them."""
+    undo = UndoLog(models)
+    try:
+        with undo:
+            yield undo
+    except BaseException:
+        try:
+            undo.undo()
+        except Exception:  # the first error is the one to report
+            log.exception("undoing a failed job failed; run the same job again to complete it")
+        raise
 
 
 def _delete(model: type[Model], pks: list) -> None:

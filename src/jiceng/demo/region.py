@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from jiceng.accounts.models import Role, User
-from jiceng.core.batches import UndoLog, let_others_write
+from jiceng.core.batches import let_others_write, undone_on_failure
 from jiceng.core.models import AuditEvent
 from jiceng.orgs.actions import do_create_node, do_set_year
 from jiceng.orgs.models import Node, NodeEvent, NodeYear
@@ -174,13 +174,8 @@ def build(seed: int = 2025, scale: str = "county") -> Region:
     Written one institution per transaction, so a province-sized demo does not block other
     writers; if it fails, what it wrote is undone.
     """
-    undo = UndoLog([Node, NodeEvent, NodeYear, AuditEvent, User])
-    try:
-        with undo:
-            return _build(seed, scale)
-    except BaseException:
-        undo.undo()
-        raise
+    with undone_on_failure([Node, NodeEvent, NodeYear, AuditEvent, User]):
+        return _build(seed, scale)
 
 
 def _build(seed: int, scale: str) -> Region:

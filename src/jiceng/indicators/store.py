@@ -8,6 +8,7 @@ audit row; ``save_values`` writes in short transactions (see its docstring).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from django.utils import timezone
 from jiceng.core import audit
 from jiceng.indicators.models import IndicatorValue, RecordSet
 from jiceng.orgs.models import Node
+
+log = logging.getLogger(__name__)
 
 
 def platform_tree(node: Node | None = None) -> list:
@@ -151,7 +154,10 @@ def save_values(rs: RecordSet, values: Iterable, engine: str = "duckdb", *, acto
                 },
             )
     except BaseException:
-        _put_back(rs, periods, old)
+        try:
+            _put_back(rs, periods, old)
+        except Exception:  # the first error is the one to report
+            log.exception("putting back the values of record set %s failed", rs.pk)
         raise
     return len(objs)
 

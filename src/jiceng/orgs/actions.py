@@ -258,7 +258,7 @@ def do_import_tree(
     """
     if dry_run:
         return _dry_run(plan, progress)
-    from jiceng.core.batches import UndoLog, write_in_batches
+    from jiceng.core.batches import undone_on_failure, write_in_batches
     from jiceng.core.models import AuditEvent
 
     result = ImportResult()
@@ -304,12 +304,7 @@ def do_import_tree(
         if progress:
             progress(1)
 
-    undo = UndoLog([Node, NodeEvent, NodeYear, AuditEvent])
-    try:
-        with undo:
-            write_in_batches(plan.nodes, write_node)
-            write_in_batches(plan.years, write_year)
-    except BaseException:
-        undo.undo()
-        raise
+    with undone_on_failure([Node, NodeEvent, NodeYear, AuditEvent]):
+        write_in_batches(plan.nodes, write_node)
+        write_in_batches(plan.years, write_year)
     return result
