@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jiceng.core.busy.DatabaseBusyMiddleware",  # first: a locked database answers 503
     "django.middleware.security.SecurityMiddleware",
     # Under /api/ every error answer is JSON, including 404/405/500 raised outside the API.
     "jiceng.api.middleware.ApiJsonErrorsMiddleware",
@@ -142,18 +143,39 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL (DATABASE_URL) in production; SQLite under var/ for the demo, a single office
+# and tests. See docs/database.md.
+_database_url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jiceng.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jiceng.sqlite3'}"),
-        conn_max_age=int(os.environ.get("JICENG_DB_CONN_MAX_AGE", "0")),
+        _database_url,
+        # Persistent connections (seconds) on PostgreSQL; SQLite connections are cheap.
+        conn_max_age=int(
+            os.environ.get(
+                "JICENG_DB_CONN_MAX_AGE", "0" if _database_url.startswith("sqlite") else "60"
+            )
+        ),
+        conn_health_checks=_env_bool("JICENG_DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if test_name := os.environ.get("JICENG_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": test_name}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: readers never wait for the writer; IMMEDIATE: a writing transaction takes the
+    # lock when it starts, so it waits (up to the timeout) instead of failing half-way.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": float(os.environ.get("JICENG_SQLITE_TIMEOUT", "20")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A statement waiting longer than this for a lock gives up (answered 503, not 500).
+    if lock_ms := os.environ.get("JICENG_PG_LOCK_TIMEOUT_MS", "20000"):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "options", f"-c lock_timeout={lock_ms}"
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

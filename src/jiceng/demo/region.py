@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from jiceng.accounts.models import Role, User
+from jiceng.core.batches import let_others_write, undone_on_failure
+from jiceng.core.models import AuditEvent
 from jiceng.orgs.actions import do_create_node, do_set_year
-from jiceng.orgs.models import Node
+from jiceng.orgs.models import Node, NodeEvent, NodeYear
 
 DEMO_PASSWORD = "Demo@2025"
 PROVINCE_CODE = "990000000000"
@@ -117,39 +119,40 @@ def _build_county(rng: random.Random, city: Node, index: int, region: Region) ->
                 "community_station",
             )
         )
-    for u_code, u_name, n_children, kind, child_kind in units:
-        inst = do_create_node(None, code=u_code, name=u_name, kind=kind, parent=county)
-        region.institutions.append(inst)
-        year_staff = {
-            "beds": rng.randint(20, 80) if kind == "township_hc" else rng.randint(0, 30),
-            "doctors": rng.randint(12, 40),
-            "general_practitioners": rng.randint(3, 12),
-            "nurses": rng.randint(10, 45),
-            "fd_teams": rng.randint(4, 14),
-        }
-        for year in YEARS:
-            do_set_year(None, inst, year, **year_staff)
-        if child_kind == "village_clinic":
-            names = [n.replace("村", "村卫生室") for n in _village_names(rng, n_children)]
-        else:
-            words = rng.sample(COMMUNITY_WORDS, n_children)
-            names = [f"{w}社区卫生服务站" for w in words]
-        for k, name in enumerate(names):
-            child = do_create_node(
-                None, code=f"{u_code[:9]}{k + 201:03d}", name=name, kind=child_kind, parent=inst
-            )
-            region.institutions.append(child)
-            base = (
-                rng.randint(800, 2400)
-                if child_kind == "village_clinic"
-                else rng.randint(3000, 6000)
-            )
-            for year in YEARS:
-                residents = int(base * (1 + (year - YEARS[0]) * rng.uniform(-0.01, 0.015)))
-                do_set_year(
-                    None, child, year, **_figures(rng, residents), doctors=rng.randint(1, 3)
-                )
+    for unit in units:
+        with transaction.atomic():  # one institution and its stations at a time
+            _build_unit(rng, county, unit, region)
+        let_others_write()
     return county
+
+
+def _build_unit(rng: random.Random, county: Node, unit: tuple, region: Region) -> None:
+    u_code, u_name, n_children, kind, child_kind = unit
+    inst = do_create_node(None, code=u_code, name=u_name, kind=kind, parent=county)
+    region.institutions.append(inst)
+    year_staff = {
+        "beds": rng.randint(20, 80) if kind == "township_hc" else rng.randint(0, 30),
+        "doctors": rng.randint(12, 40),
+        "general_practitioners": rng.randint(3, 12),
+        "nurses": rng.randint(10, 45),
+        "fd_teams": rng.randint(4, 14),
+    }
+    for year in YEARS:
+        do_set_year(None, inst, year, **year_staff)
+    if child_kind == "village_clinic":
+        names = [n.replace("村", "村卫生室") for n in _village_names(rng, n_children)]
+    else:
+        words = rng.sample(COMMUNITY_WORDS, n_children)
+        names = [f"{w}社区卫生服务站" for w in words]
+    for k, name in enumerate(names):
+        child = do_create_node(
+            None, code=f"{u_code[:9]}{k + 201:03d}", name=name, kind=child_kind, parent=inst
+        )
+        region.institutions.append(child)
+        base = rng.randint(800, 2400) if child_kind == "village_clinic" else rng.randint(3000, 6000)
+        for year in YEARS:
+            residents = int(base * (1 + (year - YEARS[0]) * rng.uniform(-0.01, 0.015)))
+            do_set_year(None, child, year, **_figures(rng, residents), doctors=rng.randint(1, 3))
 
 
 def _user(
@@ -165,9 +168,17 @@ def _user(
     )
 
 
-@transaction.atomic
 def build(seed: int = 2025, scale: str = "county") -> Region:
-    """Create the demo tree, yearly figures and users. The database must not hold it yet."""
+    """Create the demo tree, yearly figures and users. The database must not hold it yet.
+
+    Written one institution per transaction, so a province-sized demo does not block other
+    writers; if it fails, what it wrote is undone.
+    """
+    with undone_on_failure([Node, NodeEvent, NodeYear, AuditEvent, User]):
+        return _build(seed, scale)
+
+
+def _build(seed: int, scale: str) -> Region:
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     rng = random.Random(seed)

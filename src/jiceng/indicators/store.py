@@ -3,8 +3,8 @@
 ``save_values`` stores computed values with their provenance (definition version, record
 set, engine, time), replacing earlier values of the same record set and periods, and only
 for units inside the record set's region. ``register_load`` records a record set loaded
-from the command line. Both write one audit row inside one transaction. ``remove_files``
-deletes what a record set left on disk.
+from the command line. Both write one audit row; ``save_values`` writes in short
+transactions (see its docstring). ``remove_files`` deletes what a record set left on disk.
 """
 
 from __future__ import annotations
@@ -77,36 +77,56 @@ def register_load(
     return rs
 
 
-@transaction.atomic
+KEY_FIELDS = ["record_set", "org_code", "period", "indicator"]
+VALUE_FIELDS = [
+    "node",
+    "numerator",
+    "denominator",
+    "value",
+    "definition_version",
+    "engine",
+    "computed_at",
+]
+BATCH_ROWS = 2000
+
+
+def _key(v: IndicatorValue) -> tuple[str, str, str]:
+    return (v.org_code, v.period, v.indicator)
+
+
 def save_values(rs: RecordSet, values: Iterable, engine: str = "duckdb", *, actor=None) -> int:
     """Store computed values of ``rs``, replacing its earlier values for the same periods.
 
     Only values for platform units inside the owner's region are kept (a set without an
     owner keeps every value). Raises UserError when ``rs`` was withdrawn or is not ready.
+
+    A large compute must not hold the database's write lock for long, so the values are
+    upserted in batches of :data:`BATCH_ROWS`, each its own short transaction; then one
+    short transaction checks the record set is still there, deletes the earlier values no
+    longer produced and writes the audit row. While it runs, a reader may see old and new
+    values of these periods side by side (each with its own provenance). If a batch fails,
+    or the record set was withdrawn meanwhile, the earlier values are put back.
     """
     from jiceng.analytics import registry
+    from jiceng.core.batches import chunks, let_others_write
 
-    locked = RecordSet.objects.select_for_update().filter(pk=rs.pk).first()
-    if locked is None or locked.status != RecordSet.Status.READY:
-        raise UserError(
-            _("Record set %(name)s was withdrawn or is not loaded; nothing was saved.")
-            % {"name": rs.name}
-        )
+    current = _ready(rs)
     values = list(values)
     version = registry().version
     periods = sorted({v.period for v in values})
-    if locked.node is None:
-        nodes = dict(
-            Node.objects.filter(code__in={v.org_code for v in values}).values_list("code", "id")
-        )
+    if current.node is None:
+        codes = sorted({v.org_code for v in values})
+        nodes: dict[str, int] = {}
+        for part in chunks(codes, 500):
+            nodes.update(Node.objects.filter(code__in=part).values_list("code", "id"))
         kept = values
     else:
-        nodes = dict(Node.objects.subtree(locked.node).values_list("code", "id"))
+        nodes = dict(Node.objects.subtree(current.node).values_list("code", "id"))
         kept = [v for v in values if v.org_code in nodes]
     dropped = len(values) - len(kept)
     if dropped:
         log.warning("record set %s: %d values outside its region not saved", rs.pk, dropped)
-    IndicatorValue.objects.filter(record_set=rs, period__in=periods).delete()
+    old = list(IndicatorValue.objects.filter(record_set=rs, period__in=periods))
     now = timezone.now()
     objs = [
         IndicatorValue(
@@ -124,12 +144,69 @@ def save_values(rs: RecordSet, values: Iterable, engine: str = "duckdb", *, acto
         )
         for v in kept
     ]
-    IndicatorValue.objects.bulk_create(objs, batch_size=2000)
+    fresh = {_key(o) for o in objs}
     after = {"periods": periods, "values": len(objs), "engine": engine, "version": version}
     if dropped:
         after["outside_region_dropped"] = dropped
-    audit.record(actor, "indicators.values_computed", rs, after=after)
+    try:
+        for part in chunks(objs, BATCH_ROWS):
+            with transaction.atomic():
+                IndicatorValue.objects.bulk_create(
+                    part,
+                    update_conflicts=True,
+                    unique_fields=KEY_FIELDS,
+                    update_fields=VALUE_FIELDS,
+                )
+            let_others_write()
+        with transaction.atomic():
+            _ready(rs, lock=True)  # withdrawn meanwhile: undo what the batches wrote
+            stale = [o.pk for o in old if _key(o) not in fresh]
+            for part in chunks(stale, BATCH_ROWS):
+                IndicatorValue.objects.filter(pk__in=part).delete()
+            audit.record(actor, "indicators.values_computed", rs, after=after)
+    except BaseException:
+        try:
+            _put_back(rs, periods, old)
+        except Exception:  # the first error is the one to report
+            log.exception("putting back the values of record set %s failed", rs.pk)
+        raise
     return len(objs)
+
+
+def _ready(rs: RecordSet, *, lock: bool = False) -> RecordSet:
+    """``rs`` as stored now; UserError when it was withdrawn or is not ready."""
+    rows = RecordSet.objects.select_related("node")
+    if lock:
+        rows = RecordSet.objects.select_for_update()
+    current = rows.filter(pk=rs.pk).first()
+    if current is None or current.status != RecordSet.Status.READY:
+        raise UserError(
+            _("Record set %(name)s was withdrawn or is not loaded; nothing was saved.")
+            % {"name": rs.name}
+        )
+    return current
+
+
+def _put_back(rs: RecordSet, periods: list[str], old: list[IndicatorValue]) -> None:
+    """Undo a failed :func:`save_values`: drop rows it added, restore the rows it changed."""
+    from jiceng.core.batches import chunks, let_others_write
+
+    kept = {_key(o) for o in old}
+    added = [
+        pk
+        for pk, *key in IndicatorValue.objects.filter(record_set=rs, period__in=periods)
+        .values_list("pk", "org_code", "period", "indicator")
+        .iterator()
+        if tuple(key) not in kept
+    ]
+    for part in chunks(added, BATCH_ROWS):
+        with transaction.atomic():
+            IndicatorValue.objects.filter(pk__in=part).delete()
+        let_others_write()
+    for part in chunks(old, 500):
+        with transaction.atomic():
+            IndicatorValue.objects.bulk_update(part, VALUE_FIELDS)
+        let_others_write()
 
 
 def _inside(path: Path, folder: Path) -> bool:

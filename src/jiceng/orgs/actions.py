@@ -195,7 +195,52 @@ class ImportResult:
         return bool(self.created or self.updated or self.years_written)
 
 
-@transaction.atomic
+def _node_changes(row, node: Node, current_parent: str | None) -> tuple[dict, bool, bool]:
+    """(field changes, closing, moved) that ``row`` of an import makes to ``node``."""
+    wanted = {"name": row.name, "kind": row.kind, "opened": row.opened, "address": row.address}
+    changes = {k: v for k, v in wanted.items() if getattr(node, k) != v}
+    closing = node.closed is None and row.closed is not None
+    if not closing and node.closed != row.closed:
+        changes["closed"] = row.closed
+    return changes, closing, row.parent != current_parent
+
+
+def _count(result: ImportResult, changes: dict, closing: bool, moved: bool) -> None:
+    result.moved += int(moved)
+    result.renamed += int("name" in changes)
+    if changes or closing or moved:
+        result.updated += 1
+    else:
+        result.unchanged += 1
+
+
+def _year_unchanged(node_id: int | None, yrow) -> bool:
+    current = NodeYear.objects.filter(node_id=node_id, year=yrow.year).first()
+    return current is not None and all(getattr(current, k) == v for k, v in yrow.figures.items())
+
+
+def _dry_run(plan: ImportPlan, progress: Callable[[int], None] | None) -> ImportResult:
+    """The counts a real run would give, computed without writing anything."""
+    result = ImportResult()
+    for row in plan.nodes:
+        node = Node.objects.select_related("parent").filter(code=row.code).first()
+        if node is None:
+            result.created += 1
+        else:
+            _count(result, *_node_changes(row, node, node.parent.code if node.parent else None))
+        if progress:
+            progress(1)
+    for yrow in plan.years:
+        node_id = Node.objects.filter(code=yrow.code).values_list("pk", flat=True).first()
+        if _year_unchanged(node_id, yrow):
+            result.years_unchanged += 1
+        else:
+            result.years_written += 1
+        if progress:
+            progress(1)
+    return result
+
+
 def do_import_tree(
     actor,
     plan: ImportPlan,
@@ -206,14 +251,22 @@ def do_import_tree(
     """Write a validated import plan: create or update units, then upsert yearly figures.
 
     Every change goes through the actions above (history and audit included); unchanged
-    rows write nothing. With ``dry_run`` everything is written and then rolled back, so
-    the counts are exactly those a real run would give.
+    rows write nothing. The rows are written in short transactions (a long import never
+    blocks other writers for long); if one fails, what the earlier ones wrote is undone,
+    so the import is still all or nothing. With ``dry_run`` nothing is written and the
+    counts are exactly those a real run would give.
     """
+    if dry_run:
+        return _dry_run(plan, progress)
+    from jiceng.core.batches import undone_on_failure, write_in_batches
+    from jiceng.core.models import AuditEvent
+
     result = ImportResult()
     today = dt.date.today()
-    for row in plan.nodes:
+
+    def write_node(row) -> None:
         parent = Node.objects.get(code=row.parent) if row.parent else None
-        node = Node.objects.filter(code=row.code).first()
+        node = Node.objects.select_related("parent").filter(code=row.code).first()
         if node is None:
             node = do_create_node(
                 actor,
@@ -228,41 +281,30 @@ def do_import_tree(
                 do_close_node(actor, node, date=row.closed)
             result.created += 1
         else:
-            wanted = {
-                "name": row.name,
-                "kind": row.kind,
-                "opened": row.opened,
-                "address": row.address,
-            }
-            changes = {k: v for k, v in wanted.items() if getattr(node, k) != v}
-            closing = node.closed is None and row.closed is not None
-            if not closing and node.closed != row.closed:
-                changes["closed"] = row.closed
-            if (parent.pk if parent else None) != node.parent_id:
+            changes, closing, moved = _node_changes(
+                row, node, node.parent.code if node.parent else None
+            )
+            if moved:
                 changes["parent"] = parent
-                result.moved += 1
-            if "name" in changes:
-                result.renamed += 1
             if changes:
                 do_update_node(actor, node, date=today, **changes)
             if closing:
                 do_close_node(actor, node, date=row.closed)
-            if changes or closing:
-                result.updated += 1
-            else:
-                result.unchanged += 1
+            _count(result, changes, closing, moved)
         if progress:
             progress(1)
-    for yrow in plan.years:
+
+    def write_year(yrow) -> None:
         node = Node.objects.get(code=yrow.code)
-        current = NodeYear.objects.filter(node=node, year=yrow.year).first()
-        if current is not None and all(getattr(current, k) == v for k, v in yrow.figures.items()):
+        if _year_unchanged(node.pk, yrow):
             result.years_unchanged += 1
         else:
             do_set_year(actor, node, yrow.year, **yrow.figures)
             result.years_written += 1
         if progress:
             progress(1)
-    if dry_run:
-        transaction.set_rollback(True)
+
+    with undone_on_failure([Node, NodeEvent, NodeYear, AuditEvent]):
+        write_in_batches(plan.nodes, write_node)
+        write_in_batches(plan.years, write_year)
     return result
