@@ -246,7 +246,7 @@ def open_cycle(request, payload: CycleIn):
     region = scope.access_node(request.user, payload.region, scope.Action.OPEN_CYCLE)
     catalogs = {}
     for kind, pk in payload.catalogs.items():
-        catalog = Catalog.objects.filter(pk=pk).first()
+        catalog = scope.visible_catalogs(request.user, Catalog.objects.filter(pk=pk)).first()
         if catalog is None:
             raise ValidationFailed(
                 [Problem(_("No catalog with id %(pk)s.") % {"pk": pk}, field=f"catalogs.{kind}")]

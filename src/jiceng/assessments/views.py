@@ -120,7 +120,7 @@ def open_cycle(request):
     regions = _open_regions(request.user)
     if not regions:
         raise PermissionDenied
-    form = OpenCycleForm(request.POST or None, regions=regions)
+    form = OpenCycleForm(request.POST or None, regions=regions, user=request.user)
     if request.method == "POST" and form.is_valid():
         region = scope.access_node(
             request.user, form.cleaned_data["region"], scope.Action.OPEN_CYCLE
