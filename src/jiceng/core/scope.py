@@ -229,6 +229,22 @@ def catalogs_applying_to(node: Node, queryset):
     return queryset.filter(Q(owner__isnull=True) | Q(owner_id__in=above))
 
 
+def visible_audit(user: User, queryset):
+    """The audit rows ``user`` reads: those whose data lies at or below their node.
+
+    Administrators only (403 otherwise); rows of platform-wide data (path "/") are read by
+    global superusers only.
+    """
+    if is_global(user):
+        return queryset
+    root = scope_root(user)
+    if root is None:
+        raise PermissionDenied("only administrators read the audit trail")
+    if not can(user, Action.VIEW_AUDIT, root):
+        raise PermissionDenied("only administrators read the audit trail")
+    return queryset.filter(node_path__startswith=root.path)
+
+
 def filter_by_node(user: User, queryset, field: str = "node"):
     """Restrict any queryset with a node foreign key to the user's subtree."""
     if is_global(user):

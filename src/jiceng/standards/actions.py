@@ -43,12 +43,11 @@ def default_owner(actor) -> Node | None:
 
 
 def _check_code_owner(spec: CatalogSpec, owner: Node | None) -> None:
-    """A catalog code has one owner among the regions around ``owner``: versions stay together."""
-    qs = Catalog.objects.filter(code=spec.code).select_related("owner")
-    if owner is not None:
-        qs = scope.catalogs_seen_from(owner, qs)
-    other = qs.exclude(owner=owner) if owner is not None else qs.exclude(owner__isnull=True)
-    clash = other.first()
+    """New versions of a catalog that a region above owns are that region's to load."""
+    if owner is None:
+        return
+    qs = Catalog.objects.filter(code=spec.code).exclude(owner=owner).select_related("owner")
+    clash = scope.catalogs_applying_to(owner, qs).first()
     if clash is None:
         return
     region = clash.owner.name if clash.owner else _("the whole country")
