@@ -85,6 +85,22 @@ def _own_institution(user: User, node: Node) -> bool:
     return inst is not None and (node.pk == inst.pk or node.is_within(inst))
 
 
+def is_party_to(user: User, institution: Node) -> bool:
+    """The user speaks for ``institution`` (works there, or sits at or below it).
+
+    A party sees a review of the institution only once that level is approved, never
+    the reviewers' drafts (``assessments.queries.readable_levels``).
+    """
+    if not _is_active(user):
+        return False
+    if is_global(user):
+        return False
+    if _own_institution(user, institution):
+        return True
+    root = scope_root(user)
+    return root is not None and root.is_within(institution)
+
+
 def can(user: User, action: Action | str, node: Node) -> bool:
     """Whether ``user`` may do ``action`` on ``node`` (and what lies below it)."""
     action = Action(action)
