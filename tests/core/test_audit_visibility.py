@@ -65,7 +65,12 @@ def _county_a_scenario(p):
         p.county_admin, indicator="htn_std_mgmt", node=t.A, year=2025, threshold_percent=60
     )
     do_delete_target(p.county_admin, target)
-    do_open_entry(p.county_reviewer, t.TA1, description="问题", deadline=dt.date.today() + dt.timedelta(days=30))
+    do_open_entry(
+        p.county_reviewer,
+        t.TA1,
+        description="问题",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+    )
     cycle = open_cycle(t.A)
     sub = cycle.submissions.get(institution=t.TA1)
     submit(p, sub)

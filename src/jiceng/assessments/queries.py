@@ -241,9 +241,24 @@ def can_read_level(user, sub: Submission, level: str) -> bool:
     return Level(level) in readable_levels(user, sub)
 
 
+def editable_level(user, sub: Submission) -> str | None:
+    """The level whose grades ``user`` may edit now, if any."""
+    from jiceng.assessments.actions import LEVEL_ACTION, LEVEL_OPEN_STAGES
+
+    for level in LEVEL_ORDER:
+        if (
+            sub.stage in LEVEL_OPEN_STAGES[level]
+            and not sub.locked_at(level)
+            and scope.can(user, LEVEL_ACTION[level], sub.institution)
+        ):
+            return level
+    return None
+
+
 def shown_verdict_level(user, sub: Submission, editing: str | None = None) -> str:
-    """The level whose verdict (with reasons) is shown: the one being edited, else the
-    deciding level, else the last level before it that the user reads."""
+    """The level whose verdict (with reasons) is shown: the one the user edits now, else
+    the deciding level, else the last level before it that the user reads."""
+    editing = editing or editable_level(user, sub)
     wanted = Level(editing or sub.final_level())
     readable = readable_levels(user, sub)
     for lv in reversed(LEVEL_ORDER[: LEVEL_ORDER.index(wanted) + 1]):

@@ -53,16 +53,7 @@ def get_submission(user, pk: int) -> Submission:
     return sub
 
 
-def editable_level(user, sub: Submission) -> str | None:
-    """The level whose grades ``user`` may edit now, if any."""
-    for level in LEVEL_ORDER:
-        if (
-            sub.stage in actions.LEVEL_OPEN_STAGES[level]
-            and not sub.locked_at(level)
-            and scope.can(user, actions.LEVEL_ACTION[level], sub.institution)
-        ):
-            return level
-    return None
+editable_level = queries.editable_level
 
 
 def shown_levels(user, sub: Submission, editing: str | None) -> list[str]:
