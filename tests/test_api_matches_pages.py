@@ -202,3 +202,31 @@ def _make_user(*args, **kw):
     from conftest import make_user
 
     return make_user(*args, **kw)
+
+
+def test_evidence_a_reviewer_uploads_during_the_review_stays_hidden_from_the_institution(
+    personas, client_for, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    load_mini()
+    cycle = open_cycle(personas.tree.A)
+    sub = _bring(personas, cycle.submissions.get(institution=personas.tree.TA1), "county_review")
+    [ev] = A.do_upload_evidence(
+        personas.county_reviewer,
+        fresh(sub),
+        "county",
+        "1.1.1",
+        [SimpleUploadedFile("现场照片.pdf", pdf)],
+    )
+    url = f"/evaluation/s/{sub.pk}/evidence/{ev.pk}/"
+    clerk = client_for(personas.clerk)
+    assert "现场照片.pdf" not in clerk.get(f"/evaluation/s/{sub.pk}/").content.decode()
+    assert clerk.get(url).status_code == 404
+    reviewer = client_for(personas.county_reviewer)
+    assert "现场照片.pdf" in reviewer.get(f"/evaluation/s/{sub.pk}/").content.decode()
+    assert reviewer.get(url).status_code == 200
+    A.do_pass_county(personas.county_reviewer, fresh(sub), version=fresh(sub).version)
+    assert client_for(personas.clerk).get(url).status_code == 200

@@ -161,8 +161,10 @@ class FormChapter:
     sections: list[FormSection]
 
 
-def form_rows(submission: Submission, level: str) -> list[FormChapter]:
-    """The catalog as chapters → sections → items with every level's grades beside."""
+def form_rows(submission: Submission, level: str, user=None) -> list[FormChapter]:
+    """The catalog as chapters → sections → items with every level's grades beside.
+
+    With ``user``, only the evidence files they read (:func:`readable_evidence`)."""
     from jiceng.standards.verdict import meets
 
     spec = spec_for(submission)
@@ -174,7 +176,8 @@ def form_rows(submission: Submission, level: str) -> list[FormChapter]:
         if g.remark:
             remarks[g.item_code][g.level] = g.remark
     evidence = defaultdict(list)
-    for ev in submission.evidence.all():
+    files = submission.evidence.all() if user is None else readable_evidence(user, submission)
+    for ev in files:
         evidence[ev.item_code].append(ev)
     level = Level(level)
     previous = LEVEL_ORDER[LEVEL_ORDER.index(level) - 1] if level != Level.SELF else None
@@ -296,6 +299,11 @@ def readable_findings(user, sub: Submission):
     return sub.findings.filter(
         Q(level__in=readable_levels(user, sub)) | Q(kind=Finding.Kind.RETURN)
     ).select_related("author")
+
+
+def readable_evidence(user, sub: Submission):
+    """Evidence files ``user`` reads: those uploaded at a level they read."""
+    return sub.evidence.filter(level__in=readable_levels(user, sub))
 
 
 def readable_grades(user, sub: Submission) -> dict[str, dict[str, str]]:

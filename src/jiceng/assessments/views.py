@@ -273,7 +273,7 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
     user = request.user
     editing = editable_level(user, sub)
     levels = shown_levels(user, sub, editing)
-    chapters = queries.form_rows(sub, editing or sub.final_level())
+    chapters = queries.form_rows(sub, editing or sub.final_level(), user)
     if posted:
         for ch in chapters:
             for sec in ch.sections:
@@ -434,7 +434,7 @@ def delete_evidence(request, pk: int, ev: int):
 @login_required
 def download_evidence(request, pk: int, ev: int):
     sub = get_submission(request.user, pk)
-    evidence = get_object_or_404(Evidence, pk=ev, submission=sub)
+    evidence = get_object_or_404(queries.readable_evidence(request.user, sub), pk=ev)
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
