@@ -18,6 +18,11 @@ def _make_user(*args, **kw):
     return make_user(*args, **kw)
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def others(personas):
     """An administrator of county B and a global superuser."""
@@ -79,6 +84,41 @@ def _county_a_scenario(p):
     )
     do_add_finding(p.county_reviewer, sub, "county", "材料不全")
     do_pass_county(p.county_reviewer, fresh(sub), version=fresh(sub).version)
+    # the rest of the year: a return, a re-opening, publication, a look-back, the ledger
+    from jiceng.assessments.actions import do_lookback, do_publish, do_reopen, do_return, do_submit
+    from jiceng.assessments.models import VerdictRecord
+    from jiceng.rectification.actions import do_report_fixed, do_verify_close
+    from jiceng.rectification.models import LedgerEntry
+
+    sub = do_reopen(
+        p.city_reviewer, fresh(sub), "county", "复核发现问题", version=fresh(sub).version
+    )
+    do_pass_county(p.county_reviewer, sub, version=sub.version)
+    county = all_grades("B", **{"2_1_1": "D"})
+    for other in cycle.submissions.exclude(pk=sub.pk):
+        other = do_save_grades(None, other, "self", all_grades("A"), version=other.version)
+        other = do_submit(None, other, version=other.version)
+        if other.institution == t.CA1:
+            other = do_return(None, other, "补充材料", version=other.version)
+            other = do_submit(None, other, version=other.version)
+        other = do_save_grades(None, other, "county", county, version=other.version)
+        do_pass_county(None, other, version=other.version)
+    do_publish(p.county_admin, t.A, 2025)
+    do_lookback(
+        p.city_reviewer, VerdictRecord.objects.get(institution=t.TA1), "withdraw", "床位未开放"
+    )
+    entry = LedgerEntry.objects.filter(institution=t.TA1).first()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    entry = do_report_fixed(
+        p.clerk,
+        entry,
+        measures="已整改",
+        responsible="张三",
+        files=[SimpleUploadedFile("整改.pdf", pdf, content_type="application/pdf")],
+    )
+    do_verify_close(p.county_reviewer, entry, note="核实")
     return cycle
 
 
@@ -113,6 +153,12 @@ def test_every_row_about_county_a_is_read_by_admins_above_it_and_not_by_county_b
         "rectification.open_entry",
         "indicators.target_set",
         "orgs.create_node",
+        "assessments.return",
+        "assessments.reopen.county",
+        "assessments.publish",
+        "assessments.lookback.withdraw",
+        "rectification.report_fixed",
+        "rectification.verify_close",
     ):
         assert needed in actions
 
