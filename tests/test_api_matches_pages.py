@@ -230,3 +230,28 @@ def test_evidence_a_reviewer_uploads_during_the_review_stays_hidden_from_the_ins
     assert reviewer.get(url).status_code == 200
     A.do_pass_county(personas.county_reviewer, fresh(sub), version=fresh(sub).version)
     assert client_for(personas.clerk).get(url).status_code == 200
+
+
+def test_the_verdict_command_shows_a_clerk_what_their_page_shows(personas):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    load_mini()
+    cycle = open_cycle(personas.tree.A)
+    _bring(personas, cycle.submissions.get(institution=personas.tree.TA1), "county_review")
+    code = personas.tree.TA1.code
+    with pytest.raises(CommandError):
+        call_command(
+            "evaluation_verdict", institution=code, year=2025, level="county", user="clerk_ta1"
+        )
+    out = StringIO()
+    call_command(
+        "evaluation_verdict", institution=code, year=2025, json=True, user="clerk_ta1", stdout=out
+    )
+    assert '"level": "self"' in out.getvalue()
+    out = StringIO()
+    call_command(
+        "evaluation_verdict", institution=code, year=2025, json=True, user="reviewer_a", stdout=out
+    )
+    assert '"level": "county"' in out.getvalue()
