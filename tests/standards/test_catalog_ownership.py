@@ -241,3 +241,14 @@ def test_the_migration_follows_the_cycles_when_the_tree_has_several_roots(person
     assert catalog.owner == personas.tree.P
     unused.refresh_from_db()
     assert unused.owner is None  # used nowhere, loaded by the system: stays national
+
+
+def test_the_samples_command_loads_for_the_region_it_is_given(personas):
+    from django.core.management import CommandError, call_command
+
+    call_command("standards_samples", region=personas.tree.A.code, user="admin_a")
+    assert set(Catalog.objects.values_list("owner", flat=True)) == {personas.tree.A.pk}
+    with pytest.raises(CommandError):
+        call_command("standards_samples", region=personas.tree.P.code, user="admin_a")
+    with pytest.raises(CommandError):
+        call_command("standards_samples", region="no-such-code")
