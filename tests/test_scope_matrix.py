@@ -186,3 +186,23 @@ def test_a_catalog_applies_in_its_region_and_below_only(personas):
     assert scope.catalog_applies(t.A, t.A)
     assert not scope.catalog_applies(t.A, t.B)
     assert not scope.catalog_applies(t.A, t.C)
+
+
+# --- the institution under review: who is a party to an institution's evaluation -------------
+PARTIES = {
+    "clerk": {"TA1", "VA1", "VA2"},
+    "village_clerk": {"VA1", "TA1"},  # sits below TA1 (it cannot see TA1 at all anyway)
+    "county_reviewer": {"TA2", "VA3"},  # works at TA2: never reads a draft review of it
+    "county_reviewer_b": set(),
+    "city_reviewer": set(),
+    "analyst": set(),
+    "county_admin": set(),
+    "province_admin": set(),
+}
+
+
+@pytest.mark.parametrize("persona", list(PARTIES))
+def test_each_role_is_party_to_exactly_the_institutions_the_matrix_says(personas, persona):
+    user = getattr(personas, persona)
+    parties = {n for n in INST_ALL if scope.is_party_to(user, getattr(personas.tree, n))}
+    assert parties == PARTIES[persona]
