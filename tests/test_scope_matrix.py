@@ -129,3 +129,80 @@ def test_a_reviewer_can_never_act_on_the_institution_they_belong_to(personas):
     assert reviewer.home_institution == personas.tree.TA2
     assert not scope.can(reviewer, Action.REVIEW, personas.tree.TA2)
     assert scope.can(reviewer, Action.REVIEW, personas.tree.TA1)
+
+
+# --- standards catalogs: owner region → who sees it, who changes it ---------------------------
+# "national" is a catalog with no owner region.
+OWNERS = {"national", "P", "C", "A", "B", "TA1"}
+CATALOGS = {
+    # persona: (owners whose catalogs they see, owners whose catalogs they may change)
+    "clerk": ({"national", "P", "C", "A", "TA1"}, set()),
+    "county_reviewer": ({"national", "P", "C", "A", "TA1"}, set()),
+    "county_reviewer_b": ({"national", "P", "C", "B"}, set()),
+    "city_reviewer": ({"national", "P", "C", "A", "B", "TA1"}, set()),
+    "analyst": ({"national", "P", "C", "A", "TA1"}, set()),
+    "county_admin": ({"national", "P", "C", "A", "TA1"}, {"A", "TA1"}),
+    "province_admin": (OWNERS, {"P", "C", "A", "B", "TA1"}),
+}
+
+
+def _owner(personas, name):
+    return None if name == "national" else getattr(personas.tree, name)
+
+
+@pytest.mark.parametrize("persona", list(CATALOGS))
+def test_each_role_sees_and_changes_exactly_the_catalogs_the_matrix_says(personas, persona):
+    user = getattr(personas, persona)
+    seen, changed = CATALOGS[persona]
+    assert {o for o in OWNERS if scope.can_see_catalog(user, _owner(personas, o))} == seen
+    assert {o for o in OWNERS if scope.can_manage_catalog(user, _owner(personas, o))} == changed
+
+
+def test_visible_catalogs_agrees_with_can_see_catalog_for_every_persona(personas):
+    from jiceng.standards.actions import do_load_catalog
+    from jiceng.standards.catalog import parse_catalog
+    from jiceng.standards.models import Catalog
+
+    text = (
+        "code: c{n}\nversion: '1'\ntitle: t\ninstitution_kinds: [township_hc]\n"
+        "scale: [{grade: A, meets: true}]\nchapters:\n- code: '1'\n  title: x\n  sections:\n"
+        "  - code: '1.1'\n    title: y\n    items: [{code: '1.1.1', tier: basic, text: z}]\n"
+    )
+    for n, name in enumerate(sorted(OWNERS)):
+        src = text.replace("{n}", str(n))
+        do_load_catalog(
+            None, parse_catalog(src, "c.yaml"), src, "c.yaml", owner=_owner(personas, name)
+        )
+    for persona in CATALOGS:
+        user = getattr(personas, persona)
+        listed = set(scope.visible_catalogs(user, Catalog.objects.all()))
+        assert listed == {c for c in Catalog.objects.all() if scope.can_see_catalog(user, c.owner)}
+
+
+def test_a_catalog_applies_in_its_region_and_below_only(personas):
+    t = personas.tree
+    assert scope.catalog_applies(None, t.B)
+    assert scope.catalog_applies(t.P, t.TA1)
+    assert scope.catalog_applies(t.A, t.A)
+    assert not scope.catalog_applies(t.A, t.B)
+    assert not scope.catalog_applies(t.A, t.C)
+
+
+# --- the institution under review: who is a party to an institution's evaluation -------------
+PARTIES = {
+    "clerk": {"TA1", "VA1", "VA2"},
+    "village_clerk": {"VA1", "TA1"},  # sits below TA1 (it cannot see TA1 at all anyway)
+    "county_reviewer": {"TA2", "VA3"},  # works at TA2: never reads a draft review of it
+    "county_reviewer_b": set(),
+    "city_reviewer": set(),
+    "analyst": set(),
+    "county_admin": set(),
+    "province_admin": set(),
+}
+
+
+@pytest.mark.parametrize("persona", list(PARTIES))
+def test_each_role_is_party_to_exactly_the_institutions_the_matrix_says(personas, persona):
+    user = getattr(personas, persona)
+    parties = {n for n in INST_ALL if scope.is_party_to(user, getattr(personas.tree, n))}
+    assert parties == PARTIES[persona]

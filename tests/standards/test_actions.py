@@ -77,10 +77,11 @@ def test_catalog_for_gives_the_newest_active_catalog_of_a_kind(personas):
     old = do_load_catalog(None, spec, text, name)
     newer_spec = spec.model_copy(update={"version": "2023"})
     newer = do_load_catalog(None, newer_spec, newer_spec.to_yaml(), "v2023.yaml")
-    assert catalog_for("township_hc") == newer
-    do_set_catalog_active(personas.county_admin, newer, False, reason="作废")
-    assert catalog_for("township_hc") == old
-    assert catalog_for("community_hc") is None
+    region = personas.tree.A
+    assert catalog_for("township_hc", region) == newer
+    do_set_catalog_active(personas.province_admin, newer, False, reason="作废")
+    assert catalog_for("township_hc", region) == old
+    assert catalog_for("community_hc", region) is None
     assert [e.action for e in trail_for(newer)][0] == "standards.deactivate_catalog"
 
 
@@ -89,4 +90,4 @@ def test_the_samples_cover_every_grassroots_kind_and_load_once(personas):
     assert len(loaded) == 3
     assert do_load_samples(None) == []
     for kind in ("township_hc", "community_hc", "village_clinic", "community_station"):
-        assert catalog_for(kind) is not None
+        assert catalog_for(kind, personas.tree.A) is not None

@@ -120,7 +120,7 @@ def test_the_grading_template_has_one_row_per_item(personas, client_for):
 def test_an_admin_deactivates_and_reactivates_a_version(personas, client_for):
     do_load_samples(None)
     catalog = Catalog.objects.get(code="township_hc")
-    client = client_for(personas.county_admin)
+    client = client_for(personas.province_admin)
     response = client.post(f"/standards/{catalog.pk}/active/", {"active": "0", "reason": "新版"})
     assert response.status_code == 302
     catalog.refresh_from_db()

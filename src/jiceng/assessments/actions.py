@@ -183,12 +183,20 @@ def do_open_cycle(
     kinds = sorted({n.kind for n in institutions})
     chosen: dict[str, object] = {}
     for kind in kinds:
-        catalog = (catalogs or {}).get(kind) or catalog_for(kind)
+        catalog = (catalogs or {}).get(kind) or catalog_for(kind, region)
         label = _kind_label(kind)
         if catalog is None:
             problems.append(
                 Problem(
                     _("No catalog is chosen or loaded for %(kind)s.") % {"kind": label},
+                    field=f"catalog_{kind}",
+                )
+            )
+        elif not scope.catalog_applies(catalog.owner, region):
+            problems.append(
+                Problem(
+                    _("Catalog %(cat)s belongs to %(owner)s and does not apply in %(region)s.")
+                    % {"cat": catalog, "owner": catalog.owner, "region": region.name},
                     field=f"catalog_{kind}",
                 )
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -178,7 +179,8 @@ def _cycle_out(c) -> dict:
     }
 
 
-def _sub_out(s: Submission) -> dict:
+def _sub_out(s: Submission, user) -> dict:
+    facts = queries.submission_facts(user, s)
     return {
         "id": s.pk,
         "cycle_id": s.cycle_id,
@@ -193,10 +195,10 @@ def _sub_out(s: Submission) -> dict:
         "recheck_locked": s.recheck_locked,
         "recheck_required": s.recheck_required,
         "recheck_sampled": s.recheck_sampled,
-        "self_verdict": s.self_verdict,
-        "county_verdict": s.county_verdict,
-        "recheck_verdict": s.recheck_verdict,
-        "final_level": s.final_level(),
+        "self_verdict": facts["verdicts"]["self"],
+        "county_verdict": facts["verdicts"]["county"],
+        "recheck_verdict": facts["verdicts"]["recheck"],
+        "final_level": facts["final_level"],
     }
 
 
@@ -229,6 +231,11 @@ def _submission(request, pk: int) -> Submission:
     return sub
 
 
+def _require_readable(user, sub: Submission, level: Level) -> None:
+    if not queries.can_read_level(user, sub, level):
+        raise PermissionDenied("this level is not approved yet")
+
+
 def _level(raw: str) -> Level:
     try:
         return Level(raw)
@@ -246,7 +253,7 @@ def _level(raw: str) -> Level:
 def _run(fn, *args, **kwargs):
     """Run an action; a stale version is a 409 answer, anything else propagates."""
     try:
-        return Status(200, _sub_out(fn(*args, **kwargs)))
+        return Status(200, _sub_out(fn(*args, **kwargs), args[0]))
     except actions.StaleVersion as exc:
         return Status(409, {"detail": str(exc)})
 
@@ -264,7 +271,7 @@ def open_cycle(request, payload: CycleIn):
     region = scope.access_node(request.user, payload.region, scope.Action.OPEN_CYCLE)
     catalogs = {}
     for kind, pk in payload.catalogs.items():
-        catalog = Catalog.objects.filter(pk=pk).first()
+        catalog = scope.visible_catalogs(request.user, Catalog.objects.filter(pk=pk)).first()
         if catalog is None:
             raise ValidationFailed(
                 [Problem(_("No catalog with id %(pk)s.") % {"pk": pk}, field=f"catalogs.{kind}")]
@@ -290,13 +297,13 @@ def cycle_submissions(request, pk: int, stage: str = ""):
     subs = queries.visible_submissions(request.user).filter(cycle=cycle)
     if stage:
         subs = subs.filter(stage=stage)
-    return [_sub_out(s) for s in subs.order_by("institution__path")]
+    return [_sub_out(s, request.user) for s in subs.order_by("institution__path")]
 
 
 @router.post("/recheck-sample", response=list[SubmissionOut], summary="Choose a re-check sample")
 def recheck_sample(request, payload: SampleIn):
     subs = [_submission(request, pk) for pk in payload.submission_ids]
-    return [_sub_out(s) for s in actions.do_select_for_recheck(request.user, subs)]
+    return [_sub_out(s, request.user) for s in actions.do_select_for_recheck(request.user, subs)]
 
 
 # --- one submission ----------------------------------------------------------------------------
@@ -304,13 +311,16 @@ def recheck_sample(request, payload: SampleIn):
 
 @router.get("/submissions/{pk}", response=SubmissionOut)
 def submission(request, pk: int):
-    return _sub_out(_submission(request, pk))
+    return _sub_out(_submission(request, pk), request.user)
 
 
 @router.get("/submissions/{pk}/grades", response=GradesOut)
 def get_grades(request, pk: int, level: str = "self"):
+    """Grades and remarks of one level; 403 for a review level the caller may not read yet
+    (the institution under review reads a review once it is approved), as on the page."""
     sub = _submission(request, pk)
     lv = _level(level)
+    _require_readable(request.user, sub, lv)
     rows = sub.grades.filter(level=lv).order_by("item_code")
     return {
         "submission_id": sub.pk,
@@ -382,14 +392,20 @@ def reopen(request, pk: int, payload: ReopenIn):
 @router.get("/submissions/{pk}/verdict", summary="The verdict with its reasons")
 def verdict(request, pk: int, level: str = ""):
     sub = _submission(request, pk)
-    data = queries.verdict_reasons(sub, _level(level) if level else None)
+    if level:
+        lv = _level(level)
+        _require_readable(request.user, sub, lv)
+    else:
+        lv = queries.shown_verdict_level(request.user, sub)
+    data = queries.verdict_reasons(sub, lv)
     data.pop("raw", None)
     return data
 
 
 @router.get("/submissions/{pk}/consistency")
 def submission_consistency(request, pk: int):
-    return institution_consistency(_submission(request, pk))
+    sub = _submission(request, pk)
+    return institution_consistency(sub, queries.readable_levels(request.user, sub))
 
 
 # --- publication, history, consistency ---------------------------------------------------------
@@ -466,13 +482,17 @@ def consistency(request, region: str, year: int):
         return c.code if c else None
 
     def reviewer(s):
-        return s.county_reviewer.username if s.county_reviewer_id else None
+        shown = queries.submission_facts(request.user, s)["county_reviewer"]
+        return shown.username if shown else None
+
+    def readable(s):
+        return queries.readable_levels(request.user, s)
 
     return {
         "region_code": node.code,
         "year": year,
-        "per_county": group_consistency(subs, county),
-        "per_reviewer": group_consistency(subs, reviewer),
+        "per_county": group_consistency(subs, county, readable),
+        "per_reviewer": group_consistency(subs, reviewer, readable),
     }
 
 

@@ -98,33 +98,41 @@ class Survival:
         return {"rechecked": self.rechecked, "survived": self.survived, "share": self.share}
 
 
-def institution_consistency(submission: Submission) -> dict:
-    """Self vs county and county vs re-check for one submission."""
+def institution_consistency(submission: Submission, readable: Iterable[str] | None = None) -> dict:
+    """Self vs county and county vs re-check for one submission.
+
+    ``readable``: the levels the reader may see (``queries.readable_levels``); the others
+    count as not graded, so nothing of a review in progress shows.
+    """
     from jiceng.standards.actions import spec_of
 
+    levels = set(Level) if readable is None else {Level(lv) for lv in readable}
     spec = spec_of(submission.catalog)
-    grades = {lv: submission.grades_at(lv) for lv in Level}
+    grades = {lv: (submission.grades_at(lv) if lv in levels else {}) for lv in Level}
     out = {}
     for name, (x, y) in PAIRS.items():
         out[name] = compare(spec, grades[x], grades[y]).to_dict()
-    out["verdicts"] = {
-        "self": submission.self_verdict,
-        "county": submission.county_verdict,
-        "recheck": submission.recheck_verdict,
+    stored = {
+        Level.SELF: submission.self_verdict,
+        Level.COUNTY: submission.county_verdict,
+        Level.RECHECK: submission.recheck_verdict,
     }
+    verdicts = {lv.value: (stored[lv] if lv in levels else "") for lv in Level}
+    out["verdicts"] = verdicts
     out["survived"] = (
-        submission.county_verdict == submission.recheck_verdict
-        if submission.county_verdict and submission.recheck_verdict
+        verdicts["county"] == verdicts["recheck"]
+        if verdicts["county"] and verdicts["recheck"]
         else None
     )
     return out
 
 
-def group_consistency(submissions: Iterable[Submission], key) -> list[dict]:
+def group_consistency(submissions: Iterable[Submission], key, readable=None) -> list[dict]:
     """Consistency aggregated per group: ``key(submission)`` → a group name.
 
     Each row has, per pair of levels, items compared, agreement and kappa; and the share
-    of county verdicts that survived the re-check.
+    of county verdicts that survived the re-check. ``readable(submission)`` gives the
+    levels the reader may see; the others count as not graded.
     """
     from jiceng.standards.actions import spec_of
 
@@ -148,12 +156,15 @@ def group_consistency(submissions: Iterable[Submission], key) -> list[dict]:
         g = groups[name]
         g["n"] += 1
         spec = spec_of(sub.catalog)
-        grades = all_grades[sub.pk]
+        levels = set(Level) if readable is None else {Level(lv) for lv in readable(sub)}
+        grades = {lv: v for lv, v in all_grades[sub.pk].items() if lv in levels}
         for pname, (x, y) in PAIRS.items():
             g["pairs"][pname].add(compare(spec, grades.get(x, {}), grades.get(y, {})))
-        if sub.county_verdict and sub.recheck_verdict:
+        county = sub.county_verdict if Level.COUNTY in levels else ""
+        recheck = sub.recheck_verdict if Level.RECHECK in levels else ""
+        if county and recheck:
             g["survival"].rechecked += 1
-            g["survival"].survived += int(sub.county_verdict == sub.recheck_verdict)
+            g["survival"].survived += int(county == recheck)
     rows = []
     for name in sorted(groups):
         g = groups[name]

@@ -6,8 +6,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.assessments.models import Level, LookBack
+from jiceng.core import scope
 from jiceng.orgs.models import GRASSROOTS_KINDS, Kind
 from jiceng.standards.models import Catalog
+
+
+def catalog_label(c: Catalog) -> str:
+    """A catalog as a choice: title, version and the region it belongs to."""
+    owner = c.owner.name if c.owner_id else _("national")
+    return f"{c} · {owner}"
 
 
 class DateInput(forms.DateInput):
@@ -31,17 +38,22 @@ class OpenCycleForm(forms.Form):
         label=_("Validity of a verdict (years)"), min_value=1, max_value=10, initial=3
     )
 
-    def __init__(self, *args, regions=(), **kwargs):
+    def __init__(self, *args, regions=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(n.code, f"{n.name} ({n.code})") for n in regions]
-        catalogs = list(Catalog.objects.filter(active=True).order_by("code", "-version"))
+        qs = Catalog.objects.filter(active=True).select_related("owner")
+        if user is not None:
+            qs = scope.visible_catalogs(user, qs)
+        self._catalogs = {c.pk: c for c in qs}
+        catalogs = sorted(self._catalogs.values(), key=lambda c: c.version, reverse=True)
+        catalogs.sort(key=lambda c: c.code)
         for kind in sorted(GRASSROOTS_KINDS, key=lambda k: k.value):
             fitting = [c for c in catalogs if kind.value in (c.institution_kinds or [])]
             self.fields[f"catalog_{kind.value}"] = forms.ChoiceField(
                 label=_("Catalog for %(kind)s") % {"kind": Kind(kind).label},
                 required=False,
                 choices=[("", _("(the active catalog for this type)"))]
-                + [(str(c.pk), str(c)) for c in fitting],
+                + [(str(c.pk), catalog_label(c)) for c in fitting],
             )
 
     def catalogs(self) -> dict[str, Catalog]:
@@ -49,7 +61,7 @@ class OpenCycleForm(forms.Form):
         for kind in GRASSROOTS_KINDS:
             pk = self.cleaned_data.get(f"catalog_{kind.value}")
             if pk:
-                out[kind.value] = Catalog.objects.get(pk=pk)
+                out[kind.value] = self._catalogs[int(pk)]
         return out
 
     def catalog_fields(self):

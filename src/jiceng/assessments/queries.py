@@ -161,8 +161,10 @@ class FormChapter:
     sections: list[FormSection]
 
 
-def form_rows(submission: Submission, level: str) -> list[FormChapter]:
-    """The catalog as chapters → sections → items with every level's grades beside."""
+def form_rows(submission: Submission, level: str, user=None) -> list[FormChapter]:
+    """The catalog as chapters → sections → items with every level's grades beside.
+
+    With ``user``, only the evidence files they read (:func:`readable_evidence`)."""
     from jiceng.standards.verdict import meets
 
     spec = spec_for(submission)
@@ -174,7 +176,8 @@ def form_rows(submission: Submission, level: str) -> list[FormChapter]:
         if g.remark:
             remarks[g.item_code][g.level] = g.remark
     evidence = defaultdict(list)
-    for ev in submission.evidence.all():
+    files = submission.evidence.all() if user is None else readable_evidence(user, submission)
+    for ev in files:
         evidence[ev.item_code].append(ev)
     level = Level(level)
     previous = LEVEL_ORDER[LEVEL_ORDER.index(level) - 1] if level != Level.SELF else None
@@ -220,6 +223,93 @@ def form_rows(submission: Submission, level: str) -> list[FormChapter]:
 def scale_choices(submission: Submission) -> list[tuple[str, str]]:
     spec = spec_for(submission)
     return [(g.grade, f"{g.grade} {g.label}".strip()) for g in spec.scale]
+
+
+# --- what a user may read of one submission -----------------------------------------------------
+# The pages and the API both ask these functions, so that they show the same thing to
+# every role. The rule (``scope.is_party_to``): the institution under review (its staff,
+# anyone employed there or sitting below it) reads its own self-assessment, and a review
+# level (county, re-check) only once that level is approved: never a reviewer's draft
+# grades, remarks, verdict, findings or name. Everyone else who sees the submission
+# reads every level.
+
+
+def readable_levels(user, sub: Submission) -> list[str]:
+    """The levels whose grades, remarks, verdict, findings and reviewer ``user`` reads."""
+    party = scope.is_party_to(user, sub.institution)
+    return [lv for lv in LEVEL_ORDER if lv == Level.SELF or not party or sub.locked_at(lv)]
+
+
+def can_read_level(user, sub: Submission, level: str) -> bool:
+    return Level(level) in readable_levels(user, sub)
+
+
+def editable_level(user, sub: Submission) -> str | None:
+    """The level whose grades ``user`` may edit now, if any."""
+    from jiceng.assessments.actions import LEVEL_ACTION, LEVEL_OPEN_STAGES
+
+    for level in LEVEL_ORDER:
+        if (
+            sub.stage in LEVEL_OPEN_STAGES[level]
+            and not sub.locked_at(level)
+            and scope.can(user, LEVEL_ACTION[level], sub.institution)
+        ):
+            return level
+    return None
+
+
+def shown_verdict_level(user, sub: Submission, editing: str | None = None) -> str:
+    """The level whose verdict (with reasons) is shown: the one the user edits now, else
+    the deciding level, else the last level before it that the user reads."""
+    editing = editing or editable_level(user, sub)
+    wanted = Level(editing or sub.final_level())
+    readable = readable_levels(user, sub)
+    for lv in reversed(LEVEL_ORDER[: LEVEL_ORDER.index(wanted) + 1]):
+        if lv in readable:
+            return lv
+    return Level.SELF
+
+
+def submission_facts(user, sub: Submission) -> dict[str, Any]:
+    """Stored verdicts per level, the deciding level and the reviewers, as ``user`` reads them."""
+    readable = readable_levels(user, sub)
+    stored = {
+        Level.SELF: sub.self_verdict,
+        Level.COUNTY: sub.county_verdict,
+        Level.RECHECK: sub.recheck_verdict,
+    }
+    verdicts = {lv.value: (stored[lv] if lv in readable else "") for lv in LEVEL_ORDER}
+    final = Level(sub.final_level())
+    return {
+        "verdicts": verdicts,
+        "verdict_labels": {lv: str(verdict_label(v)) if v else "" for lv, v in verdicts.items()},
+        "final_level": final.value if final in readable else shown_verdict_level(user, sub),
+        "county_reviewer": sub.county_reviewer if Level.COUNTY in readable else None,
+        "rechecker": sub.rechecker if Level.RECHECK in readable else None,
+    }
+
+
+def readable_findings(user, sub: Submission):
+    """Findings and comments ``user`` reads: those of readable levels, and return comments
+    (they are addressed to the institution)."""
+    from django.db.models import Q
+
+    from jiceng.assessments.models import Finding
+
+    return sub.findings.filter(
+        Q(level__in=readable_levels(user, sub)) | Q(kind=Finding.Kind.RETURN)
+    ).select_related("author")
+
+
+def readable_evidence(user, sub: Submission):
+    """Evidence files ``user`` reads: those uploaded at a level they read."""
+    return sub.evidence.filter(level__in=readable_levels(user, sub))
+
+
+def readable_grades(user, sub: Submission) -> dict[str, dict[str, str]]:
+    """Level → item → grade for every level; levels ``user`` may not read are empty."""
+    readable = readable_levels(user, sub)
+    return {lv.value: (sub.grades_at(lv) if lv in readable else {}) for lv in LEVEL_ORDER}
 
 
 # --- what a user may see -----------------------------------------------------------------------

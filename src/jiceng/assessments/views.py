@@ -53,28 +53,20 @@ def get_submission(user, pk: int) -> Submission:
     return sub
 
 
-def editable_level(user, sub: Submission) -> str | None:
-    """The level whose grades ``user`` may edit now, if any."""
-    for level in LEVEL_ORDER:
-        if (
-            sub.stage in actions.LEVEL_OPEN_STAGES[level]
-            and not sub.locked_at(level)
-            and scope.can(user, actions.LEVEL_ACTION[level], sub.institution)
-        ):
-            return level
-    return None
+editable_level = queries.editable_level
 
 
 def shown_levels(user, sub: Submission, editing: str | None) -> list[str]:
-    """Levels whose grades the user sees: institution staff see reviews once approved."""
+    """Columns of the form: the level being edited, and every level the user reads
+    (``queries.readable_levels``) that has grades."""
+    readable = queries.readable_levels(user, sub)
     out = []
     for level in LEVEL_ORDER:
         if level == editing:
             out.append(level)
             continue
-        if user.role == Role.INSTITUTION_STAFF and level != Level.SELF:
-            if not sub.locked_at(level):
-                continue
+        if level not in readable:
+            continue
         if level == Level.SELF or sub.grades.filter(level=level).exists():
             out.append(level)
     return out
@@ -120,7 +112,7 @@ def open_cycle(request):
     regions = _open_regions(request.user)
     if not regions:
         raise PermissionDenied
-    form = OpenCycleForm(request.POST or None, regions=regions)
+    form = OpenCycleForm(request.POST or None, regions=regions, user=request.user)
     if request.method == "POST" and form.is_valid():
         region = scope.access_node(
             request.user, form.cleaned_data["region"], scope.Action.OPEN_CYCLE
@@ -163,6 +155,8 @@ def cycle_detail(request, pk: int):
     stage = request.GET.get("stage", "")
     if stage:
         subs = [s for s in subs if s.stage == stage]
+    for s in subs:
+        s.facts = queries.submission_facts(user, s)
     can_sample = [
         s
         for s in subs
@@ -279,7 +273,7 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
     user = request.user
     editing = editable_level(user, sub)
     levels = shown_levels(user, sub, editing)
-    chapters = queries.form_rows(sub, editing or sub.final_level())
+    chapters = queries.form_rows(sub, editing or sub.final_level(), user)
     if posted:
         for ch in chapters:
             for sec in ch.sections:
@@ -302,9 +296,7 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
                     for lv in levels
                 ]
                 item.missing = item.code in missing
-    verdict_level = editing if editing else sub.final_level()
-    if user.role == Role.INSTITUTION_STAFF and not sub.locked_at(verdict_level):
-        verdict_level = Level.SELF
+    verdict_level = queries.shown_verdict_level(user, sub, editing)
     return {
         "sub": sub,
         "editing": editing,
@@ -315,8 +307,8 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
         "na_label": _("NA (not applicable)"),
         "missing": [c for c in actions.missing_items(sub, editing)] if editing else [],
         "verdict": queries.verdict_reasons(sub, verdict_level),
-        "verdicts": _level_verdicts(sub, levels),
-        "findings": sub.findings.select_related("author"),
+        "verdicts": _level_verdicts(user, sub, levels),
+        "findings": queries.readable_findings(user, sub),
         "errors": errors,
         "can_return": editing == Level.COUNTY,
         "can_reopen": scope.can(user, scope.Action.REOPEN, sub.institution)
@@ -330,23 +322,16 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
     }
 
 
-def _level_verdicts(sub: Submission, levels) -> list[dict]:
-    out = []
-    stored = {
-        Level.SELF: sub.self_verdict,
-        Level.COUNTY: sub.county_verdict,
-        Level.RECHECK: sub.recheck_verdict,
-    }
-    for lv in levels:
-        v = stored[Level(lv)]
-        out.append({"level": Level(lv).label, "verdict": v, "label": _verdict_label(v)})
-    return out
-
-
-def _verdict_label(v: str) -> str:
-    from jiceng.standards.verdict import verdict_label
-
-    return str(verdict_label(v)) if v else ""
+def _level_verdicts(user, sub: Submission, levels) -> list[dict]:
+    facts = queries.submission_facts(user, sub)
+    return [
+        {
+            "level": Level(lv).label,
+            "verdict": facts["verdicts"][lv],
+            "label": facts["verdict_labels"][lv],
+        }
+        for lv in levels
+    ]
 
 
 @login_required
@@ -449,7 +434,7 @@ def delete_evidence(request, pk: int, ev: int):
 @login_required
 def download_evidence(request, pk: int, ev: int):
     sub = get_submission(request.user, pk)
-    evidence = get_object_or_404(Evidence, pk=ev, submission=sub)
+    evidence = get_object_or_404(queries.readable_evidence(request.user, sub), pk=ev)
     audit.record_download(
         request.user,
         "evidence",

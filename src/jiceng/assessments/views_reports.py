@@ -128,10 +128,24 @@ def consistency(request):
         c = queries._county_from_path(s.institution.path, cache)
         return c.name if c else "-"
 
-    def reviewer_name(s: Submission):
-        return str(s.county_reviewer) if s.county_reviewer_id else None
+    user = request.user
 
-    per_institution = [{"sub": s, **institution_consistency(s)} for s in subs if s.county_locked]
+    def reviewer_name(s: Submission):
+        reviewer = queries.submission_facts(user, s)["county_reviewer"]
+        return str(reviewer) if reviewer else None
+
+    def readable(s: Submission):
+        return queries.readable_levels(user, s)
+
+    per_institution = [
+        {
+            "sub": s,
+            "facts": queries.submission_facts(user, s),
+            **institution_consistency(s, readable(s)),
+        }
+        for s in subs
+        if s.county_locked
+    ]
     return render(
         request,
         "assessments/consistency.html",
@@ -141,8 +155,8 @@ def consistency(request):
             "years": years,
             "regions": _regions(request.user),
             "per_institution": per_institution,
-            "per_county": group_consistency(subs, county_name),
-            "per_reviewer": group_consistency(subs, reviewer_name),
+            "per_county": group_consistency(subs, county_name, readable),
+            "per_reviewer": group_consistency(subs, reviewer_name, readable),
         },
     )
 

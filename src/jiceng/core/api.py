@@ -3,7 +3,6 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -40,12 +39,7 @@ class AuditFilters(Schema):
 @paginate(Pages)
 def audit_trail(request, filters: Query[AuditFilters]):
     user = request.user
-    events = AuditEvent.objects.all()
-    if not scope.is_global(user):
-        root = scope.scope_root(user)
-        if root is None or not scope.can(user, scope.Action.VIEW_AUDIT, root):
-            raise PermissionDenied("only administrators read the audit trail")
-        events = events.filter(node_path__startswith=root.path)
+    events = scope.visible_audit(user, AuditEvent.objects.all())
     if filters.object_type:
         events = events.filter(object_type=filters.object_type)
     if filters.object_id:

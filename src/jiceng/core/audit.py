@@ -1,6 +1,10 @@
 """Writing and reading the audit trail.
 
 Every action (``actions.py`` of each app) calls :func:`record` inside its transaction.
+Each row carries the tree path of the *data* it touched (never the actor's), so the
+administrators at and above that data read it; data that hangs on no node (a national
+catalog, a global superuser, their tokens) gets :data:`GLOBAL_PATH`, read by global
+superusers only. A row is never written without a path.
 """
 
 from __future__ import annotations
@@ -38,6 +42,40 @@ def snapshot(obj: models.Model | None, exclude: tuple[str, ...] = ("password",))
     return data
 
 
+# The path of platform-wide data: no administrator's subtree prefix matches it.
+GLOBAL_PATH = "/"
+
+# Attributes that lead from an object to the object it belongs to, tried in order.
+_OWNERS = ("node", "institution", "region", "owner", "submission", "entry", "record", "user")
+
+
+def node_path_of(obj: Any, _depth: int = 0) -> str:
+    """The tree path the data ``obj`` hangs on, or :data:`GLOBAL_PATH`.
+
+    A node is its own path; anything else follows ``node``, ``institution``, ``region``,
+    ``owner``, ``submission``, ``entry``, ``record`` or ``user`` (a token hangs on its
+    user, a user on their node). Works on historical models in migrations too.
+    """
+    if obj is None or _depth > 4:
+        return GLOBAL_PATH
+    meta = getattr(obj, "_meta", None)
+    if meta is not None and meta.label_lower == "orgs.node":
+        return obj.path or GLOBAL_PATH
+    for name in _OWNERS:
+        try:
+            target = getattr(obj, name, None)
+        except Exception:  # a dangling relation  # noqa: BLE001
+            target = None
+        if target is None or target is obj or not hasattr(target, "_meta"):
+            continue
+        path = node_path_of(target, _depth + 1)
+        if path != GLOBAL_PATH:
+            return path
+        if name in {"node", "owner"}:  # the object explicitly hangs on nothing
+            return GLOBAL_PATH
+    return GLOBAL_PATH
+
+
 def record(
     actor: Any,
     action: str,
@@ -48,11 +86,14 @@ def record(
     node_path: str = "",
     reason: str = "",
 ) -> AuditEvent:
-    """Write one audit row. ``actor`` may be None for system work (imports run by cron)."""
+    """Write one audit row. ``actor`` may be None for system work (imports run by cron).
+
+    ``node_path`` defaults to the path of the data (:func:`node_path_of`); give it only
+    when the data hangs on another node than ``obj`` says (e.g. a cycle's region).
+    """
     user = actor if getattr(actor, "is_authenticated", False) else None
     if not node_path:
-        node = getattr(obj, "node", None)
-        node_path = getattr(node, "path", "") or getattr(obj, "path", "") or ""
+        node_path = node_path_of(obj)
     return AuditEvent.objects.create(
         actor=user,
         actor_name=(user.get_username() if user else "system"),

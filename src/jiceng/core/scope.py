@@ -85,6 +85,22 @@ def _own_institution(user: User, node: Node) -> bool:
     return inst is not None and (node.pk == inst.pk or node.is_within(inst))
 
 
+def is_party_to(user: User, institution: Node) -> bool:
+    """The user speaks for ``institution`` (works there, or sits at or below it).
+
+    A party sees a review of the institution only once that level is approved, never
+    the reviewers' drafts (``assessments.queries.readable_levels``).
+    """
+    if not _is_active(user):
+        return False
+    if is_global(user):
+        return False
+    if _own_institution(user, institution):
+        return True
+    root = scope_root(user)
+    return root is not None and root.is_within(institution)
+
+
 def can(user: User, action: Action | str, node: Node) -> bool:
     """Whether ``user`` may do ``action`` on ``node`` (and what lies below it)."""
     action = Action(action)
@@ -161,6 +177,88 @@ def require(user: User, action: Action | str, node: Node) -> None:
         raise Http404("organisation unit not found")
     if not can(user, action, node):
         raise PermissionDenied("action not allowed here")
+
+
+# --- standards catalogs ------------------------------------------------------------------------
+# A catalog belongs to the region that loaded it (``owner``; None: a national catalog) and
+# applies within that region: a province catalog applies in every city, county and
+# institution below it.
+
+
+def catalog_applies(owner: Node | None, node: Node) -> bool:
+    """Whether a catalog owned by ``owner`` may be used at ``node`` (e.g. a cycle's region)."""
+    if owner is None:
+        return True
+    return node.is_within(owner)
+
+
+def can_see_catalog(user: User, owner: Node | None) -> bool:
+    """Everyone sees the catalogs that apply to their node and those of regions below it."""
+    if not _is_active(user):
+        return False
+    if is_global(user):
+        return True
+    root = scope_root(user)
+    if root is None:
+        return False
+    if owner is None:
+        return True
+    if root.is_within(owner):
+        return True
+    return owner.is_within(root)
+
+
+def can_manage_catalog(user: User, owner: Node | None) -> bool:
+    """Load a version of, activate or deactivate a catalog: administrators of its owner or above."""
+    if not _is_active(user):
+        return False
+    if owner is None:
+        return is_global(user)
+    return can(user, Action.MANAGE_CATALOGS, owner)
+
+
+def visible_catalogs(user: User, queryset):
+    """Restrict a Catalog queryset to what :func:`can_see_catalog` allows."""
+    if is_global(user):
+        return queryset
+    root = scope_root(user)
+    if root is None:
+        return queryset.none()
+    return catalogs_seen_from(root, queryset)
+
+
+def catalogs_seen_from(node: Node, queryset):
+    """Catalogs that apply at ``node`` and those owned by regions below it."""
+    from django.db.models import Q
+
+    above = [int(s) for s in node.path.strip("/").split("/") if s]
+    return queryset.filter(
+        Q(owner__isnull=True) | Q(owner_id__in=above) | Q(owner__path__startswith=node.path)
+    )
+
+
+def catalogs_applying_to(node: Node, queryset):
+    """Restrict a Catalog queryset to those that apply at ``node`` (:func:`catalog_applies`)."""
+    from django.db.models import Q
+
+    above = [int(s) for s in node.path.strip("/").split("/") if s]
+    return queryset.filter(Q(owner__isnull=True) | Q(owner_id__in=above))
+
+
+def visible_audit(user: User, queryset):
+    """The audit rows ``user`` reads: those whose data lies at or below their node.
+
+    Administrators only (403 otherwise); rows of platform-wide data (path "/") are read by
+    global superusers only.
+    """
+    if is_global(user):
+        return queryset
+    root = scope_root(user)
+    if root is None:
+        raise PermissionDenied("only administrators read the audit trail")
+    if not can(user, Action.VIEW_AUDIT, root):
+        raise PermissionDenied("only administrators read the audit trail")
+    return queryset.filter(node_path__startswith=root.path)
 
 
 def filter_by_node(user: User, queryset, field: str = "node"):

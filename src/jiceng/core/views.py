@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -15,7 +14,6 @@ from jiceng.core import scope
 from jiceng.core.forms import AuditFilterForm
 from jiceng.core.home import render_panels
 from jiceng.core.models import AuditEvent
-from jiceng.core.panels import is_admin
 
 AUDIT_PAGE_SIZE = 50
 
@@ -27,12 +25,7 @@ def home(request):
 
 def _audit_events(user):
     """The audit events ``user`` may read: those under their node; 403 for non-admins."""
-    if not is_admin(user):
-        raise PermissionDenied("audit trail is for administrators")
-    events = AuditEvent.objects.all()
-    if not scope.is_global(user):
-        events = events.filter(node_path__startswith=user.node.path)
-    return events
+    return scope.visible_audit(user, AuditEvent.objects.all())
 
 
 def _query_without_page(request) -> str:

@@ -5,28 +5,59 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiceng.core import audit, scope
 from jiceng.core.errors import UserError
+from jiceng.orgs.models import Node
 from jiceng.standards.catalog import CatalogSpec, load_catalog_file, parse_catalog
 from jiceng.standards.models import Catalog, Item
 
 
-def require_manage(actor) -> None:
-    """Loading and deactivating catalogs needs MANAGE_CATALOGS where the actor sits.
+def require_manage(actor, owner) -> None:
+    """Changing a catalog owned by ``owner`` needs an administrator of ``owner`` or above.
 
     ``actor=None`` is the system (the CLI without --user, data migrations).
     """
-    if actor is None or scope.is_global(actor):
+    if actor is None:
         return
-    node = getattr(actor, "node", None)
-    if node is None:
-        from django.core.exceptions import PermissionDenied
+    if not scope.can_manage_catalog(actor, owner):
+        raise PermissionDenied("only administrators of the owner region manage this catalog")
 
-        raise PermissionDenied("no node")
-    scope.require(actor, scope.Action.MANAGE_CATALOGS, node)
+
+_DEFAULT = object()
+
+
+def default_owner(actor) -> Node | None:
+    """Where a catalog loaded by ``actor`` belongs when no region is named.
+
+    An administrator's own node; for the system and global superusers, the root of the
+    tree when there is exactly one (the province), else None (a national catalog).
+    """
+    if actor is not None and not scope.is_global(actor):
+        return actor.node
+    roots = list(Node.objects.filter(parent__isnull=True)[:2])
+    return roots[0] if len(roots) == 1 else None
+
+
+def _check_code_owner(spec: CatalogSpec, owner: Node | None) -> None:
+    """New versions of a catalog that a region above owns are that region's to load."""
+    if owner is None:
+        return
+    qs = Catalog.objects.filter(code=spec.code).exclude(owner=owner).select_related("owner")
+    clash = scope.catalogs_applying_to(owner, qs).first()
+    if clash is None:
+        return
+    region = clash.owner.name if clash.owner else _("the whole country")
+    raise UserError(
+        _(
+            "Catalog %(code)s belongs to %(region)s: new versions of it are loaded by "
+            "that region's administrators."
+        )
+        % {"code": spec.code, "region": region}
+    )
 
 
 def _stored_source(spec: CatalogSpec, source_text: str, source_name: str) -> tuple[str, str]:
@@ -37,12 +68,21 @@ def _stored_source(spec: CatalogSpec, source_text: str, source_name: str) -> tup
     return spec.to_yaml(), f"{stem}.yaml"
 
 
-def do_load_catalog(actor, spec: CatalogSpec, source_text: str, source_name: str) -> Catalog:
-    """Store a validated catalog version and its items; audited. Duplicates are refused."""
-    require_manage(actor)
+def do_load_catalog(
+    actor, spec: CatalogSpec, source_text: str, source_name: str, owner=_DEFAULT
+) -> Catalog:
+    """Store a validated catalog version and its items for ``owner``; audited.
+
+    ``owner`` is the region the catalog belongs to (default: :func:`default_owner`).
+    Duplicates, and versions of a code another region owns, are refused.
+    """
+    if owner is _DEFAULT:
+        owner = default_owner(actor)
+    require_manage(actor, owner)
     text, name = _stored_source(spec, source_text, source_name)
     with transaction.atomic():
-        if Catalog.objects.filter(code=spec.code, version=spec.version).exists():
+        _check_code_owner(spec, owner)
+        if Catalog.objects.filter(owner=owner, code=spec.code, version=spec.version).exists():
             raise UserError(
                 _("Catalog %(code)s version %(version)s is already loaded.")
                 % {"code": spec.code, "version": spec.version}
@@ -59,6 +99,7 @@ def do_load_catalog(actor, spec: CatalogSpec, source_text: str, source_name: str
             source_name=name,
             source=text,
             active=True,
+            owner=owner,
         )
         Item.objects.bulk_create(
             Item(
@@ -89,9 +130,9 @@ def do_load_catalog(actor, spec: CatalogSpec, source_text: str, source_name: str
 
 def do_set_catalog_active(actor, catalog: Catalog, active: bool, reason: str = "") -> Catalog:
     """Activate or deactivate one catalog version; audited."""
-    require_manage(actor)
     with transaction.atomic():
         catalog = Catalog.objects.select_for_update().get(pk=catalog.pk)
+        require_manage(actor, catalog.owner)
         if catalog.active == active:
             return catalog
         before = {"active": catalog.active}
@@ -108,16 +149,19 @@ def do_set_catalog_active(actor, catalog: Catalog, active: bool, reason: str = "
     return catalog
 
 
-def do_load_samples(actor) -> list[Catalog]:
-    """Load the shipped sample catalogs that are not loaded yet."""
+def do_load_samples(actor, owner=_DEFAULT) -> list[Catalog]:
+    """Load the shipped sample catalogs that are not loaded yet for ``owner``."""
     from jiceng.standards.catalog import sample_catalog_paths
 
+    if owner is _DEFAULT:
+        owner = default_owner(actor)
     out = []
     for path in sorted(set(sample_catalog_paths().values())):
         spec = load_catalog_file(path)
-        if Catalog.objects.filter(code=spec.code, version=spec.version).exists():
+        if Catalog.objects.filter(owner=owner, code=spec.code, version=spec.version).exists():
             continue
-        out.append(do_load_catalog(actor, spec, path.read_text(encoding="utf-8"), path.name))
+        text = path.read_text(encoding="utf-8")
+        out.append(do_load_catalog(actor, spec, text, path.name, owner=owner))
     return out
 
 
@@ -137,12 +181,12 @@ def spec_of(catalog: Catalog) -> CatalogSpec:
     return spec
 
 
-def catalog_for(kind: str) -> Catalog | None:
-    """The active catalog for an institution kind: the most recently loaded one."""
+def catalog_for(kind: str, region: Node) -> Catalog | None:
+    """The active catalog for an institution kind in ``region``: the most recently loaded
+    of those that apply there (owned by the region, a region above it, or national)."""
+    qs = scope.catalogs_applying_to(region, Catalog.objects.filter(active=True))
     candidates = [
-        c
-        for c in Catalog.objects.filter(active=True).order_by("-loaded_at", "-pk")
-        if kind in (c.institution_kinds or [])
+        c for c in qs.order_by("-loaded_at", "-pk") if kind in (c.institution_kinds or [])
     ]
     return candidates[0] if candidates else None
 

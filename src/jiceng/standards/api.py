@@ -1,7 +1,8 @@
 """API: standards catalogs and the verdict of a grading.
 
-Everyone authenticated reads catalogs; loading one needs MANAGE_CATALOGS where the
-caller sits. ``POST /standards/verdict`` is the same rule function the pages, the CLI
+Everyone reads the catalogs that apply to their node (and those of regions below it);
+each names its owner region. Loading one needs an administrator of the owner region
+(default: where the caller sits). ``POST /standards/verdict`` is the same rule function the pages, the CLI
 and the evaluation cycle use.
 """
 
@@ -13,16 +14,15 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jiceng.api.fields import model_int, model_text
 from jiceng.assessments.models import Grade
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.standards import queries
-from jiceng.standards.actions import do_load_catalog, spec_of
+from jiceng.standards.actions import _DEFAULT, do_load_catalog, spec_of
 from jiceng.standards.catalog import parse_catalog_upload
 from jiceng.standards.models import Catalog, Item
 from jiceng.standards.verdict import compute_verdict
@@ -49,6 +49,8 @@ class CatalogOut(Schema):
     active: bool
     loaded_at: dt.datetime
     items_count: int
+    owner_code: str | None = Field(None, description="owner region; null: national")
+    owner_name: str | None = None
 
     @staticmethod
     def of(c: Catalog, n_items: int | None = None) -> CatalogOut:
@@ -65,6 +67,8 @@ class CatalogOut(Schema):
             active=c.active,
             loaded_at=c.loaded_at,
             items_count=n_items if n_items is not None else c.items.count(),
+            owner_code=c.owner.code if c.owner_id else None,
+            owner_name=c.owner.name if c.owner_id else None,
         )
 
 
@@ -116,8 +120,8 @@ class VerdictOut(Schema):
 
 @router.get("/catalogs", response=list[CatalogOut])
 def list_catalogs(request, active: bool | None = None):
-    """Every loaded catalog version (newest first within a code)."""
-    qs = queries.catalogs()
+    """Every catalog version the caller sees (newest first within a code)."""
+    qs = queries.catalogs(request.user)
     if active is not None:
         qs = qs.filter(active=active)
     return [CatalogOut.of(c, c.n_items) for c in qs]
@@ -126,7 +130,7 @@ def list_catalogs(request, active: bool | None = None):
 @router.get("/catalogs/{catalog_id}", response=CatalogDetailOut)
 def catalog_detail(request, catalog_id: int):
     """One catalog version with all its items in order."""
-    catalog = get_object_or_404(Catalog, pk=catalog_id)
+    catalog = queries.get_catalog(request.user, catalog_id)
     items = list(catalog.items.order_by("order"))
     out = CatalogOut.of(catalog, len(items)).dict()
     out["items"] = [ItemOut.from_orm(i) for i in items]
@@ -134,11 +138,13 @@ def catalog_detail(request, catalog_id: int):
 
 
 @router.post("/catalogs", response={201: CatalogOut})
-def upload_catalog(request, file: File[UploadedFile]):
-    """Load a catalog file (YAML, JSON or .xlsx). 422 with every problem; nothing loaded."""
+def upload_catalog(request, file: File[UploadedFile], owner: Form[str | None] = None):
+    """Load a catalog file (YAML, JSON or .xlsx) for ``owner`` (a region code; default: the
+    caller's node). 422 with every problem; nothing loaded."""
     user = request.user
     if not queries.can_manage_catalogs(user):
         raise PermissionDenied("only administrators load catalogs")
+    region = _DEFAULT if owner is None else queries.owner_from_code(user, owner)
     name = file.name or "catalog.yaml"
     limit = settings.JICENG_MAX_UPLOAD_BYTES
     if file.size > limit:
@@ -152,12 +158,15 @@ def upload_catalog(request, file: File[UploadedFile]):
             ]
         )
     spec, text = parse_catalog_upload(file.read(), name)
-    catalog = do_load_catalog(user, spec, text, name)
+    if region is _DEFAULT:
+        catalog = do_load_catalog(user, spec, text, name)
+    else:
+        catalog = do_load_catalog(user, spec, text, name, owner=region)
     return Status(201, CatalogOut.of(catalog))
 
 
 @router.post("/verdict", response=VerdictOut)
 def verdict(request, body: VerdictIn):
     """The verdict of a complete grading (item code → grade or "NA"); 422 names each bad item."""
-    catalog = get_object_or_404(Catalog, pk=body.catalog_id)
+    catalog = queries.get_catalog(request.user, body.catalog_id)
     return compute_verdict(spec_of(catalog), body.grades).to_dict()

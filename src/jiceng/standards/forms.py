@@ -15,6 +15,18 @@ class UploadCatalogForm(forms.Form):
         label=gettext_lazy("Catalog file (YAML, JSON or Excel)"),
         help_text=gettext_lazy("Nothing is loaded if the file has any problem."),
     )
+    owner = forms.ChoiceField(
+        label=gettext_lazy("Owner region"),
+        required=False,
+        help_text=gettext_lazy(
+            "The catalog applies in this region and below; only its administrators (or "
+            "those above) load new versions of it or deactivate it."
+        ),
+    )
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = list(owners)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -30,17 +30,34 @@ class Catalog(models.Model):
     source = models.TextField(blank=True)
     loaded_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
+    # The region that loaded the catalog: it applies there and below, and only that
+    # region's administrators (or those above) change it. None: a national catalog.
+    owner = models.ForeignKey(
+        "orgs.Node",
+        verbose_name=_("owner region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["code", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="standards_catalog_unique"),
+            models.UniqueConstraint(
+                fields=["owner", "code", "version"], name="standards_catalog_unique"
+            ),
         ]
         verbose_name = _("standards catalog")
         verbose_name_plural = _("standards catalogs")
 
     def __str__(self) -> str:
         return f"{self.title} ({self.version})"
+
+    @property
+    def node(self):
+        """The node the catalog hangs on (scope checks and the audit trail)."""
+        return self.owner
 
     @property
     def kind_labels(self) -> list[str]:

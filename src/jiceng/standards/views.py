@@ -6,17 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jiceng.core import scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.standards import queries
 from jiceng.standards.actions import do_load_catalog, do_set_catalog_active, spec_of
 from jiceng.standards.catalog import parse_catalog_upload
 from jiceng.standards.excel import write_catalog_excel, write_grades_template
 from jiceng.standards.forms import DeactivateForm, UploadCatalogForm
-from jiceng.standards.models import Catalog
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,7 +31,10 @@ def index(request):
     return render(
         request,
         "standards/index.html",
-        {"catalogs": queries.catalogs(), "can_manage": queries.can_manage_catalogs(request.user)},
+        {
+            "catalogs": queries.catalogs(request.user),
+            "can_manage": queries.can_manage_catalogs(request.user),
+        },
     )
 
 
@@ -41,14 +44,16 @@ def upload(request):
     _require_manager(request.user)
     ctx: dict = {}
     status = 200
+    owners = queries.owner_choices(request.user)
     if request.method == "POST":
-        form = UploadCatalogForm(request.POST, request.FILES)
+        form = UploadCatalogForm(request.POST, request.FILES, owners=owners)
         if form.is_valid():
             f = form.cleaned_data["file"]
             ctx["filename"] = f.name
             try:
+                owner = queries.owner_from_code(request.user, form.cleaned_data["owner"])
                 spec, text = parse_catalog_upload(f.read(), f.name)
-                catalog = do_load_catalog(request.user, spec, text, f.name)
+                catalog = do_load_catalog(request.user, spec, text, f.name, owner=owner)
             except ValidationFailed as exc:
                 ctx["problems"] = exc.problems
                 status = 422
@@ -65,14 +70,14 @@ def upload(request):
         else:
             status = 400
     else:
-        form = UploadCatalogForm()
+        form = UploadCatalogForm(owners=owners)
     ctx["form"] = form
     return render(request, "standards/upload.html", ctx, status=status)
 
 
 @login_required
 def detail(request, pk: int):
-    catalog = get_object_or_404(Catalog, pk=pk)
+    catalog = queries.get_catalog(request.user, pk)
     spec = spec_of(catalog)
     items = queries.filter_items(catalog, request.GET)
     ctx = {
@@ -89,7 +94,7 @@ def detail(request, pk: int):
             "q": request.GET.get("q", ""),
         },
         "total": catalog.items.count(),
-        "can_manage": queries.can_manage_catalogs(request.user),
+        "can_manage": scope.can_manage_catalog(request.user, catalog.owner),
         "deactivate_form": DeactivateForm(),
     }
     return render(request, "standards/detail.html", ctx)
@@ -103,21 +108,21 @@ def _download(data: bytes | str, filename: str, content_type: str) -> HttpRespon
 
 @login_required
 def grading_template(request, pk: int):
-    catalog = get_object_or_404(Catalog, pk=pk)
+    catalog = queries.get_catalog(request.user, pk)
     data = write_grades_template(spec_of(catalog))
     return _download(data, f"grading-{catalog.code}-{catalog.version}.xlsx", XLSX)
 
 
 @login_required
 def catalog_excel(request, pk: int):
-    catalog = get_object_or_404(Catalog, pk=pk)
+    catalog = queries.get_catalog(request.user, pk)
     data = write_catalog_excel(spec_of(catalog))
     return _download(data, f"catalog-{catalog.code}-{catalog.version}.xlsx", XLSX)
 
 
 @login_required
 def source(request, pk: int):
-    catalog = get_object_or_404(Catalog, pk=pk)
+    catalog = queries.get_catalog(request.user, pk)
     kind = "application/json" if catalog.source_name.endswith(".json") else "application/yaml"
     return _download(
         catalog.source.encode("utf-8"),
@@ -129,8 +134,9 @@ def source(request, pk: int):
 @login_required
 @require_POST
 def set_active(request, pk: int):
-    _require_manager(request.user)
-    catalog = get_object_or_404(Catalog, pk=pk)
+    catalog = queries.get_catalog(request.user, pk)
+    if not scope.can_manage_catalog(request.user, catalog.owner):
+        raise PermissionDenied("only administrators of the owner region manage this catalog")
     form = DeactivateForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     active = request.POST.get("active") == "1"

@@ -29,6 +29,10 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(inst)s has no submission in %(year)s.") % {"inst": node.name, "year": year}
             )
+        if actor is not None:  # a person reads what the page shows them
+            if level and not queries.can_read_level(actor, sub, level):
+                raise CommandError(_("This level is not approved yet."))
+            level = level or queries.shown_verdict_level(actor, sub)
         reasons = queries.verdict_reasons(sub, level)
         if json:
             reasons.pop("raw", None)

@@ -22,6 +22,18 @@ def actor_from(username: str | None):
     return user
 
 
+def owner_from(code: str | None) -> dict:
+    """``{"owner": node}`` for --region CODE, or {} to let the action choose its default."""
+    if not code:
+        return {}
+    from jiceng.orgs.models import Node
+
+    node = Node.objects.filter(code=code).first()
+    if node is None:
+        raise CommandError(_("No unit with code %(code)s.") % {"code": code})
+    return {"owner": node}
+
+
 def print_problems(command, exc: ValidationFailed, heading: str) -> None:
     command.stderr.write(heading)
     for p in exc.problems:

@@ -10,7 +10,7 @@ from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.standards.actions import do_load_catalog
 from jiceng.standards.catalog import load_catalog_file
 
-from ._common import actor_from, fail, print_problems
+from ._common import actor_from, fail, owner_from, print_problems
 
 
 class Command(BaseCommand):
@@ -19,9 +19,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--user", help="act as this user (needs manage_catalogs)")
+        parser.add_argument(
+            "--region",
+            help="code of the owner region (default: the user's node, or the root of the tree)",
+        )
 
-    def handle(self, *args, file, user, **options):
+    def handle(self, *args, file, user, region=None, **options):
         actor = actor_from(user)
+        owner = owner_from(region)
         path = Path(file)
         try:
             spec = load_catalog_file(path)
@@ -32,7 +37,7 @@ class Command(BaseCommand):
             fail(1)
         text = "" if path.suffix.lower() in {".xlsx", ".xlsm"} else path.read_text("utf-8-sig")
         try:
-            catalog = do_load_catalog(actor, spec, text, path.name)
+            catalog = do_load_catalog(actor, spec, text, path.name, **owner)
         except PermissionDenied:
             raise CommandError(_("This user may not load catalogs.")) from None
         except UserError as exc:

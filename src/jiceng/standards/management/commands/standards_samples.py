@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.standards.actions import do_load_samples
 
-from ._common import actor_from
+from ._common import actor_from, owner_from
 
 
 class Command(BaseCommand):
@@ -14,11 +14,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--user", help="act as this user (needs manage_catalogs)")
+        parser.add_argument(
+            "--region",
+            help="code of the owner region (default: the user's node, or the root of the tree)",
+        )
 
-    def handle(self, *args, user, **options):
+    def handle(self, *args, user, region=None, **options):
         actor = actor_from(user)
+        owner = owner_from(region)
         try:
-            loaded = do_load_samples(actor)
+            loaded = do_load_samples(actor, **owner)
         except PermissionDenied:
             raise CommandError(_("This user may not load catalogs.")) from None
         for c in loaded:
