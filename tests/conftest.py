@@ -51,6 +51,17 @@ def _plain_static_files():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Chinese: a request in English leaves its language on the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Hashing with PBKDF2 costs ~0.3 s a user; tests do not need that strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
