@@ -45,6 +45,8 @@ Usage: jiceng COMMAND [ARGS]
   db_worker                  run queued background jobs (serve starts one); first marks
                              jobs of dead workers failed
   jobs sweep                 mark jobs of dead workers failed, remove stray partial files
+  backup FILE.tar.gz         the database, analytics store and evidence in one archive
+  restore FILE.tar.gz        put a backup back into an empty deployment (--force wipes)
 
 Every other Django management command works too (jiceng help lists them).
 """
