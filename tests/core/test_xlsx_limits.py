@@ -286,3 +286,19 @@ def test_the_refusal_is_in_chinese():
     with translation.override("zh-hans"):
         message = problems_of(far_cell_workbook())
     assert "工作表“Sheet1”在 XFD1048576 处有单元格" in message and "最多 1000 行" in message
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="XFD1048576"><v>1</v></c>',
+        "<c r='XFD1048576'><v>1</v></c>",
+        '<c s="a>b" r="XFD1048576"><v>1</v></c>',
+        '<c r = "XFD1048576" ><v>1</v></c>',
+        '<c r="&#88;FD1048576"><v>1</v></c>',
+        '<x:c r="XFD1048576"><x:v>1</x:v></x:c>',
+    ],
+)
+def test_a_far_cell_is_found_however_its_tag_is_written(cell):
+    data = crafted(f'<sheetData><row r="1048576">{cell}</row></sheetData>')
+    assert "XFD1048576" in problems_of(data)

@@ -15,6 +15,7 @@ never as a formula — whatever it begins with, characters XML cannot hold are r
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import struct
@@ -23,7 +24,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.parsers import expat
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -134,48 +134,73 @@ class _TooBig(Exception):
     pass
 
 
+# A start tag of a cell, a row or the declared range, with or without a namespace prefix;
+# attribute values may hold ">" (but never "<"), so they are matched whole.
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(c|row|dimension)"
+    rb"(?:\s+r=\"([A-Z]{1,3})([0-9]{1,7})\")?"  # the usual first attribute, read fast
+    rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
+)
+_ATTR = re.compile(rb"""\s(r|ref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attr(attrs: bytes, want: bytes) -> str | None:
+    for m in _ATTR.finditer(attrs):
+        if m.group(1) == want:
+            value = (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8")
+            return html.unescape(value) if "&" in value else value
+    return None
+
+
 def _scan_sheet(stream, limits: Limits) -> tuple[SheetSize, str | None]:
     """One streaming pass over a worksheet's XML: the extent of its cells, its declared range.
 
-    Raises ``_TooBig`` (with the extent reached) as soon as a limit is passed.
+    Raises ``_TooBig(extent, (row, column))`` at the first cell past a limit. Cells and rows
+    without a position count as the next one, as Excel reads them.
     """
-    state = {"row": 0, "col": 0, "max_row": 0, "max_col": 0, "ref": None}
-
-    def start(name: str, attrs: dict) -> None:
-        local = name.rpartition(":")[2]
-        if local == "c":
-            pos = _parse_ref(attrs.get("r", "")) if "r" in attrs else None
-            if pos is None:
-                state["col"] += 1
-                row = max(state["row"], 1)
+    row = col = max_row = max_col = 0
+    ref = None
+    carry = b""
+    columns: dict[bytes, int] = {}
+    while True:
+        chunk = stream.read(1 << 22)
+        buf = carry + chunk
+        # A tag never holds "<": everything before the last one can be scanned now.
+        cut = len(buf) if not chunk else buf.rfind(b"<")
+        if cut < 0:
+            carry = b""
+            continue
+        for m in _TAG.finditer(buf, 0, cut):
+            name = m.group(1)
+            if name == b"c":
+                if m.group(2):
+                    letters = m.group(2)
+                    col = columns.get(letters) or columns.setdefault(
+                        letters, column_index(letters.decode())
+                    )
+                    row = int(m.group(3))
+                elif pos := _parse_ref(_attr(m.group(4), b"r") or ""):
+                    row, col = pos
+                else:
+                    row, col = max(row, 1), col + 1
+                max_row = max(max_row, row)
+                max_col = max(max_col, col)
+                if (
+                    max_row > limits.max_rows
+                    or max_col > limits.max_cols
+                    or max_row * max_col > limits.max_cells
+                ):
+                    raise _TooBig(SheetSize(max_row, max_col), (row, col))
+            elif name == b"row":
+                r = None if m.group(2) else _attr(m.group(4), b"r")
+                row = int(r) if r and r.isdigit() and len(r) < 12 else row + 1
+                col = 0
             else:
-                row, state["col"] = pos
-                state["row"] = max(state["row"], row)
-            col = state["col"]
-            if row > state["max_row"]:
-                state["max_row"] = row
-            if col > state["max_col"]:
-                state["max_col"] = col
-            if (
-                row > limits.max_rows
-                or col > limits.max_cols
-                or state["max_row"] * state["max_col"] > limits.max_cells
-            ):
-                raise _TooBig(SheetSize(state["max_row"], state["max_col"]), (row, col))
-        elif local == "row":
-            r = attrs.get("r")
-            state["row"] = int(r) if r and r.isdigit() else state["row"] + 1
-            state["col"] = 0
-        elif local == "dimension":
-            state["ref"] = attrs.get("ref")
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.buffer_text = True
-    while chunk := stream.read(1 << 20):
-        parser.Parse(chunk, False)
-    parser.Parse(b"", True)
-    return SheetSize(state["max_row"], state["max_col"]), state["ref"]
+                ref = _attr(m.group(4), b"ref")
+        if not chunk:
+            break
+        carry = buf[cut:]
+    return SheetSize(max_row, max_col), ref
 
 
 def _declared(ref: str | None) -> SheetSize | None:
@@ -198,6 +223,7 @@ class XlsxReader:
         self._parts = _sheet_parts(self._zip, filename)
         self.sheet_names: list[str] = list(self._parts)
         self._book = None
+        self._sizes: dict[str, SheetSize] = {}
 
     def close(self) -> None:
         self._zip.close()
@@ -212,6 +238,8 @@ class XlsxReader:
 
     def size(self, sheet: str) -> SheetSize:
         """Check the sheet against the limits; its extent, or ValidationFailed."""
+        if sheet in self._sizes:
+            return self._sizes[sheet]
         part = self._parts[sheet]
         lim = self.limits
         try:
@@ -219,7 +247,7 @@ class XlsxReader:
                 size, ref = _scan_sheet(stream, lim)
         except _TooBig as big:
             raise self._too_big(sheet, big.args[0], None, big.args[1]) from None
-        except (expat.ExpatError, zipfile.BadZipFile, EOFError, ValueError, KeyError) as exc:
+        except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError) as exc:
             raise _refuse(
                 _("The Excel file is damaged: the sheet %(sheet)s cannot be read (%(error)s).")
                 % {"sheet": sheet, "error": exc},
@@ -232,6 +260,7 @@ class XlsxReader:
             or declared.cells > lim.max_cells
         ):
             raise self._too_big(sheet, declared, ref)
+        self._sizes[sheet] = size
         return size
 
     def _too_big(
