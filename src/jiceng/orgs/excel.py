@@ -372,7 +372,7 @@ def _style_header(ws, columns: tuple[Column, ...]) -> None:
     font = Font(bold=True, color="FFFFFF")
     thin = Side(style="thin", color="999999")
     for index, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=index, value=str(col.label))
+        cell = _put(ws, 1, index, str(col.label))
         cell.fill = fill
         cell.font = font
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -434,7 +434,7 @@ def _help_sheet(wb, example: bool) -> None:
         ]
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=value or None)
+            cell = _put(ws, r, c, value or None)
             cell.alignment = wrap
         if r == 1 or values[0] in {str(_("Sheet")), str(_("Types")), str(_("Example"))}:
             for c in range(1, 4):
@@ -460,10 +460,7 @@ def _kind_validation(ws, rows: int) -> None:
 
 def _put(ws, row: int, column: int, value):
     """Write a cell; text is always text, never a formula (so ``=…`` in a name stays a name)."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
+    return xlsx.put(ws, row, column, value)
 
 
 def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -> bytes:
@@ -507,9 +504,7 @@ def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -
             if col.key == "code":
                 cell.number_format = "@"
     _help_sheet(wb, example)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.to_bytes(wb)
 
 
 def today_stamp() -> str:

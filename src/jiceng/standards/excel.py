@@ -268,7 +268,7 @@ def write_catalog_excel(spec: CatalogSpec) -> bytes:
     wb = Workbook()
     meta = wb.active
     meta.title = META_SHEET
-    meta.append(["项目", "内容"])
+    xlsx.append(meta, ["项目", "内容"])
     scale = "；".join(f"{g.grade}:{g.label}:{'达标' if g.meets else '不达标'}" for g in spec.scale)
     values = {
         "code": spec.code,
@@ -281,13 +281,14 @@ def write_catalog_excel(spec: CatalogSpec) -> bytes:
         "scale": scale,
     }
     for field, names in META_FIELDS.items():
-        meta.append([names[0], values[field]])
+        xlsx.append(meta, [names[0], values[field]])
     meta.column_dimensions["A"].width = 20
     meta.column_dimensions["B"].width = 60
     ws = wb.create_sheet(ITEMS_SHEET)
-    ws.append([names[0] for names in ITEM_COLUMNS.values()])
+    xlsx.append(ws, [names[0] for names in ITEM_COLUMNS.values()])
     for item in spec.items:
-        ws.append(
+        xlsx.append(
+            ws,
             [
                 f"{item.chapter} {item.chapter_title}",
                 f"{item.section} {item.section_title}",
@@ -298,7 +299,7 @@ def write_catalog_excel(spec: CatalogSpec) -> bytes:
                 "是" if item.na_allowed else "",
                 item.evidence,
                 item.method,
-            ]
+            ],
         )
     _style(ws, [22, 18, 10, 60, 8, 8, 8, 30, 18])
     return _save(wb)
@@ -314,9 +315,7 @@ def _style(ws, widths: list[int]) -> None:
 
 
 def _save(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(wb)
 
 
 GRADE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -338,9 +337,10 @@ def write_grades_template(catalog: CatalogSpec) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = GRADES_SHEET
-    ws.append([names[0] for names in GRADE_COLUMNS.values()])
+    xlsx.append(ws, [names[0] for names in GRADE_COLUMNS.values()])
     for item in catalog.items:
-        ws.append(
+        xlsx.append(
+            ws,
             [
                 item.code,
                 f"{item.chapter} {item.chapter_title}",
@@ -352,7 +352,7 @@ def write_grades_template(catalog: CatalogSpec) -> bytes:
                 item.method,
                 "",
                 "",
-            ]
+            ],
         )
     n = len(catalog.items) + 1
     grades = [g.grade for g in catalog.scale]
@@ -363,13 +363,13 @@ def write_grades_template(catalog: CatalogSpec) -> bytes:
     for row in ws.iter_rows(min_row=2, max_col=4, min_col=4):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     info = wb.create_sheet(META_SHEET)
-    info.append(["项目", "内容"])
-    info.append(["编码", catalog.code])
-    info.append(["版本", catalog.version])
-    info.append(["名称", catalog.title])
+    xlsx.append(info, ["项目", "内容"])
+    xlsx.append(info, ["编码", catalog.code])
+    xlsx.append(info, ["版本", catalog.version])
+    xlsx.append(info, ["名称", catalog.title])
     for g in catalog.scale:
-        info.append([f"等级 {g.grade}", f"{g.label}（{'达标' if g.meets else '不达标'}）"])
-    info.append([NA, "不适用（仅限“可不适用”为“是”的条款）"])
+        xlsx.append(info, [f"等级 {g.grade}", f"{g.label}（{'达标' if g.meets else '不达标'}）"])
+    xlsx.append(info, [NA, "不适用（仅限“可不适用”为“是”的条款）"])
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 50
     return _save(wb)
