@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -302,3 +303,17 @@ def test_the_refusal_is_in_chinese():
 def test_a_far_cell_is_found_however_its_tag_is_written(cell):
     data = crafted(f'<sheetData><row r="1048576">{cell}</row></sheetData>')
     assert "XFD1048576" in problems_of(data)
+
+
+def test_no_module_reads_a_workbook_without_the_checks():
+    """Every Excel reader goes through core/xlsx.py: nobody else opens workbooks."""
+    src = Path(__file__).parents[2] / "src" / "jiceng"
+    pattern = re.compile(r"CalamineWorkbook|load_workbook|read_excel")
+    offenders = [
+        f"{path.relative_to(src)}:{n}"
+        for path in src.rglob("*.py")
+        if path != src / "core" / "xlsx.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not offenders, offenders
