@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from core.test_xlsx_limits import HEADERS, far_cell_workbook
+from core.test_xlsx_limits import HEADERS, bounded_memory, far_cell_workbook  # noqa: F401 (fixture)
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bounded_memory")]
 
 
 def test_the_tree_import_answers_422_for_a_cell_at_XFD1048576(personas, api):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
-from core.test_xlsx_limits import HEADERS, far_cell_workbook
+from core.test_xlsx_limits import HEADERS, bounded_memory, far_cell_workbook  # noqa: F401 (fixture)
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from .conftest import fresh, submit
 from .test_pages import url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bounded_memory")]
 
 
 def bomb() -> bytes:

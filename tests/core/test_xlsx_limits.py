@@ -80,6 +80,23 @@ def inline(ref: str | None, value: str) -> str:
     return f'<c{r} t="inlineStr"><is><t>{value}</t></is></c>'
 
 
+@pytest.fixture
+def bounded_memory():
+    """Caps this process's address space while a test feeds a reader a hostile file: should
+    the checks ever let one through, the test dies at once instead of the machine swapping."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as f:
+        used = int(f.read().split()[0]) * resource.getpagesize()
+    cap = used + (8 << 30)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 # --------------------------------------------------------------------------- each reader
 
 
@@ -196,7 +213,7 @@ def problems_of(data: bytes, **limits) -> str:
     try:
         with xlsx.open_xlsx(data, "t.xlsx", lim) as book:
             for name in book.sheet_names:
-                list(book.rows(name))
+                book.size(name)  # the check alone: a file it lets through is never loaded here
     except ValidationFailed as exc:
         assert all(p.file == "t.xlsx" for p in exc.problems)
         return str(exc)
@@ -317,3 +334,27 @@ def test_no_module_reads_a_workbook_without_the_checks():
         if pattern.search(line)
     ]
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    "sheet_data",
+    [
+        '<row r="1"><c r="A1" r="XFD1048576"><v>1</v></c></row>',
+        '<row r="1" r="1048576"><c><v>1</v></c></row>',
+    ],
+)
+def test_a_position_given_twice_is_refused(sheet_data):
+    """calamine takes the last of two ``r`` attributes: such a file is not read at all."""
+    assert "Sheet1" in problems_of(crafted(f"<sheetData>{sheet_data}</sheetData>"))
+
+
+def test_cells_without_positions_after_a_long_run_of_positioned_cells_are_placed_by_their_row():
+    """The scan reads big sheets in chunks; a row's tag is remembered across them."""
+    filler = "".join(
+        f'<row r="{r}">' + "".join(inline(f"{c}{r}", "x" * 40) for c in "ABCDE") + "</row>"
+        for r in range(1, 12_000)
+    )
+    tail = '<row r="1048576">' + inline(None, "x") + "</row>"
+    data = crafted(f"<sheetData>{filler}{tail}</sheetData>")
+    message = problems_of(data, max_rows=100_000, max_cells=10_000_000)
+    assert "A1048576" in message

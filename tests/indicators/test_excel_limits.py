@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from core.test_xlsx_limits import far_cell_workbook
+from core.test_xlsx_limits import bounded_memory, far_cell_workbook  # noqa: F401 (fixture)
 from django.test import override_settings
 
 from jiceng.indicators.models import RecordSet
 
 from .test_upload import IMMEDIATE, record_set_dir, upload, zip_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bounded_memory")]
 
 
 @override_settings(TASKS=IMMEDIATE)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from core.test_xlsx_limits import HEADERS, far_cell_workbook
+from core.test_xlsx_limits import HEADERS, bounded_memory, far_cell_workbook  # noqa: F401 (fixture)
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from .helpers import db_state
 from .test_cli import run_command
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bounded_memory")]
 
 
 def bomb() -> bytes:

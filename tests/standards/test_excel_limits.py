@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from core.test_xlsx_limits import HEADERS, far_cell_workbook
+from core.test_xlsx_limits import HEADERS, bounded_memory, far_cell_workbook  # noqa: F401 (fixture)
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiceng.standards.models import Catalog
 
 from .test_cli import VILLAGE, run
+
+pytestmark = pytest.mark.usefixtures("bounded_memory")
 
 
 @pytest.mark.django_db

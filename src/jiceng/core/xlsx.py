@@ -144,6 +144,16 @@ _TAG = re.compile(
 _ATTR = re.compile(rb"""\s(r|ref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
+# Fast path: every cell tag of a chunk written as Excel and openpyxl write it (r first).
+_C_FAST = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})([0-9]{1,7})\")?")
+# A position given twice (calamine takes the last one, this scan the first): refused.
+_TWICE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row|dimension)(?=[\s/>])"
+    rb"[^<]*?\s(?:r|ref)\s*=[^<]*?\s(?:r|ref)\s*="
+)
+_ROW_OR_DIM = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|dimension)(?=[\s/>])")
+
+
 def _attr(attrs: bytes, want: bytes) -> str | None:
     for m in _ATTR.finditer(attrs):
         if m.group(1) == want:
@@ -170,7 +180,45 @@ def _scan_sheet(stream, limits: Limits) -> tuple[SheetSize, str | None]:
         if cut < 0:
             carry = b""
             continue
-        for m in _TAG.finditer(buf, 0, cut):
+        region = buf[:cut]
+        if _TWICE.search(region):
+            raise ValueError("a cell or row gives its position twice")
+        cells = _C_FAST.findall(region)
+        last_row = -1
+        for m in _ROW_OR_DIM.finditer(region):
+            if m.group(1) == b"row":
+                last_row = m.start()
+            elif tag := _TAG.match(region, m.start()):
+                ref = _attr(tag.group(4), b"ref")
+        if chunk and cells and all(letters for letters, _r in cells) and cut - last_row < (1 << 20):
+            # Every cell has its position first: the extent is a max over them. The last row
+            # is scanned again with the next chunk, so a cell there without a position is
+            # placed by its row's tag; until then the position is an upper bound.
+            before_row, before_col = max_row, max_col
+            for letters in {letters for letters, _r in cells}:
+                col = columns.get(letters) or columns.setdefault(
+                    letters, column_index(letters.decode())
+                )
+                max_col = max(max_col, col)
+            max_row = max(max_row, max(int(r) for _l, r in cells))
+            row, col = max(row, max_row), max(col, max_col)
+            if (
+                max_row > limits.max_rows
+                or max_col > limits.max_cols
+                or max_row * max_col > limits.max_cells
+            ):
+                for letters, r in cells:  # name the first cell past a limit
+                    cell = (int(r), column_index(letters.decode()))
+                    before_row, before_col = max(before_row, cell[0]), max(before_col, cell[1])
+                    if (
+                        before_row > limits.max_rows
+                        or before_col > limits.max_cols
+                        or before_row * before_col > limits.max_cells
+                    ):
+                        raise _TooBig(SheetSize(before_row, before_col), cell)
+            carry = buf[last_row:] if last_row >= 0 else buf[cut:]
+            continue
+        for m in _TAG.finditer(region):
             name = m.group(1)
             if name == b"c":
                 if m.group(2):
