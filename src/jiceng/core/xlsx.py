@@ -30,9 +30,6 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.errors import Problem, ValidationFailed
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLS = 16_384
 # Members smaller than this are not judged by their compression ratio.
 RATIO_FLOOR_BYTES = 1 << 20
 # workbook.xml and its relationships are parsed whole: they must stay small.
