@@ -238,6 +238,16 @@ JICENG_MAX_UPLOAD_BYTES = int(os.environ.get("JICENG_MAX_UPLOAD_BYTES", str(20 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = JICENG_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Excel uploads: checked before a sheet is read (docs/excel-templates.md, "Limits").
+JICENG_XLSX_MAX_ROWS = int(os.environ.get("JICENG_XLSX_MAX_ROWS", "500000"))
+JICENG_XLSX_MAX_COLS = int(os.environ.get("JICENG_XLSX_MAX_COLS", "256"))
+JICENG_XLSX_MAX_CELLS = int(os.environ.get("JICENG_XLSX_MAX_CELLS", "10000000"))
+JICENG_XLSX_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("JICENG_XLSX_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024))
+)
+JICENG_XLSX_MAX_RATIO = int(os.environ.get("JICENG_XLSX_MAX_RATIO", "100"))
+JICENG_XLSX_MAX_MEMBERS = int(os.environ.get("JICENG_XLSX_MAX_MEMBERS", "2000"))
+
 # Analytics store: DuckDB files live here, one per record set.
 JICENG_ANALYTICS_DIR = Path(os.environ.get("JICENG_ANALYTICS_DIR", VAR_DIR / "analytics"))
 # Secret for the keyed hash of personal identifiers (id_number); defaults to SECRET_KEY.

@@ -65,17 +65,6 @@ def _cell(v: object) -> str | None:
     return s if s != "" else None
 
 
-def _strings_table(header: list[str], rows: list[list[object]], first_row: int) -> pa.Table:
-    cols: dict[str, list] = {"_row": list(range(first_row, first_row + len(rows)))}
-    for i, name in enumerate(header):
-        if not name or name in cols:
-            continue
-        cols[name] = [_cell(r[i]) if i < len(r) else None for r in rows]
-    return pa.table(
-        {k: pa.array(v, type=pa.int64() if k == "_row" else pa.string()) for k, v in cols.items()}
-    )
-
-
 def read_csv(path: Path) -> pa.Table:
     """All columns as strings, plus ``_row`` (header = row 1)."""
     try:
@@ -104,19 +93,30 @@ def read_csv(path: Path) -> pa.Table:
 
 
 def read_xlsx(path: Path, table: Table) -> pa.Table:
-    """The sheet named like the table (else the only/first sheet), all cells as strings."""
-    from python_calamine import CalamineWorkbook
+    """The sheet named like the table (else the only/first sheet), all cells as strings.
+
+    The file is checked against the limits of :mod:`jiceng.core.xlsx` and read row by row
+    straight into columns.
+    """
+    from jiceng.core.errors import ValidationFailed
+    from jiceng.core.xlsx import open_xlsx
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # noqa: BLE001 - calamine raises several types
-        raise _FileProblem(f"无法打开 Excel 文件：{e}") from e
-    names = wb.sheet_names
-    sheet = table.name if table.name in names else names[0]
-    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    if not rows:
+        with open_xlsx(path, path.name) as wb:
+            names = wb.sheet_names
+            if not names:
+                raise _FileProblem("无法打开 Excel 文件：工作簿中没有工作表")
+            sheet = table.name if table.name in names else names[0]
+            return _xlsx_columns(wb.rows(sheet), sheet, names, table)
+    except ValidationFailed as e:
+        raise _FileProblem("；".join(p.message for p in e.problems)) from None
+
+
+def _xlsx_columns(rows, sheet: str, names: list[str], table: Table) -> pa.Table:
+    first = next(rows, None)
+    if not first:
         raise _FileProblem(f"工作表「{sheet}」是空的")
-    header = [str(_cell(h) or "").strip() for h in rows[0]]
+    header = [str(_cell(h) or "").strip() for h in first]
     missing = [c for c in table.required if c not in header]
     if missing:
         for other in TABLES:
@@ -127,10 +127,22 @@ def read_xlsx(path: Path, table: Table) -> pa.Table:
                 )
         if sheet != table.name and table.name not in names and len(names) > 1:
             raise _FileProblem(f"找不到名为「{table.name}」的工作表（现有：{'、'.join(names)}）")
-    body = rows[1:]
-    while body and all(_cell(c) is None for c in body[-1]):
-        body.pop()
-    return _strings_table(header, body, 2)
+    keep = [
+        (i, name)
+        for i, name in enumerate(header)
+        if name and name != "_row" and name not in header[:i]
+    ]
+    cols: list[list[str | None]] = [[] for _k in keep]
+    used = 0  # rows up to the last one holding a value (empty rows at the end are dropped)
+    for n, row in enumerate(rows, 1):
+        for values, (i, _name) in zip(cols, keep, strict=True):
+            values.append(_cell(row[i]) if i < len(row) else None)
+        if any(_cell(v) is not None for v in row):
+            used = n
+    arrays = {"_row": pa.array(range(2, 2 + used), type=pa.int64())}
+    for values, (_i, name) in zip(cols, keep, strict=True):
+        arrays[name] = pa.array(values[:used], type=pa.string())
+    return pa.table(arrays)
 
 
 class _FileProblem(Exception):

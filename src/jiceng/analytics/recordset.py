@@ -6,7 +6,6 @@ ten-million-row record set is checked in a few scans rather than a Python loop p
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import re
@@ -20,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.exports import csv_writer
 from jiceng.core.pii import mask_id_numbers
 
 from .readers import find_sources, raw_columns, register_raw
@@ -562,7 +562,7 @@ class _Session:
         n = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
+            w = csv_writer(f)
             w.writerow(["file", "row", "reasons", "values"])
             for name in self.present:
                 table = TABLE_BY_NAME[name]

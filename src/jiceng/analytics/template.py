@@ -6,9 +6,10 @@ so the unzipped template passes ``jiceng records check`` as it is.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
+
+from jiceng.core.exports import csv_writer
 
 from .schema import TABLES, Column
 
@@ -160,13 +161,13 @@ def template_zip() -> bytes:
         for table in TABLES:
             out = io.StringIO()
             names = [c.name for c in table.columns]
-            writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
-            writer.writeheader()
+            writer = csv_writer(out, lineterminator="\n")
+            writer.writerow(names)
             for row in EXAMPLES.get(table.name, []):
-                writer.writerow({n: row.get(n, "") for n in names})
+                writer.writerow([row.get(n, "") for n in names])
             zf.writestr(_entry(f"{table.name}.csv"), out.getvalue())
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(description_rows())
+        csv_writer(out, lineterminator="\n").writerows(description_rows())
         # UTF-8 with BOM so that Excel opens the description with Chinese intact.
         zf.writestr(_entry("说明.csv"), "\ufeff" + out.getvalue())
     return buf.getvalue()

@@ -675,6 +675,7 @@ CONTENT_TYPES = {
     "webp": "image/webp",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "doc": "application/msword",
     "xls": "application/vnd.ms-excel",
 }

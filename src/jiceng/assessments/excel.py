@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from jiceng.core import xlsx
+
 
 def _sheet_table(ws, header: list[str], rows: list[list]) -> None:
-    ws.append(header)
+    xlsx.append(ws, header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        xlsx.append(ws, row)
 
 
 def publication_workbook(table: dict) -> bytes:
@@ -25,15 +25,16 @@ def publication_workbook(table: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("List")
-    ws.append(
+    xlsx.append(
+        ws,
         [
             _("%(year)s evaluation results of %(region)s")
             % {"year": table["year"], "region": table["region"].name}
-        ]
+        ],
     )
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([headline_sentence(table) if table["total"] else _("Nothing published yet.")])
-    ws.append([])
+    xlsx.append(ws, [headline_sentence(table) if table["total"] else _("Nothing published yet.")])
+    xlsx.append(ws, [])
     _sheet_table(
         ws,
         [
@@ -79,6 +80,4 @@ def publication_workbook(table: dict) -> bytes:
         sheet.column_dimensions["A"].width = 24
         for cell in sheet[1]:
             cell.alignment = Alignment(wrap_text=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(wb)

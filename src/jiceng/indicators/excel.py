@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jiceng.core import xlsx
 from jiceng.indicators.queries import Table, TableRow
 
 MISS_FILL = PatternFill("solid", fgColor="FDE2E1")
@@ -39,7 +38,7 @@ def table_workbook(table: Table) -> bytes:
             _("%(name)s denominator") % {"name": d.name},
             d.name,
         ]
-    ws.append(header)
+    xlsx.append(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -47,7 +46,7 @@ def table_workbook(table: Table) -> bytes:
     if table.total is not None:
         rows.append(table.total)
     for r in rows:
-        ws.append(_row_cells(r, table))
+        xlsx.append(ws, _row_cells(r, table))
         excel_row = ws.max_row
         for i, d in enumerate(table.columns):
             base = 3 + i * 3
@@ -66,6 +65,4 @@ def table_workbook(table: Table) -> bytes:
     ws.column_dimensions["B"].width = 28
     for col in range(3, 3 + 3 * len(table.columns)):
         ws.column_dimensions[get_column_letter(col)].width = 14
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(wb)

@@ -1,7 +1,8 @@
 """The Excel template of the organisation tree: its columns, reading it, writing it.
 
-Reading uses python-calamine (fast, and it recognises files by their content);
-writing uses openpyxl (styles, column widths, data validation). Validation of what
+Reading goes through :mod:`jiceng.core.xlsx` (size limits, then python-calamine row by
+row); writing uses openpyxl (styles, column widths, data validation) and the same module's
+cell writer, so text is never written as a formula. Validation of what
 was read against the database lives in :mod:`jiceng.orgs.importer`.
 """
 
@@ -19,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from jiceng.core import xlsx
 from jiceng.core.errors import Problem, ValidationFailed
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -277,9 +279,10 @@ def _header_map(
 def _read_sheet(
     book, sheet_name: str, columns: tuple[Column, ...], filename: str, problems: list[Problem]
 ) -> SheetRows:
-    grid = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    rows = book.rows(sheet_name)
+    header = next(rows, None)
     sheet = SheetRows(name=sheet_name)
-    if not grid:
+    if not header:
         problems.append(
             Problem(
                 _("The sheet %(sheet)s is empty: its first row must hold the column headers.")
@@ -289,22 +292,23 @@ def _read_sheet(
             )
         )
         return sheet
-    sheet.columns, header_problems = _header_map(grid[0], columns, sheet_name, filename)
+    sheet.columns, header_problems = _header_map(header, columns, sheet_name, filename)
     problems.extend(header_problems)
-    for offset, raw in enumerate(grid[1:]):
+    for number, raw in enumerate(rows, start=2):
         values = {
             key: (raw[index] if index < len(raw) else "") for key, index in sheet.columns.items()
         }
         if all(v in ("", None) or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
-        sheet.rows.append((offset + 2, values))
+        sheet.rows.append((number, values))
     return sheet
 
 
 def read_workbook(data: bytes, filename: str) -> RawWorkbook:
-    """Read the two sheets of an import file; raise ValidationFailed on a bad file."""
-    from python_calamine import CalamineWorkbook
+    """Read the two sheets of an import file; raise ValidationFailed on a bad file.
 
+    The file goes through :mod:`jiceng.core.xlsx`, which refuses it past the size limits.
+    """
     if not data:
         raise ValidationFailed([Problem(_("The file is empty."), file=filename)])
     kind = _sniff(data)
@@ -321,39 +325,31 @@ def read_workbook(data: bytes, filename: str) -> RawWorkbook:
                 )
             ]
         )
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = list(book.sheet_names)
-    except Exception as exc:  # calamine raises several unrelated types for damaged files
-        raise ValidationFailed(
-            [
-                Problem(
-                    _("The Excel file cannot be read (%(error)s).") % {"error": exc},
-                    file=filename,
-                )
-            ]
-        ) from exc
-    by_alias = {}
-    for name in names:
-        by_alias.setdefault(name.strip(), name)
-    node_sheet = next((by_alias[a] for a in aliases(SHEET_NODES) if a in by_alias), None)
-    year_sheet = next((by_alias[a] for a in aliases(SHEET_YEARS) if a in by_alias), None)
-    if node_sheet is None:
-        raise ValidationFailed(
-            [
-                Problem(
-                    _("The workbook has no sheet named %(sheet)s; its sheets are: %(names)s.")
-                    % {
-                        "sheet": SHEET_NODES,
-                        "names": "、".join(names) if names else _("(none)"),
-                    },
-                    file=filename,
-                )
-            ]
+    with xlsx.open_xlsx(data, filename) as book:
+        names = book.sheet_names
+        by_alias = {}
+        for name in names:
+            by_alias.setdefault(name.strip(), name)
+        node_sheet = next((by_alias[a] for a in aliases(SHEET_NODES) if a in by_alias), None)
+        year_sheet = next((by_alias[a] for a in aliases(SHEET_YEARS) if a in by_alias), None)
+        if node_sheet is None:
+            raise ValidationFailed(
+                [
+                    Problem(
+                        _("The workbook has no sheet named %(sheet)s; its sheets are: %(names)s.")
+                        % {
+                            "sheet": SHEET_NODES,
+                            "names": "、".join(names) if names else _("(none)"),
+                        },
+                        file=filename,
+                    )
+                ]
+            )
+        problems: list[Problem] = []
+        nodes = _read_sheet(book, node_sheet, NODE_COLUMNS, filename, problems)
+        years = (
+            _read_sheet(book, year_sheet, YEAR_COLUMNS, filename, problems) if year_sheet else None
         )
-    problems: list[Problem] = []
-    nodes = _read_sheet(book, node_sheet, NODE_COLUMNS, filename, problems)
-    years = _read_sheet(book, year_sheet, YEAR_COLUMNS, filename, problems) if year_sheet else None
     if problems:
         raise ValidationFailed(problems)
     return RawWorkbook(filename=filename, nodes=nodes, years=years)
@@ -376,7 +372,7 @@ def _style_header(ws, columns: tuple[Column, ...]) -> None:
     font = Font(bold=True, color="FFFFFF")
     thin = Side(style="thin", color="999999")
     for index, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=index, value=str(col.label))
+        cell = _put(ws, 1, index, str(col.label))
         cell.fill = fill
         cell.font = font
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -438,7 +434,7 @@ def _help_sheet(wb, example: bool) -> None:
         ]
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=value or None)
+            cell = _put(ws, r, c, value or None)
             cell.alignment = wrap
         if r == 1 or values[0] in {str(_("Sheet")), str(_("Types")), str(_("Example"))}:
             for c in range(1, 4):
@@ -464,10 +460,7 @@ def _kind_validation(ws, rows: int) -> None:
 
 def _put(ws, row: int, column: int, value):
     """Write a cell; text is always text, never a formula (so ``=…`` in a name stays a name)."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
+    return xlsx.put(ws, row, column, value)
 
 
 def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -> bytes:
@@ -511,9 +504,7 @@ def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -
             if col.key == "code":
                 cell.number_format = "@"
     _help_sheet(wb, example)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.to_bytes(wb)
 
 
 def today_stamp() -> str:

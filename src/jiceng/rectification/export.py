@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 
 from django.utils import timezone
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jiceng.core import xlsx
 from jiceng.rectification.models import LedgerEntry
 
 OVERDUE_FILL = PatternFill("solid", fgColor="FDE2E1")
@@ -68,7 +68,7 @@ def workbook_bytes(entries: Iterable[LedgerEntry], today: dt.date | None = None)
     ws = wb.active
     ws.title = _("Rectification ledger")[:31]
     cols = headers()
-    ws.append([title for title, _w in cols])
+    xlsx.append(ws, [title for title, _w in cols])
     for i, (_title, width) in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
         ws.cell(row=1, column=i).font = Font(bold=True)
@@ -76,7 +76,8 @@ def workbook_bytes(entries: Iterable[LedgerEntry], today: dt.date | None = None)
     yes, no = pgettext("ledger", "Yes"), pgettext("ledger", "No")
     for e in entries:
         overdue = e.is_overdue(today)
-        ws.append(
+        xlsx.append(
+            ws,
             [
                 e.number,
                 _county_name(e, counties),
@@ -95,7 +96,7 @@ def workbook_bytes(entries: Iterable[LedgerEntry], today: dt.date | None = None)
                 _local(e.reported_at),
                 str(e.verified_by) if e.verified_by_id else "",
                 _local(e.closed_at),
-            ]
+            ],
         )
         row = ws.max_row
         for c in (9, 10):
@@ -106,6 +107,4 @@ def workbook_bytes(entries: Iterable[LedgerEntry], today: dt.date | None = None)
             for c in range(1, len(cols) + 1):
                 ws.cell(row=row, column=c).fill = OVERDUE_FILL
     ws.auto_filter.ref = ws.dimensions
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(wb)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from itertools import chain, islice
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from jiceng.core import xlsx
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.standards.catalog import (
     NA,
@@ -82,45 +85,54 @@ def _split_heading(text: str) -> tuple[str, str]:
     return m.group(1), m.group(2).strip()
 
 
-def _open(data: bytes, filename: str):
-    try:
-        return load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ValidationFailed(
-            [Problem(_("Not an Excel workbook (.xlsx) that can be read."), file=filename)]
-        ) from None
+def _open(data: bytes, filename: str) -> xlsx.XlsxReader:
+    """The workbook, checked against the size limits of :mod:`jiceng.core.xlsx`."""
+    return xlsx.open_xlsx(data, filename)
 
 
 def _header_map(
-    ws, columns: dict[str, tuple[str, ...]], scan_rows: int = 5
+    head: list[list[Any]], columns: dict[str, tuple[str, ...]]
 ) -> tuple[int, dict[str, int]]:
     """Find the header row (within the first rows) and the column index of each field."""
     best: tuple[int, dict[str, int]] = (1, {})
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=scan_rows, values_only=True), 1):
+    for r, row in enumerate(head, 1):
         found: dict[str, int] = {}
         for c, value in enumerate(row):
-            head = _text(value).replace("*", "").replace("★", "").strip().lower()
+            head_text = _text(value).replace("*", "").replace("★", "").strip().lower()
             for field, names in columns.items():
-                if field not in found and head in {n.lower() for n in names}:
+                if field not in found and head_text in {n.lower() for n in names}:
                     found[field] = c
         if len(found) > len(best[1]):
             best = (r, found)
     return best
 
 
+def _with_header(
+    rows: Iterator[list[Any]], columns: dict[str, tuple[str, ...]], scan_rows: int = 5
+) -> tuple[int, dict[str, int], Iterator[tuple[int, list[Any]]]]:
+    """The header row, its columns, and the numbered rows below it (read row by row)."""
+    head = list(islice(rows, scan_rows))
+    header_row, cols = _header_map(head, columns)
+    below = chain(enumerate(head[header_row:], header_row + 1), enumerate(rows, len(head) + 1))
+    return header_row, cols, below
+
+
 def read_catalog_excel(data: bytes, filename: str) -> CatalogSpec:
     """Read the catalog workbook into a spec; problems name sheet, row and column."""
-    wb = _open(data, filename)
+    with _open(data, filename) as wb:
+        return _read_catalog(wb, filename)
+
+
+def _read_catalog(wb: xlsx.XlsxReader, filename: str) -> CatalogSpec:
     problems: list[Problem] = []
     where: dict[Path_, tuple[int, str]] = {}
     raw: dict[str, Any] = {}
-    if META_SHEET not in wb.sheetnames:
+    if META_SHEET not in wb.sheet_names:
         problems.append(
             Problem(_("Sheet '%(sheet)s' is missing.") % {"sheet": META_SHEET}, file=filename)
         )
     else:
-        ws = wb[META_SHEET]
-        for r, row in enumerate(ws.iter_rows(values_only=True), 1):
+        for r, row in enumerate(wb.rows(META_SHEET), 1):
             if not row:
                 continue
             key = _text(row[0]).lower()
@@ -137,12 +149,12 @@ def read_catalog_excel(data: bytes, filename: str) -> CatalogSpec:
                         raw[field] = value if isinstance(value, int | float) else _text(value)
                     elif value is not None and _text(value) != "":
                         raw[field] = _text(value)
-    if ITEMS_SHEET not in wb.sheetnames:
+    if ITEMS_SHEET not in wb.sheet_names:
         problems.append(
             Problem(_("Sheet '%(sheet)s' is missing.") % {"sheet": ITEMS_SHEET}, file=filename)
         )
     else:
-        raw["chapters"] = _read_items(wb[ITEMS_SHEET], filename, where, problems)
+        raw["chapters"] = _read_items(wb.rows(ITEMS_SHEET), filename, where, problems)
     if problems:
         raise ValidationFailed(problems)
 
@@ -184,8 +196,10 @@ def _parse_scale(text: str, filename: str, row: int) -> tuple[list[dict], list[P
     return out, problems
 
 
-def _read_items(ws, filename: str, where: dict, problems: list[Problem]) -> list[dict]:
-    header_row, cols = _header_map(ws, ITEM_COLUMNS)
+def _read_items(
+    rows: Iterator[list[Any]], filename: str, where: dict, problems: list[Problem]
+) -> list[dict]:
+    header_row, cols, below = _with_header(rows, ITEM_COLUMNS)
     missing = [f for f in REQUIRED_ITEM_COLUMNS if f not in cols]
     if missing:
         problems.append(
@@ -202,7 +216,7 @@ def _read_items(ws, filename: str, where: dict, problems: list[Problem]) -> list
     chapter: dict | None = None
     section: dict | None = None
     last_chapter = last_section = ""
-    for r, row in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
+    for r, row in below:
 
         def cell(field: str, row=row) -> Any:
             c = cols.get(field)
@@ -254,7 +268,7 @@ def write_catalog_excel(spec: CatalogSpec) -> bytes:
     wb = Workbook()
     meta = wb.active
     meta.title = META_SHEET
-    meta.append(["项目", "内容"])
+    xlsx.append(meta, ["项目", "内容"])
     scale = "；".join(f"{g.grade}:{g.label}:{'达标' if g.meets else '不达标'}" for g in spec.scale)
     values = {
         "code": spec.code,
@@ -267,13 +281,14 @@ def write_catalog_excel(spec: CatalogSpec) -> bytes:
         "scale": scale,
     }
     for field, names in META_FIELDS.items():
-        meta.append([names[0], values[field]])
+        xlsx.append(meta, [names[0], values[field]])
     meta.column_dimensions["A"].width = 20
     meta.column_dimensions["B"].width = 60
     ws = wb.create_sheet(ITEMS_SHEET)
-    ws.append([names[0] for names in ITEM_COLUMNS.values()])
+    xlsx.append(ws, [names[0] for names in ITEM_COLUMNS.values()])
     for item in spec.items:
-        ws.append(
+        xlsx.append(
+            ws,
             [
                 f"{item.chapter} {item.chapter_title}",
                 f"{item.section} {item.section_title}",
@@ -284,7 +299,7 @@ def write_catalog_excel(spec: CatalogSpec) -> bytes:
                 "是" if item.na_allowed else "",
                 item.evidence,
                 item.method,
-            ]
+            ],
         )
     _style(ws, [22, 18, 10, 60, 8, 8, 8, 30, 18])
     return _save(wb)
@@ -300,9 +315,7 @@ def _style(ws, widths: list[int]) -> None:
 
 
 def _save(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(wb)
 
 
 GRADE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -324,9 +337,10 @@ def write_grades_template(catalog: CatalogSpec) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = GRADES_SHEET
-    ws.append([names[0] for names in GRADE_COLUMNS.values()])
+    xlsx.append(ws, [names[0] for names in GRADE_COLUMNS.values()])
     for item in catalog.items:
-        ws.append(
+        xlsx.append(
+            ws,
             [
                 item.code,
                 f"{item.chapter} {item.chapter_title}",
@@ -338,7 +352,7 @@ def write_grades_template(catalog: CatalogSpec) -> bytes:
                 item.method,
                 "",
                 "",
-            ]
+            ],
         )
     n = len(catalog.items) + 1
     grades = [g.grade for g in catalog.scale]
@@ -349,13 +363,13 @@ def write_grades_template(catalog: CatalogSpec) -> bytes:
     for row in ws.iter_rows(min_row=2, max_col=4, min_col=4):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     info = wb.create_sheet(META_SHEET)
-    info.append(["项目", "内容"])
-    info.append(["编码", catalog.code])
-    info.append(["版本", catalog.version])
-    info.append(["名称", catalog.title])
+    xlsx.append(info, ["项目", "内容"])
+    xlsx.append(info, ["编码", catalog.code])
+    xlsx.append(info, ["版本", catalog.version])
+    xlsx.append(info, ["名称", catalog.title])
     for g in catalog.scale:
-        info.append([f"等级 {g.grade}", f"{g.label}（{'达标' if g.meets else '不达标'}）"])
-    info.append([NA, "不适用（仅限“可不适用”为“是”的条款）"])
+        xlsx.append(info, [f"等级 {g.grade}", f"{g.label}（{'达标' if g.meets else '不达标'}）"])
+    xlsx.append(info, [NA, "不适用（仅限“可不适用”为“是”的条款）"])
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 50
     return _save(wb)
@@ -369,9 +383,19 @@ def read_grades_excel(
     Rows with an empty grade are left out (a draft may be partial); unknown item codes,
     grades outside the scale, NA where not allowed and repeated items are problems.
     """
-    wb = _open(data, filename)
-    ws = wb[GRADES_SHEET] if GRADES_SHEET in wb.sheetnames else wb.worksheets[0]
-    header_row, cols = _header_map(ws, GRADE_COLUMNS)
+    with _open(data, filename) as wb:
+        if not wb.sheet_names:
+            raise ValidationFailed(
+                [Problem(_("Not an Excel workbook (.xlsx) that can be read."), file=filename)]
+            )
+        sheet = GRADES_SHEET if GRADES_SHEET in wb.sheet_names else wb.sheet_names[0]
+        return _read_grades(wb.rows(sheet), filename, catalog)
+
+
+def _read_grades(
+    rows: Iterator[list[Any]], filename: str, catalog: CatalogSpec
+) -> dict[str, tuple[str, str]]:
+    header_row, cols, below = _with_header(rows, GRADE_COLUMNS)
     problems: list[Problem] = []
     missing = [f for f in ("code", "grade") if f not in cols]
     if missing:
@@ -389,7 +413,7 @@ def read_grades_excel(
     grade_col = get_column_letter(cols["grade"] + 1)
     out: dict[str, tuple[str, str]] = {}
     first_row: dict[str, int] = {}
-    for r, row in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
+    for r, row in below:
 
         def cell(field: str, row=row) -> Any:
             c = cols.get(field)

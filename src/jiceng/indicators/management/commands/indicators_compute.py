@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.analytics import compute_indicators, load_recordset, parse_period
 from jiceng.core.errors import ValidationFailed
+from jiceng.core.exports import csv_writer
 
 from ._common import Bar, print_problems, tree_for
 
@@ -28,7 +28,7 @@ def _fmt(x) -> str:
 def write_csv(path: Path, values) -> None:
     """The contract's CSV: value as a fraction, empty when undefined."""
     with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
+        w = csv_writer(f)
         w.writerow(COLUMNS)
         for v in values:
             w.writerow(
