@@ -33,8 +33,17 @@ from browser_support import (  # noqa: F401  (fixtures shared by every browser t
     pytest_runtest_makereport,
     screenshot,
 )
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests check results, never speed: on a shared 2-core machine an example may take
+# longer than Hypothesis' default 200 ms deadline, which would fail a correct rule.
+hypothesis_settings.register_profile(
+    "jiceng", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("jiceng")
 
 PASSWORD = "Jiceng-test-2025"
 
