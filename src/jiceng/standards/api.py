@@ -17,15 +17,20 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import StringConstraints
 
-from jiceng.api.fields import model_int, model_text
+from jiceng.api.fields import max_length, model_int, model_text
 from jiceng.assessments.models import Grade
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.orgs.models import Node
 from jiceng.standards import queries
 from jiceng.standards.actions import _DEFAULT, do_load_catalog, spec_of
 from jiceng.standards.catalog import parse_catalog_upload
 from jiceng.standards.models import Catalog, Item
 from jiceng.standards.verdict import compute_verdict
+
+# A region code sent as a form field, no longer than the column that holds it.
+NodeCode = Annotated[str, StringConstraints(max_length=max_length(Node, "code"))]
 
 router = Router(tags=["standards"])
 
@@ -138,7 +143,11 @@ def catalog_detail(request, catalog_id: int):
 
 
 @router.post("/catalogs", response={201: CatalogOut})
-def upload_catalog(request, file: File[UploadedFile], owner: Form[str | None] = None):
+def upload_catalog(
+    request,
+    file: File[UploadedFile],
+    owner: Form[NodeCode | None] = None,
+):
     """Load a catalog file (YAML, JSON or .xlsx) for ``owner`` (a region code; default: the
     caller's node). 422 with every problem; nothing loaded."""
     user = request.user
