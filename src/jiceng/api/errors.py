@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jiceng.api.auth import AuthFailed, Throttled
 from jiceng.api.middleware import status_message
+from jiceng.core import busy
 from jiceng.core.errors import UserError, ValidationFailed
 
 logger = logging.getLogger("jiceng.api")
@@ -54,6 +55,8 @@ def schema_message(error: dict) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def _unexpected(request, exc):
+        if busy.is_busy(exc):  # a locked database is "try again", never a 500
+            return busy.busy_response(request)
         logger.error("API error at %s", request.path, exc_info=exc)
         return api.create_response(request, {"detail": status_message(500)}, status=500)
 

@@ -13,6 +13,8 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from jiceng.core.busy import is_busy
+
 API_PREFIX = "/api/"
 KEEP_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 logger = logging.getLogger("jiceng.api")
@@ -63,7 +65,7 @@ class ApiJsonErrorsMiddleware:
         return json_error(response.status_code, status_message(response.status_code), response)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not request.path.startswith(API_PREFIX):
-            return None
+        if not request.path.startswith(API_PREFIX) or is_busy(exception):
+            return None  # a busy database: DatabaseBusyMiddleware answers 503
         logger.error("API error at %s", request.path, exc_info=exception)
         return json_error(500, status_message(500))

@@ -18,6 +18,7 @@ from django.db import OperationalError
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,11 @@ def busy_response(request: HttpRequest) -> HttpResponse:
         response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:
         # A standalone page: the shell would read the database that is busy.
-        html = render_to_string("503.html", {"message": message}, request=None)
+        try:
+            html = render_to_string("503.html", {"message": message}, request=None)
+        except Exception:  # e.g. static files not collected: the message must still go out
+            log.exception("rendering 503.html failed")
+            html = f"<!doctype html><meta charset=utf-8><title>503</title><p>{escape(message)}</p>"
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
