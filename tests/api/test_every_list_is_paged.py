@@ -1,0 +1,149 @@
+"""Every API list that grows with the tree, the institutions or time is paged, walked from the
+OpenAPI document: ``?page=&page_size=`` (bounded) and an answer ``{"items": [...], "count": N}``.
+A list that stays small whatever the data (the indicators of one unit, the items of one
+catalog) is named below with the reason it is bounded."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from jiceng.accounts import actions
+from jiceng.accounts.models import User
+from jiceng.api.main import api as ninja_api
+from jiceng.api.pagination import MAX_PAGE_SIZE
+
+# A GET whose answer is a plain JSON array: bounded, and why.
+BOUNDED_LISTS = {
+    "/api/v1/indicators/definitions": "the indicator definitions of the platform (a fixed set)",
+    "/api/v1/orgs/{code}/years": "one row per calendar year in which figures were loaded",
+}
+
+# An array inside a GET's object answer (path, property): bounded, and why.
+BOUNDED_PARTS = {
+    ("/api/v1/indicators/values/{code}", "values"): "one per indicator definition",
+    ("/api/v1/indicators/recordsets/{rs_id}", "problems"): "the problems of one load (capped)",
+    ("/api/v1/rectification/entries/{entry_id}", "evidence"): "the files of one ledger entry",
+    ("/api/v1/rectification/entries/{entry_id}", "history"): "the steps of one ledger entry",
+    ("/api/v1/rectification/visits/{visit_id}", "entries"): "the findings of one visit",
+    ("/api/v1/rectification/counts", "by_county"): "one count per county of one region",
+    ("/api/v1/rectification/counts", "by_source"): "one count per kind of source",
+    ("/api/v1/standards/catalogs/{catalog_id}", "institution_kinds"): "the kinds of one catalog",
+    ("/api/v1/standards/catalogs/{catalog_id}", "scale"): "the grade scale of one catalog",
+    ("/api/v1/standards/catalogs/{catalog_id}", "items"): "the items of one catalog",
+    ("/api/v1/evaluation/submissions/{pk}/grades", "grades"): "one per item of one catalog",
+    ("/api/v1/evaluation/submissions/{pk}/grades", "missing"): "items of one catalog",
+}
+
+# The ledger predates ``page``: its ``{items, count, overdue}`` is windowed by limit/offset.
+PAGE_PARAMS = ({"page", "page_size"}, {"limit", "offset"})
+
+
+@functools.cache
+def _spec() -> dict:
+    return ninja_api.get_openapi_schema()
+
+
+def _resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = _spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _is_array(schema: dict) -> bool:
+    schema = _resolve(schema)
+    return schema.get("type") == "array" or any(_is_array(o) for o in schema.get("anyOf", []))
+
+
+def _get_answers() -> Iterator[tuple[str, dict, dict | None]]:
+    """(path, operation, schema of the JSON 200 answer or None) of every GET."""
+    for path, ops in _spec()["paths"].items():
+        op = ops.get("get")
+        if op is None:
+            continue
+        ok = op["responses"].get("200") or op["responses"].get(200) or {}
+        media = ok.get("content", {}).get("application/json")
+        yield path, op, _resolve(media["schema"]) if media else None
+
+
+def _query_params(op: dict) -> dict[str, dict]:
+    return {p["name"]: p for p in op.get("parameters", []) if p["in"] == "query"}
+
+
+def _paged(op: dict, schema: dict) -> bool:
+    props = schema.get("properties", {})
+    names = set(_query_params(op))
+    return {"items", "count"} <= set(props) and any(ps <= names for ps in PAGE_PARAMS)
+
+
+def _paged_operations() -> list[tuple[str, dict]]:
+    return [(p, op) for p, op, schema in _get_answers() if schema and _paged(op, schema)]
+
+
+def test_every_list_answer_is_paged_or_known_to_be_bounded():
+    unpaged = []
+    for path, op, schema in _get_answers():
+        if schema is None:
+            continue
+        if schema.get("type") == "array":
+            if path not in BOUNDED_LISTS:
+                unpaged.append(f"GET {path}: a plain array")
+            continue
+        if _paged(op, schema):
+            continue
+        for name, prop in schema.get("properties", {}).items():
+            if _is_array(prop) and (path, name) not in BOUNDED_PARTS:
+                unpaged.append(f"GET {path}: .{name} is an unpaged array")
+    assert unpaged == []
+
+
+def test_the_allow_lists_name_only_operations_that_exist():
+    paths = {path for path, _op, _s in _get_answers()}
+    assert set(BOUNDED_LISTS) <= paths
+    assert {path for path, _name in BOUNDED_PARTS} <= paths
+
+
+def test_every_paged_list_bounds_its_page_and_page_size():
+    paged = _paged_operations()
+    assert len(paged) >= 12
+    for path, op in paged:
+        params = _query_params(op)
+        for name in ("page", "page_size", "limit", "offset"):
+            if name in params:
+                schema = _resolve(params[name]["schema"])
+                schema = next((o for o in schema.get("anyOf", []) if "maximum" in o), schema)
+                assert schema.get("maximum"), f"{path} ?{name} has no maximum"
+                assert schema.get("minimum") is not None, f"{path} ?{name} has no minimum"
+
+
+@pytest.fixture
+def token(tree):
+    user = User.objects.create_user("paging_root", password="Jiceng-test-2025", role="admin")
+    user.is_superuser = True
+    user.save()
+    _t, raw = actions.do_create_token(user, user, "paging")
+    return raw
+
+
+def _url(path: str, op: dict) -> str:
+    for p in op.get("parameters", []):
+        if p["in"] == "path":
+            kind = _resolve(p["schema"]).get("type")
+            path = path.replace("{" + p["name"] + "}", "1" if kind == "integer" else "330000000000")
+    return path
+
+
+def test_a_page_size_past_the_cap_is_a_json_422_on_every_paged_list(token):
+    client = Client()
+    for path, op in _paged_operations():
+        size = "page_size" if "page_size" in _query_params(op) else "limit"
+        url = f"{_url(path, op)}?{size}={MAX_PAGE_SIZE + 1}"
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 422, url
+        assert response["Content-Type"].startswith("application/json"), url
+        body = response.json()
+        assert body["detail"], url
+        assert any(e.get("field", "").endswith(size) for e in body["errors"]), (url, body)
