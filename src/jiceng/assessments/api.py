@@ -11,12 +11,15 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 
 from jiceng.api.fields import model_int, model_text
+from jiceng.api.pagination import Pages, Rows
 from jiceng.assessments import actions, queries
 from jiceng.assessments.consistency import group_consistency, institution_consistency
 from jiceng.assessments.models import (
@@ -175,7 +178,7 @@ def _cycle_out(c) -> dict:
         "county_deadline": c.county_deadline,
         "recheck_deadline": c.recheck_deadline,
         "validity_years": c.validity_years,
-        "catalogs": {cc.kind: str(cc.catalog) for cc in c.catalogs.select_related("catalog")},
+        "catalogs": {cc.kind: str(cc.catalog) for cc in c.catalogs.all()},
     }
 
 
@@ -261,9 +264,17 @@ def _run(fn, *args, **kwargs):
 # --- cycles ------------------------------------------------------------------------------------
 
 
+def _with_catalogs(cycles):
+    return cycles.prefetch_related(
+        Prefetch("catalogs", queryset=CycleCatalog.objects.select_related("catalog"))
+    )
+
+
 @router.get("/cycles", response=list[CycleOut], summary="Cycles the caller sees")
+@paginate(Pages)
 def list_cycles(request):
-    return [_cycle_out(c) for c in queries.visible_cycles(request.user)[:200]]
+    cycles = queries.visible_cycles(request.user).order_by("-year", "region__path", "-id")
+    return Rows(_with_catalogs(cycles), _cycle_out)
 
 
 @router.post("/cycles", response={201: CycleOut}, summary="Open a year's cycle for a region")
@@ -292,12 +303,14 @@ def open_cycle(request, payload: CycleIn):
 
 
 @router.get("/cycles/{pk}/submissions", response=list[SubmissionOut])
+@paginate(Pages)
 def cycle_submissions(request, pk: int, stage: str = ""):
     cycle = get_object_or_404(queries.visible_cycles(request.user), pk=pk)
     subs = queries.visible_submissions(request.user).filter(cycle=cycle)
     if stage:
         subs = subs.filter(stage=stage)
-    return [_sub_out(s, request.user) for s in subs.order_by("institution__path")]
+    subs = subs.select_related("county_reviewer", "rechecker").order_by("institution__path", "id")
+    return Rows(subs, lambda s: _sub_out(s, request.user))
 
 
 @router.post("/recheck-sample", response=list[SubmissionOut], summary="Choose a re-check sample")
@@ -452,9 +465,17 @@ def publish(request, payload: PublishIn):
 
 
 @router.get("/institutions/{code}/verdicts", response=list[RecordOut])
+@paginate(Pages)
 def institution_verdicts(request, code: str):
+    """The institution's published verdicts, newest first, with their look-backs."""
     node = scope.access_node(request.user, code, scope.Action.VIEW)
-    return [_record_out(h["record"]) for h in queries.verdict_history(node)]
+    records = (
+        VerdictRecord.objects.filter(institution=node)
+        .select_related("institution", "cycle")
+        .prefetch_related("lookbacks")
+        .order_by("-cycle__year", "-valid_from", "-id")
+    )
+    return Rows(records, _record_out)
 
 
 @router.post("/verdicts/{pk}/lookback", response=RecordOut)

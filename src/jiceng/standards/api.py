@@ -17,10 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
-from jiceng.api.fields import model_int, model_text
+from jiceng.api.fields import max_length, model_int, model_text
+from jiceng.api.pagination import Pages, Rows
 from jiceng.assessments.models import Grade
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.orgs.models import Node
 from jiceng.standards import queries
 from jiceng.standards.actions import _DEFAULT, do_load_catalog, spec_of
 from jiceng.standards.catalog import parse_catalog_upload
@@ -119,12 +122,15 @@ class VerdictOut(Schema):
 
 
 @router.get("/catalogs", response=list[CatalogOut])
+@paginate(Pages)
 def list_catalogs(request, active: bool | None = None):
     """Every catalog version the caller sees (newest first within a code)."""
     qs = queries.catalogs(request.user)
     if active is not None:
         qs = qs.filter(active=active)
-    return [CatalogOut.of(c, c.n_items) for c in qs]
+    return Rows(
+        qs.order_by("-active", "code", "-loaded_at", "-id"), lambda c: CatalogOut.of(c, c.n_items)
+    )
 
 
 @router.get("/catalogs/{catalog_id}", response=CatalogDetailOut)
@@ -138,7 +144,11 @@ def catalog_detail(request, catalog_id: int):
 
 
 @router.post("/catalogs", response={201: CatalogOut})
-def upload_catalog(request, file: File[UploadedFile], owner: Form[str | None] = None):
+def upload_catalog(
+    request,
+    file: File[UploadedFile],
+    owner: Annotated[str | None, Form(None, max_length=max_length(Node, "code"))] = None,
+):
     """Load a catalog file (YAML, JSON or .xlsx) for ``owner`` (a region code; default: the
     caller's node). 422 with every problem; nothing loaded."""
     user = request.user
