@@ -147,3 +147,108 @@ def test_a_page_size_past_the_cap_is_a_json_422_on_every_paged_list(token):
         body = response.json()
         assert body["detail"], url
         assert any(e.get("field", "").endswith(size) for e in body["errors"]), (url, body)
+
+
+# --- the pages themselves: sizes, counts, and a query count that does not grow with the data
+
+
+def _grow_children(p, n, i):
+    from jiceng.orgs.actions import do_create_node
+
+    for k in range(n):
+        code = f"3301011002{50 + 10 * i + k:02d}"
+        do_create_node(
+            None, code=code, name=f"新村{i}{k}", kind="village_clinic", parent=p.tree.TA1
+        )
+
+
+def _grow_history(p, n, i):
+    from jiceng.orgs.actions import do_update_node
+
+    for k in range(n):
+        do_update_node(None, p.tree.VA2, name=f"西村卫生室{i}{k}")
+
+
+def _grow_tokens(p, n, i):
+    for k in range(n):
+        actions.do_create_token(p.province_admin, p.province_admin, f"t{i}{k}")
+
+
+def _grow_targets(p, n, i):
+    from jiceng.indicators.models import Target
+
+    nodes = [p.tree.A, p.tree.B, p.tree.TA1, p.tree.TA2, p.tree.TB1, p.tree.CA1]
+    for k in range(n):
+        Target.objects.create(indicator="htn_std_mgmt", node=nodes[k], year=2020 + i, threshold=0.6)
+
+
+def _grow_record_sets(p, n, i):
+    from django.utils import timezone
+
+    from jiceng.indicators.models import RecordSet
+
+    for k in range(n):
+        node = [p.tree.A, p.tree.B, p.tree.TA1][k % 3]
+        RecordSet.objects.create(
+            name=f"rs{i}{k}", node=node, status=RecordSet.Status.READY, loaded_at=timezone.now()
+        )
+
+
+def _grow_visits(p, n, i):
+    import datetime as dt
+
+    from jiceng.rectification.actions import FindingInput, do_record_visit
+
+    t = p.tree
+    for k in range(n):
+        region = [t.A, t.B][k % 2]
+        places = [t.TA1, t.CA1] if region == t.A else [t.TB1]
+        do_record_visit(
+            p.county_reviewer if region == t.A else p.county_reviewer_b,
+            region,
+            visited_on=dt.date(2025, 3, 1 + k),
+            team="督导组",
+            findings=[FindingInput(x, f"问题{i}{k}", dt.date(2026, 1, 1)) for x in places],
+        )
+
+
+GROWING = {
+    "/orgs/330101100000/children": _grow_children,
+    "/orgs/330101100202/history": _grow_history,
+    "/tokens": _grow_tokens,
+    "/indicators/targets": _grow_targets,
+    "/indicators/recordsets": _grow_record_sets,
+    "/rectification/visits": _grow_visits,
+}
+
+
+@pytest.mark.parametrize("path", list(GROWING))
+def test_a_paged_list_answers_its_pages_in_queries_that_do_not_grow_with_the_data(
+    personas, api, path
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow = GROWING[path]
+    call = api(personas.province_admin)
+
+    def page(**params):
+        with CaptureQueriesContext(connection) as queries:
+            response = call("GET", path, data=params)
+        assert response.status_code == 200, response.content
+        return len(queries), response.json()
+
+    grow(personas, 2, 0)
+    page()  # the token's first use is recorded once
+    few, small = page()
+    grow(personas, 4, 1)
+    many, big = page()
+    assert big["count"] == small["count"] + 4 and len(big["items"]) == big["count"]
+    assert many == few, f"{path}: {few} queries for {small['count']} rows, {many} for more"
+    first, _ = page(page_size=2)
+    _, second = page(page_size=2, page=2)
+    _, beyond = page(page_size=2, page=1000)
+    assert first == few
+    assert len(second["items"]) == 2 and second["count"] == big["count"]
+    assert second["items"] == big["items"][2:4]
+    assert beyond == {"items": [], "count": big["count"]}

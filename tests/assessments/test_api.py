@@ -162,3 +162,41 @@ def test_the_evaluation_endpoints_are_in_the_openapi_schema(client_for, personas
     paths = r.json()["paths"]
     assert "/api/v1/evaluation/submissions/{pk}/grades" in paths
     assert "409" in paths["/api/v1/evaluation/submissions/{pk}/grades"]["put"]["responses"]
+
+
+def _counted(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(url)
+    assert r.status_code == 200, r.content
+    return len(queries), r.json()
+
+
+def test_cycles_and_their_submissions_are_paged_in_queries_that_do_not_grow(cyc, client_for):
+    from .conftest import open_cycle
+
+    county_pass(cyc.p, submit(cyc.p, cyc.sub))  # a reviewer to show
+    small = open_cycle(cyc.t.B)
+    c = client_for(cyc.p.city_reviewer)
+    _counted(c, f"{BASE}/cycles")
+    few, body_b = _counted(c, f"{BASE}/cycles/{small.pk}/submissions")
+    many, body_a = _counted(c, f"{BASE}/cycles/{cyc.cycle.pk}/submissions")
+    assert (body_b["count"], body_a["count"]) == (2, 7)
+    assert many == few
+    first = c.get(f"{BASE}/cycles/{cyc.cycle.pk}/submissions?page_size=3&page=3").json()
+    assert first == {"items": body_a["items"][6:], "count": 7}
+    one, cycles = _counted(c, f"{BASE}/cycles")
+    open_cycle(cyc.t.A, year=2026)
+    two, more = _counted(c, f"{BASE}/cycles")
+    assert (cycles["count"], more["count"]) == (2, 3) and one == two
+    assert more["items"][0]["year"] == 2026 and more["items"][0]["catalogs"]
+
+
+def test_an_institutions_verdicts_are_paged(cyc, client_for):
+    c = client_for(cyc.p.city_reviewer)
+    empty = c.get(f"{BASE}/institutions/{cyc.t.TA1.code}/verdicts?page_size=5").json()
+    assert empty == {"items": [], "count": 0}
+    r = c.get(f"{BASE}/institutions/{cyc.t.TA1.code}/verdicts?page_size=1001")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("page_size")

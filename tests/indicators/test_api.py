@@ -59,6 +59,10 @@ def test_the_region_table_sorts_like_the_page(personas, values, client_for):
     assert [row["node"] for row in body["items"]] == [t.VA3.code, t.VA1.code, t.VA2.code]
     assert body["count"] == 3
     assert body["total"]["node"] == t.A.code
+    url = f"{BASE}/table/{t.A.code}?period=2025&level=village&sort=-htn_std_mgmt&page_size=2"
+    second = client_for(personas.city_reviewer).get(url + "&page=2").json()
+    assert [row["node"] for row in second["items"]] == [t.VA2.code]
+    assert second["count"] == 3 and second["total"]["node"] == t.A.code
 
 
 def test_an_administrator_sets_and_deletes_a_target(personas, client_for):
