@@ -116,7 +116,10 @@ def test_publication_through_the_api_counts_by_county_and_type(cyc, client_for):
     r = post(c, f"{BASE}/publications", {"region": cyc.t.A.code, "year": 2025})
     assert r.status_code == 201, r.content
     data = c.get(f"{BASE}/publications?region={cyc.t.A.code}&year=2025").json()
-    assert data["total"] == 7
+    assert data["total"] == 7 and data["count"] == 7 and len(data["items"]) == 7
+    assert r.json()["items"] == data["items"]
+    page = c.get(f"{BASE}/publications?region={cyc.t.A.code}&year=2025&page_size=5&page=2")
+    assert page.json()["items"] == data["items"][5:] and page.json()["total"] == 7
     # 3 village clinics fail, 4 others (2 township, 1 community centre, 1 station) basic
     counts = {h["verdict"]: (h["count"], h["percent"]) for h in data["headline"]}
     assert counts == {"recommended": (0, 0.0), "basic": (4, 57.1), "none": (3, 42.9)}

@@ -15,11 +15,11 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jiceng.api.fields import model_int, model_text
-from jiceng.api.pagination import Pages, Rows
+from jiceng.api.pagination import Pages, Rows, page_of
 from jiceng.assessments import actions, queries
 from jiceng.assessments.consistency import group_consistency, institution_consistency
 from jiceng.assessments.models import (
@@ -150,6 +150,30 @@ class LookBackIn(Schema):
     outcome: str = model_text(LookBack, "outcome")
     reason: str = model_text(LookBack, "reason")
     date: dt.date | None = None
+
+
+class PublicationRowOut(Schema):
+    institution_code: str
+    institution_name: str
+    county: str
+    kind: str
+    verdict: str
+    level: str
+    status: str
+    valid_until: dt.date
+
+
+class PublicationOut(Schema):
+    region_code: str
+    year: int
+    published: bool
+    total: int
+    headline: list[dict[str, Any]]
+    sentence: str
+    by_county: list[dict[str, Any]]
+    by_kind: list[dict[str, Any]]
+    count: int
+    items: list[PublicationRowOut]
 
 
 class RecordOut(Schema):
@@ -424,7 +448,10 @@ def submission_consistency(request, pk: int):
 # --- publication, history, consistency ---------------------------------------------------------
 
 
-def _table_out(table: dict, user) -> dict:
+def _table_out(table: dict, request, pages: Pages.Input) -> dict:
+    user = request.user
+    rows = [r for r in table["rows"] if scope.can_see(user, r["record"].institution)]
+    page = page_of(rows, pages, request)
     return {
         "region_code": table["region"].code,
         "year": table["year"],
@@ -434,7 +461,8 @@ def _table_out(table: dict, user) -> dict:
         "sentence": queries.headline_sentence(table) if table["total"] else "",
         "by_county": table["by_county"],
         "by_kind": table["by_kind"],
-        "rows": [
+        "count": page["count"],
+        "items": [
             {
                 "institution_code": r["record"].institution.code,
                 "institution_name": r["record"].institution.name,
@@ -445,23 +473,31 @@ def _table_out(table: dict, user) -> dict:
                 "status": r["record"].status,
                 "valid_until": r["record"].valid_until,
             }
-            for r in table["rows"]
-            if scope.can_see(user, r["record"].institution)
+            for r in page["items"]
         ],
     }
 
 
-@router.get("/publications", summary="The published list of a region and year, with counts")
-def publication(request, region: str, year: int):
+@router.get(
+    "/publications",
+    response=PublicationOut,
+    summary="The published list of a region and year, with counts (the list paged)",
+)
+def publication(request, region: str, year: int, pages: Query[Pages.Input]):
     node = scope.access_node(request.user, region, scope.Action.VIEW)
-    return _table_out(queries.publication_table(node, year), request.user)
+    return _table_out(queries.publication_table(node, year), request, pages)
 
 
-@router.post("/publications", response={201: dict}, summary="Publish a region's list")
+@router.post(
+    "/publications",
+    response={201: PublicationOut},
+    summary="Publish a region's list; answers the list's first page",
+)
 def publish(request, payload: PublishIn):
     node = scope.access_node(request.user, payload.region, scope.Action.PUBLISH)
     actions.do_publish(request.user, node, payload.year, payload.note)
-    return Status(201, _table_out(queries.publication_table(node, payload.year), request.user))
+    table = queries.publication_table(node, payload.year)
+    return Status(201, _table_out(table, request, Pages.Input()))
 
 
 @router.get("/institutions/{code}/verdicts", response=list[RecordOut])
