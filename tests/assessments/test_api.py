@@ -155,7 +155,11 @@ def test_an_analyst_may_read_but_not_publish(cyc, client_for):
     assert (
         post(c, f"{BASE}/publications", {"region": cyc.t.A.code, "year": 2025}).status_code == 403
     )
-    assert c.get(f"{BASE}/progress?region={cyc.t.A.code}&year=2025").json()["rows"][0]["total"] == 7
+    board = c.get(f"{BASE}/progress?region={cyc.t.A.code}&year=2025").json()
+    assert board["rows"][0]["total"] == 7
+    assert board["count"] == len(board["items"]) == 7  # the self deadline has passed
+    url = f"{BASE}/progress?region={cyc.t.A.code}&year=2025&page_size=4&page=2"
+    assert c.get(url).json()["items"] == board["items"][4:]
     assert c.get(f"{BASE}/consistency?region={cyc.t.A.code}&year=2025").status_code == 200
 
 

@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jiceng.api.fields import model_int, model_text
@@ -174,6 +174,22 @@ class PublicationOut(Schema):
     by_kind: list[dict[str, Any]]
     count: int
     items: list[PublicationRowOut]
+
+
+class LateOut(Schema):
+    submission_id: int
+    institution_code: str
+    stage: str
+    reason: str
+
+
+class ProgressOut(Schema):
+    region_code: str
+    year: int
+    stages: list[str]
+    rows: list[dict[str, Any]] = Field(description="one per county: counts per stage")
+    count: int = Field(description="late submissions on all pages")
+    items: list[LateOut] = Field(description="the late submissions of this page")
 
 
 class RecordOut(Schema):
@@ -553,10 +569,15 @@ def consistency(request, region: str, year: int):
     }
 
 
-@router.get("/progress", summary="How many institutions are at each stage, and who is late")
-def progress(request, region: str, year: int):
+@router.get(
+    "/progress",
+    response=ProgressOut,
+    summary="How many institutions are at each stage, and who is late (paged)",
+)
+def progress(request, region: str, year: int, pages: Query[Pages.Input]):
     node = scope.access_node(request.user, region, scope.Action.VIEW)
     board = queries.progress_board(request.user, node, year)
+    late = page_of(board["late"], pages, request)
     return {
         "region_code": node.code,
         "year": year,
@@ -571,14 +592,15 @@ def progress(request, region: str, year: int):
             }
             for r in board["rows"]
         ],
-        "late": [
+        "count": late["count"],
+        "items": [
             {
                 "submission_id": x["submission"].pk,
                 "institution_code": x["submission"].institution.code,
                 "stage": x["submission"].stage,
                 "reason": x["reason"],
             }
-            for x in board["late"]
+            for x in late["items"]
         ],
     }
 
