@@ -25,7 +25,7 @@ BOUNDED_LISTS = {
 # An array inside a GET's object answer (path, property): bounded, and why.
 BOUNDED_PARTS = {
     ("/api/v1/indicators/values/{code}", "values"): "one per indicator definition",
-    ("/api/v1/indicators/recordsets/{rs_id}", "problems"): "the problems of one load (capped)",
+    ("/api/v1/indicators/recordsets/{rs_id}", "problems"): "at most 100 per check of one load",
     ("/api/v1/rectification/entries/{entry_id}", "evidence"): "the files of one ledger entry",
     ("/api/v1/rectification/entries/{entry_id}", "history"): "the steps of one ledger entry",
     ("/api/v1/rectification/visits/{visit_id}", "entries"): "the findings of one visit",
