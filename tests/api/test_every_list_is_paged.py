@@ -232,6 +232,14 @@ def _grow_visits(p, n, i):
         )
 
 
+def _grow_catalogs(p, n, i):
+    from jiceng.standards.models import Catalog
+
+    for k in range(n):
+        owner = [p.tree.A, p.tree.B, p.tree.C][k % 3]
+        Catalog.objects.create(code=f"c{i}{k}", version="1", title="目录", owner=owner)
+
+
 GROWING = {
     "/orgs/330101100000/children": _grow_children,
     "/orgs/330101100202/history": _grow_history,
@@ -239,6 +247,7 @@ GROWING = {
     "/indicators/targets": _grow_targets,
     "/indicators/recordsets": _grow_record_sets,
     "/rectification/visits": _grow_visits,
+    "/standards/catalogs": _grow_catalogs,
 }
 
 

@@ -3,7 +3,8 @@
 ``@paginate(Pages)`` pages a queryset or list by number (``?page=&page_size=``) and answers
 ``{"items": [...], "count": N}``; an endpoint that builds each row itself returns
 ``Rows(queryset, out)`` so that only the rows of the page are built. An answer with more than
-the list (the region table) pages its list with ``page_of()``. ``Window`` is the
+the list (the region table, the published list, the progress board) pages its list with
+``page_of()``. ``Window`` is the
 ``?limit=&offset=`` pair of the ledger, which predates ``page``, sliced with ``window()``.
 Past the bounds the request is a 422 naming the parameter, never a database error from an
 absurd offset.
@@ -38,30 +39,21 @@ class Pages(PageNumberPagination):
 
 class Rows(Sequence):
     """``queryset`` seen through ``out``: counted by the database, and only the sliced rows
-    (one page) are fetched and passed to ``out`` (a function of one row, or ``page=`` a
-    function of the page's list, to fetch what the rows share in one query)."""
+    (one page) are fetched and passed to ``out``. What the rows show from other tables is
+    joined (``select_related``) or fetched once per page (``prefetch_related``) by the
+    queryset, so a page costs the same queries whatever the size of the tree."""
 
-    def __init__(
-        self,
-        queryset: QuerySet,
-        out: Callable[[Any], Any] | None = None,
-        *,
-        page: Callable[[list], list] | None = None,
-    ) -> None:
+    def __init__(self, queryset: QuerySet, out: Callable[[Any], Any]) -> None:
         self.queryset = queryset
         self.out = out
-        self.page = page
 
     def __len__(self) -> int:
         return self.queryset.count()
 
     def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        rows = list(self.queryset[index])
-        if self.page is not None:
-            rows = self.page(rows)
-        return [self.out(r) for r in rows] if self.out is not None else rows
+        if isinstance(index, slice):
+            return [self.out(row) for row in self.queryset[index]]
+        return self.out(self.queryset[index])
 
 
 def page_of(rows: Sequence, pages: Pages.Input, request: HttpRequest) -> dict:
