@@ -128,5 +128,5 @@ def test_the_api_creates_a_token_with_days_or_a_date_but_not_both(personas):
         content_type="application/json",
     )
     assert both.status_code == 422
-    listed = client.get("/api/v1/tokens").json()
+    listed = client.get("/api/v1/tokens").json()["items"]
     assert {t["name"]: bool(t["expires_at"]) for t in listed} == {"a": True, "b": True}

@@ -96,7 +96,7 @@ class TestTheTokenApi:
         body = created.json()
         assert TOKEN.fullmatch(body["token"])
         assert body["prefix"] == body["token"][:10]
-        listed = client.get("/api/v1/tokens", **auth).json()
+        listed = client.get("/api/v1/tokens", **auth).json()["items"]
         assert {t["name"] for t in listed} == {"boot", "nightly"}
         assert all("token" not in t for t in listed)
         assert _me(body["token"]).status_code == 200

@@ -111,7 +111,7 @@ def test_history_lists_moves(personas, api):
     tree = personas.tree
     admin = api(personas.county_admin)
     admin("PATCH", f"/orgs/{tree.VA2.code}", json={"parent_code": tree.TA2.code})
-    events = admin("GET", f"/orgs/{tree.VA2.code}/history").json()
+    events = admin("GET", f"/orgs/{tree.VA2.code}/history").json()["items"]
     moved = [e for e in events if e["kind"] == "moved"]
     assert moved[0]["old_parent_code"] == tree.TA1.code
     assert moved[0]["new_parent_code"] == tree.TA2.code

@@ -116,7 +116,10 @@ def test_publication_through_the_api_counts_by_county_and_type(cyc, client_for):
     r = post(c, f"{BASE}/publications", {"region": cyc.t.A.code, "year": 2025})
     assert r.status_code == 201, r.content
     data = c.get(f"{BASE}/publications?region={cyc.t.A.code}&year=2025").json()
-    assert data["total"] == 7
+    assert data["total"] == 7 and data["count"] == 7 and len(data["items"]) == 7
+    assert r.json()["items"] == data["items"]
+    page = c.get(f"{BASE}/publications?region={cyc.t.A.code}&year=2025&page_size=5&page=2")
+    assert page.json()["items"] == data["items"][5:] and page.json()["total"] == 7
     # 3 village clinics fail, 4 others (2 township, 1 community centre, 1 station) basic
     counts = {h["verdict"]: (h["count"], h["percent"]) for h in data["headline"]}
     assert counts == {"recommended": (0, 0.0), "basic": (4, 57.1), "none": (3, 42.9)}
@@ -125,7 +128,9 @@ def test_publication_through_the_api_counts_by_county_and_type(cyc, client_for):
     assert data["by_county"] == [
         {"name": "甲县", "total": 7, "counts": [0, 4, 3], "percents": [0.0, 57.1, 42.9]}
     ]
-    record_id = c.get(f"{BASE}/institutions/{cyc.t.TA1.code}/verdicts").json()[0]["id"]
+    history = c.get(f"{BASE}/institutions/{cyc.t.TA1.code}/verdicts").json()
+    assert history["count"] == 1
+    record_id = history["items"][0]["id"]
     r = post(
         client_for(cyc.p.city_reviewer),
         f"{BASE}/verdicts/{record_id}/lookback",
@@ -141,7 +146,7 @@ def test_another_county_cannot_read_or_publish_county_a(cyc, client_for):
     assert (
         post(c, f"{BASE}/publications", {"region": cyc.t.A.code, "year": 2025}).status_code == 404
     )
-    assert c.get(f"{BASE}/cycles").json() == []
+    assert c.get(f"{BASE}/cycles").json() == {"items": [], "count": 0}
 
 
 def test_an_analyst_may_read_but_not_publish(cyc, client_for):
@@ -150,7 +155,11 @@ def test_an_analyst_may_read_but_not_publish(cyc, client_for):
     assert (
         post(c, f"{BASE}/publications", {"region": cyc.t.A.code, "year": 2025}).status_code == 403
     )
-    assert c.get(f"{BASE}/progress?region={cyc.t.A.code}&year=2025").json()["rows"][0]["total"] == 7
+    board = c.get(f"{BASE}/progress?region={cyc.t.A.code}&year=2025").json()
+    assert board["rows"][0]["total"] == 7
+    assert board["count"] == len(board["items"]) == 7  # the self deadline has passed
+    url = f"{BASE}/progress?region={cyc.t.A.code}&year=2025&page_size=4&page=2"
+    assert c.get(url).json()["items"] == board["items"][4:]
     assert c.get(f"{BASE}/consistency?region={cyc.t.A.code}&year=2025").status_code == 200
 
 
@@ -160,3 +169,41 @@ def test_the_evaluation_endpoints_are_in_the_openapi_schema(client_for, personas
     paths = r.json()["paths"]
     assert "/api/v1/evaluation/submissions/{pk}/grades" in paths
     assert "409" in paths["/api/v1/evaluation/submissions/{pk}/grades"]["put"]["responses"]
+
+
+def _counted(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(url)
+    assert r.status_code == 200, r.content
+    return len(queries), r.json()
+
+
+def test_cycles_and_their_submissions_are_paged_in_queries_that_do_not_grow(cyc, client_for):
+    from .conftest import open_cycle
+
+    county_pass(cyc.p, submit(cyc.p, cyc.sub))  # a reviewer to show
+    small = open_cycle(cyc.t.B)
+    c = client_for(cyc.p.city_reviewer)
+    _counted(c, f"{BASE}/cycles")
+    few, body_b = _counted(c, f"{BASE}/cycles/{small.pk}/submissions")
+    many, body_a = _counted(c, f"{BASE}/cycles/{cyc.cycle.pk}/submissions")
+    assert (body_b["count"], body_a["count"]) == (2, 7)
+    assert many == few
+    first = c.get(f"{BASE}/cycles/{cyc.cycle.pk}/submissions?page_size=3&page=3").json()
+    assert first == {"items": body_a["items"][6:], "count": 7}
+    one, cycles = _counted(c, f"{BASE}/cycles")
+    open_cycle(cyc.t.A, year=2026)
+    two, more = _counted(c, f"{BASE}/cycles")
+    assert (cycles["count"], more["count"]) == (2, 3) and one == two
+    assert more["items"][0]["year"] == 2026 and more["items"][0]["catalogs"]
+
+
+def test_an_institutions_verdicts_are_paged(cyc, client_for):
+    c = client_for(cyc.p.city_reviewer)
+    empty = c.get(f"{BASE}/institutions/{cyc.t.TA1.code}/verdicts?page_size=5").json()
+    assert empty == {"items": [], "count": 0}
+    r = c.get(f"{BASE}/institutions/{cyc.t.TA1.code}/verdicts?page_size=1001")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("page_size")

@@ -56,8 +56,13 @@ def test_the_region_table_sorts_like_the_page(personas, values, client_for):
     )
     assert r.status_code == 200
     body = r.json()
-    assert [row["node"] for row in body["rows"]] == [t.VA3.code, t.VA1.code, t.VA2.code]
+    assert [row["node"] for row in body["items"]] == [t.VA3.code, t.VA1.code, t.VA2.code]
+    assert body["count"] == 3
     assert body["total"]["node"] == t.A.code
+    url = f"{BASE}/table/{t.A.code}?period=2025&level=village&sort=-htn_std_mgmt&page_size=2"
+    second = client_for(personas.city_reviewer).get(url + "&page=2").json()
+    assert [row["node"] for row in second["items"]] == [t.VA2.code]
+    assert second["count"] == 3 and second["total"]["node"] == t.A.code
 
 
 def test_an_administrator_sets_and_deletes_a_target(personas, client_for):
@@ -70,7 +75,7 @@ def test_an_administrator_sets_and_deletes_a_target(personas, client_for):
     )
     assert r.status_code == 201, r.content
     assert r.json()["threshold"] == pytest.approx(0.6)
-    listed = client.get(f"{BASE}/targets?year=2025").json()
+    listed = client.get(f"{BASE}/targets?year=2025").json()["items"]
     assert [x["indicator"] for x in listed] == ["htn_std_mgmt"]
     r = client.delete(f"{BASE}/targets/{listed[0]['id']}")
     assert r.status_code == 204
@@ -116,10 +121,15 @@ def test_record_sets_are_listed_for_administrators_of_their_region(personas, cli
     t = personas.tree
     make_record_set(name="甲县", node=t.A)
     make_record_set(name="乙县", node=t.B)
-    names = [x["name"] for x in client_for(personas.county_admin).get(f"{BASE}/recordsets").json()]
+    listed = client_for(personas.county_admin).get(f"{BASE}/recordsets").json()
+    names = [x["name"] for x in listed["items"]]
     assert names == ["甲县"]
     names = [
-        x["name"] for x in client_for(personas.province_admin).get(f"{BASE}/recordsets").json()
+        x["name"]
+        for x in client_for(personas.province_admin).get(f"{BASE}/recordsets").json()["items"]
     ]
     assert sorted(names) == ["乙县", "甲县"]
-    assert client_for(personas.analyst).get(f"{BASE}/recordsets").json() == []
+    assert client_for(personas.analyst).get(f"{BASE}/recordsets").json() == {
+        "items": [],
+        "count": 0,
+    }

@@ -164,10 +164,10 @@ def test_values_stored_for_another_region_are_never_shown(personas, admin_b, int
     assert "2023" not in queries.available_periods(tree.VB1)
     assert b.get(f"{BASE}/values/{tree.VB1.code}").status_code == 400  # no values at all
     table = b.get(f"{BASE}/table/{tree.B.code}?period=2025&level=institution").json()
-    assert table["rows"] == [] and table["total"] is None
+    assert table["items"] == [] and table["count"] == 0 and table["total"] is None
     city = client_for(personas.city_reviewer)
     table = city.get(f"{BASE}/table/{tree.C.code}?period=2025").json()
-    assert table["rows"] == [] and table["total"] is None
+    assert table["items"] == [] and table["count"] == 0 and table["total"] is None
     r = city.get(reverse("indicators:table_export", args=[tree.C.code]) + "?period=2025")
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws.max_row == 1  # header only

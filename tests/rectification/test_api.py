@@ -158,7 +158,9 @@ def test_a_visit_is_recorded_through_the_api_and_listed(personas, api, today):
     )
     assert r.status_code == 201, r.content
     assert len(r.json()["entries"]) == 2
-    assert [v["id"] for v in call("get", "/visits").json()] == [r.json()["id"]]
+    listed = call("get", "/visits").json()
+    assert [v["id"] for v in listed["items"]] == [r.json()["id"]] and listed["count"] == 1
+    assert listed["items"][0]["entries"] == r.json()["entries"]
     assert api(personas.county_reviewer_b)("get", f"/visits/{r.json()['id']}").status_code == 404
 
 

@@ -127,7 +127,7 @@ def test_reading_pages_and_endpoints(who, personas, world, client_for):
         assert c.get(api + path, headers=h).status_code == ok(seen), path
     listed = {e["id"] for e in c.get(api + "/entries", headers=h).json()["items"]}
     assert (world["a"].pk in listed) == sees_a and (world["b"].pk in listed) == sees_b
-    visits = {v["id"] for v in c.get(api + "/visits", headers=h).json()}
+    visits = {v["id"] for v in c.get(api + "/visits", headers=h).json()["items"]}
     assert (world["va"].pk in visits) == sees_a and (world["vb"].pk in visits) == sees_b
     assert c.get(api + "/counts", headers=h).status_code == 200
 

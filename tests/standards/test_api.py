@@ -12,7 +12,7 @@ from jiceng.standards.models import Catalog
 def test_the_catalog_list_and_detail_are_readable_by_everyone(personas, client_for):
     do_load_samples(None)
     client = client_for(personas.village_clerk)
-    listing = client.get("/api/v1/standards/catalogs").json()
+    listing = client.get("/api/v1/standards/catalogs").json()["items"]
     assert {c["code"] for c in listing} == {"township_hc", "community_hc", "village_clinic"}
     village = next(c for c in listing if c["code"] == "village_clinic")
     assert village["items_count"] == 30

@@ -143,12 +143,12 @@ def test_the_list_and_detail_pages_name_the_owner_region(personas, client_for):
 
 def test_the_api_names_the_owner_and_hides_other_regions_catalogs(personas, admin_b, api):
     catalog = do_load_catalog(personas.county_admin, *township())
-    rows = api(personas.clerk)("get", "/standards/catalogs").json()
+    rows = api(personas.clerk)("get", "/standards/catalogs").json()["items"]
     assert [(r["id"], r["owner_code"], r["owner_name"]) for r in rows] == [
         (catalog.pk, personas.tree.A.code, "甲县")
     ]
     call_b = api(admin_b)
-    assert call_b("get", "/standards/catalogs").json() == []
+    assert call_b("get", "/standards/catalogs").json() == {"items": [], "count": 0}
     assert call_b("get", f"/standards/catalogs/{catalog.pk}").status_code == 404
     answer = call_b("post", "/standards/verdict", json={"catalog_id": catalog.pk, "grades": {}})
     assert answer.status_code == 404

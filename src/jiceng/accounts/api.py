@@ -7,10 +7,12 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from jiceng.accounts import actions
 from jiceng.accounts.forms import expiry
 from jiceng.accounts.models import ApiToken
+from jiceng.api.pagination import Pages, Rows
 from jiceng.core.errors import Problem, ValidationFailed
 
 router = Router(tags=["accounts"])
@@ -102,9 +104,10 @@ def create_token(request, payload: TokenIn):
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens (never the raw value)")
+@paginate(Pages)
 def list_tokens(request):
-    rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return [_out(t) for t in rows]
+    rows = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-id")
+    return Rows(rows, _out)
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of your tokens")

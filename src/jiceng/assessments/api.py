@@ -11,12 +11,15 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from jiceng.api.fields import model_int, model_text
+from jiceng.api.pagination import Pages, Rows, page_of
 from jiceng.assessments import actions, queries
 from jiceng.assessments.consistency import group_consistency, institution_consistency
 from jiceng.assessments.models import (
@@ -149,6 +152,46 @@ class LookBackIn(Schema):
     date: dt.date | None = None
 
 
+class PublicationRowOut(Schema):
+    institution_code: str
+    institution_name: str
+    county: str
+    kind: str
+    verdict: str
+    level: str
+    status: str
+    valid_until: dt.date
+
+
+class PublicationOut(Schema):
+    region_code: str
+    year: int
+    published: bool
+    total: int
+    headline: list[dict[str, Any]]
+    sentence: str
+    by_county: list[dict[str, Any]]
+    by_kind: list[dict[str, Any]]
+    count: int
+    items: list[PublicationRowOut]
+
+
+class LateOut(Schema):
+    submission_id: int
+    institution_code: str
+    stage: str
+    reason: str
+
+
+class ProgressOut(Schema):
+    region_code: str
+    year: int
+    stages: list[str]
+    rows: list[dict[str, Any]] = Field(description="one per county: counts per stage")
+    count: int = Field(description="late submissions on all pages")
+    items: list[LateOut] = Field(description="the late submissions of this page")
+
+
 class RecordOut(Schema):
     id: int
     institution_code: str
@@ -175,7 +218,7 @@ def _cycle_out(c) -> dict:
         "county_deadline": c.county_deadline,
         "recheck_deadline": c.recheck_deadline,
         "validity_years": c.validity_years,
-        "catalogs": {cc.kind: str(cc.catalog) for cc in c.catalogs.select_related("catalog")},
+        "catalogs": {cc.kind: str(cc.catalog) for cc in c.catalogs.all()},
     }
 
 
@@ -261,9 +304,17 @@ def _run(fn, *args, **kwargs):
 # --- cycles ------------------------------------------------------------------------------------
 
 
+def _with_catalogs(cycles):
+    return cycles.prefetch_related(
+        Prefetch("catalogs", queryset=CycleCatalog.objects.select_related("catalog"))
+    )
+
+
 @router.get("/cycles", response=list[CycleOut], summary="Cycles the caller sees")
+@paginate(Pages)
 def list_cycles(request):
-    return [_cycle_out(c) for c in queries.visible_cycles(request.user)[:200]]
+    cycles = queries.visible_cycles(request.user).order_by("-year", "region__path", "-id")
+    return Rows(_with_catalogs(cycles), _cycle_out)
 
 
 @router.post("/cycles", response={201: CycleOut}, summary="Open a year's cycle for a region")
@@ -292,12 +343,14 @@ def open_cycle(request, payload: CycleIn):
 
 
 @router.get("/cycles/{pk}/submissions", response=list[SubmissionOut])
+@paginate(Pages)
 def cycle_submissions(request, pk: int, stage: str = ""):
     cycle = get_object_or_404(queries.visible_cycles(request.user), pk=pk)
     subs = queries.visible_submissions(request.user).filter(cycle=cycle)
     if stage:
         subs = subs.filter(stage=stage)
-    return [_sub_out(s, request.user) for s in subs.order_by("institution__path")]
+    subs = subs.select_related("county_reviewer", "rechecker").order_by("institution__path", "id")
+    return Rows(subs, lambda s: _sub_out(s, request.user))
 
 
 @router.post("/recheck-sample", response=list[SubmissionOut], summary="Choose a re-check sample")
@@ -411,7 +464,10 @@ def submission_consistency(request, pk: int):
 # --- publication, history, consistency ---------------------------------------------------------
 
 
-def _table_out(table: dict, user) -> dict:
+def _table_out(table: dict, request, pages: Pages.Input) -> dict:
+    user = request.user
+    rows = [r for r in table["rows"] if scope.can_see(user, r["record"].institution)]
+    page = page_of(rows, pages, request)
     return {
         "region_code": table["region"].code,
         "year": table["year"],
@@ -421,7 +477,8 @@ def _table_out(table: dict, user) -> dict:
         "sentence": queries.headline_sentence(table) if table["total"] else "",
         "by_county": table["by_county"],
         "by_kind": table["by_kind"],
-        "rows": [
+        "count": page["count"],
+        "items": [
             {
                 "institution_code": r["record"].institution.code,
                 "institution_name": r["record"].institution.name,
@@ -432,29 +489,45 @@ def _table_out(table: dict, user) -> dict:
                 "status": r["record"].status,
                 "valid_until": r["record"].valid_until,
             }
-            for r in table["rows"]
-            if scope.can_see(user, r["record"].institution)
+            for r in page["items"]
         ],
     }
 
 
-@router.get("/publications", summary="The published list of a region and year, with counts")
-def publication(request, region: str, year: int):
+@router.get(
+    "/publications",
+    response=PublicationOut,
+    summary="The published list of a region and year, with counts (the list paged)",
+)
+def publication(request, region: str, year: int, pages: Query[Pages.Input]):
     node = scope.access_node(request.user, region, scope.Action.VIEW)
-    return _table_out(queries.publication_table(node, year), request.user)
+    return _table_out(queries.publication_table(node, year), request, pages)
 
 
-@router.post("/publications", response={201: dict}, summary="Publish a region's list")
+@router.post(
+    "/publications",
+    response={201: PublicationOut},
+    summary="Publish a region's list; answers the list's first page",
+)
 def publish(request, payload: PublishIn):
     node = scope.access_node(request.user, payload.region, scope.Action.PUBLISH)
     actions.do_publish(request.user, node, payload.year, payload.note)
-    return Status(201, _table_out(queries.publication_table(node, payload.year), request.user))
+    table = queries.publication_table(node, payload.year)
+    return Status(201, _table_out(table, request, Pages.Input()))
 
 
 @router.get("/institutions/{code}/verdicts", response=list[RecordOut])
+@paginate(Pages)
 def institution_verdicts(request, code: str):
+    """The institution's published verdicts, newest first, with their look-backs."""
     node = scope.access_node(request.user, code, scope.Action.VIEW)
-    return [_record_out(h["record"]) for h in queries.verdict_history(node)]
+    records = (
+        VerdictRecord.objects.filter(institution=node)
+        .select_related("institution", "cycle")
+        .prefetch_related("lookbacks")
+        .order_by("-cycle__year", "-valid_from", "-id")
+    )
+    return Rows(records, _record_out)
 
 
 @router.post("/verdicts/{pk}/lookback", response=RecordOut)
@@ -496,10 +569,15 @@ def consistency(request, region: str, year: int):
     }
 
 
-@router.get("/progress", summary="How many institutions are at each stage, and who is late")
-def progress(request, region: str, year: int):
+@router.get(
+    "/progress",
+    response=ProgressOut,
+    summary="How many institutions are at each stage, and who is late (paged)",
+)
+def progress(request, region: str, year: int, pages: Query[Pages.Input]):
     node = scope.access_node(request.user, region, scope.Action.VIEW)
     board = queries.progress_board(request.user, node, year)
+    late = page_of(board["late"], pages, request)
     return {
         "region_code": node.code,
         "year": year,
@@ -514,14 +592,15 @@ def progress(request, region: str, year: int):
             }
             for r in board["rows"]
         ],
-        "late": [
+        "count": late["count"],
+        "items": [
             {
                 "submission_id": x["submission"].pk,
                 "institution_code": x["submission"].institution.code,
                 "stage": x["submission"].stage,
                 "reason": x["reason"],
             }
-            for x in board["late"]
+            for x in late["items"]
         ],
     }
 

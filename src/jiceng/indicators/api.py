@@ -12,9 +12,11 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from jiceng.api.fields import model_int, model_text
+from jiceng.api.pagination import Pages, Rows, page_of
 from jiceng.core import scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.indicators import actions, jobs, queries
@@ -103,8 +105,9 @@ class TableOut(Schema):
     period: str
     level: str
     sort: str
-    rows: list[TableRowOut]
-    total: TableRowOut | None
+    total: TableRowOut | None = Field(description="the region's own row (all pages)")
+    count: int = Field(description="rows of the table on all pages")
+    items: list[TableRowOut] = Field(description="the rows of this page")
 
 
 def _row_out(row: queries.TableRow) -> dict:
@@ -115,9 +118,16 @@ def _row_out(row: queries.TableRow) -> dict:
     }
 
 
-@router.get("/table/{code}", response=TableOut, summary="Region table: nodes below, indicators")
+@router.get(
+    "/table/{code}", response=TableOut, summary="Region table: nodes below, indicators (paged)"
+)
 def region_table(
-    request, code: str, period: str | None = None, level: str = "children", sort: str = "code"
+    request,
+    code: str,
+    pages: Query[Pages.Input],
+    period: str | None = None,
+    level: str = "children",
+    sort: str = "code",
 ):
     node = scope.access_node(request.user, code)
     if level not in queries.levels_below(node):
@@ -131,13 +141,15 @@ def region_table(
             ]
         )
     table = queries.region_table(node, _period(node, period), level, sort)
+    page = page_of(table.rows, pages, request)
     return {
         "node": node.code,
         "period": table.period,
         "level": table.level,
         "sort": table.sort,
-        "rows": [_row_out(r) for r in table.rows],
         "total": _row_out(table.total) if table.total else None,
+        "count": page["count"],
+        "items": [_row_out(r) for r in page["items"]],
     }
 
 
@@ -175,13 +187,14 @@ def _target_out(t: Target) -> dict:
 
 
 @router.get("/targets", response=list[TargetOut], summary="Targets in the caller's region")
+@paginate(Pages)
 def list_targets(request, year: int | None = None, node: str | None = None):
     qs = scope.filter_by_node(request.user, Target.objects.select_related("node"))
     if year:
         qs = qs.filter(year=year)
     if node:
         qs = qs.filter(node__code=node)
-    return [_target_out(t) for t in qs.order_by("-year", "node__path", "indicator")[:5000]]
+    return Rows(qs.order_by("-year", "node__path", "indicator", "id"), _target_out)
 
 
 @router.post("/targets", response={201: TargetOut}, summary="Set (create or replace) a target")
@@ -233,10 +246,22 @@ def _rs_out(rs: RecordSet) -> dict:
     }
 
 
-@router.get("/recordsets", response=list[RecordSetOut], summary="Record sets and their status")
+@router.get(
+    "/recordsets",
+    response=list[RecordSetOut],
+    summary="Record sets and their status (those the caller manages: administrators)",
+)
+@paginate(Pages)
 def list_record_sets(request):
-    sets = visible_record_sets(request.user).order_by("-id")[:500]
-    return [_rs_out(jobs.check(rs)) for rs in sets if _manages(request.user, rs)]
+    user = request.user
+    sets = visible_record_sets(user).order_by("-id")
+    root = scope.scope_root(user)
+    # Every visible set lies in the caller's area, so _manages() is the caller's role there.
+    if not scope.is_global(user) and (
+        root is None or not scope.can(user, scope.Action.MANAGE_CATALOGS, root)
+    ):
+        sets = sets.none()
+    return Rows(sets, lambda rs: _rs_out(jobs.check(rs)))
 
 
 def _manages(user, rs: RecordSet) -> bool:

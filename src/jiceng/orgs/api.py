@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from jiceng.api.fields import model_text
-from jiceng.api.pagination import Pages
+from jiceng.api.pagination import Pages, Rows
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
@@ -210,6 +210,7 @@ def get_node(request, code: str):
 
 
 @router.get("/{code}/children", response=list[NodeOut], summary="The units directly below")
+@paginate(Pages)
 def children(request, code: str):
     node = scope.access_node(request.user, code)
     return _nodes(node.children.all())
@@ -241,24 +242,26 @@ def years(request, code: str, year: int | None = None):
     return out
 
 
+def _event_out(e: NodeEvent) -> EventOut:
+    return EventOut(
+        date=e.date,
+        kind=e.kind,
+        kind_label=str(e.get_kind_display()),
+        old_parent_code=e.old_parent.code if e.old_parent else None,
+        new_parent_code=e.new_parent.code if e.new_parent else None,
+        other_code=e.other.code if e.other else None,
+        old_name=e.old_name,
+        new_name=e.new_name,
+        note=e.note,
+    )
+
+
 @router.get("/{code}/history", response=list[EventOut], summary="Creation, renames, moves…")
+@paginate(Pages)
 def history(request, code: str):
     node = scope.access_node(request.user, code)
     events = NodeEvent.objects.filter(node=node).select_related("old_parent", "new_parent", "other")
-    return [
-        EventOut(
-            date=e.date,
-            kind=e.kind,
-            kind_label=str(e.get_kind_display()),
-            old_parent_code=e.old_parent.code if e.old_parent else None,
-            new_parent_code=e.new_parent.code if e.new_parent else None,
-            other_code=e.other.code if e.other else None,
-            old_name=e.old_name,
-            new_name=e.new_name,
-            note=e.note,
-        )
-        for e in events
-    ]
+    return Rows(events.order_by("date", "id"), _event_out)
 
 
 def _manageable_parent(user, code: str | None) -> Node | None:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from jiceng.api.fields import max_length, model_text
-from jiceng.api.pagination import Window, window
+from jiceng.api.pagination import Pages, Rows, Window, window
 from jiceng.core import scope
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.orgs.models import Node
@@ -297,8 +299,17 @@ class VisitOut(Schema):
     entries: list[int]
 
 
+def _shown_entries(user):
+    return scope.filter_by_node(user, LedgerEntry.objects.all(), field="institution")
+
+
 def _visit_out(request, v: SupervisionVisit) -> dict:
-    entries = scope.filter_by_node(request.user, v.entries.all(), field="institution")
+    if hasattr(v, "shown_entries"):  # prefetched for a whole page (list_visits)
+        entries = [e.pk for e in v.shown_entries]
+    else:
+        entries = list(
+            _shown_entries(request.user).filter(visit=v).order_by("pk").values_list("pk", flat=True)
+        )
     return {
         "id": v.pk,
         "node_code": v.node.code,
@@ -307,14 +318,18 @@ def _visit_out(request, v: SupervisionVisit) -> dict:
         "kind": v.kind,
         "team": v.team,
         "notes": v.notes,
-        "entries": list(entries.order_by("pk").values_list("pk", flat=True)),
+        "entries": entries,
     }
 
 
 @router.get("/visits", response=list[VisitOut], summary="Supervision visits")
-def list_visits(request, region: str | None = None, page: Query[Window] = None):
-    qs = queries.visits(request.user, _region(request, region))
-    return [_visit_out(request, v) for v in window(qs, page or Window())]
+@paginate(Pages)
+def list_visits(request, region: str | None = None):
+    shown = _shown_entries(request.user).only("pk", "visit_id").order_by("pk")
+    qs = queries.visits(request.user, _region(request, region)).prefetch_related(
+        Prefetch("entries", queryset=shown, to_attr="shown_entries")
+    )
+    return Rows(qs, lambda v: _visit_out(request, v))
 
 
 @router.get("/visits/{visit_id}", response=VisitOut, summary="One supervision visit")

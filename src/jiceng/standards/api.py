@@ -17,9 +17,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import StringConstraints
+from ninja.pagination import paginate
 
 from jiceng.api.fields import max_length, model_int, model_text
+from jiceng.api.pagination import Pages, Rows
 from jiceng.assessments.models import Grade
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.orgs.models import Node
@@ -28,9 +29,6 @@ from jiceng.standards.actions import _DEFAULT, do_load_catalog, spec_of
 from jiceng.standards.catalog import parse_catalog_upload
 from jiceng.standards.models import Catalog, Item
 from jiceng.standards.verdict import compute_verdict
-
-# A region code sent as a form field, no longer than the column that holds it.
-NodeCode = Annotated[str, StringConstraints(max_length=max_length(Node, "code"))]
 
 router = Router(tags=["standards"])
 
@@ -124,12 +122,15 @@ class VerdictOut(Schema):
 
 
 @router.get("/catalogs", response=list[CatalogOut])
+@paginate(Pages)
 def list_catalogs(request, active: bool | None = None):
     """Every catalog version the caller sees (newest first within a code)."""
     qs = queries.catalogs(request.user)
     if active is not None:
         qs = qs.filter(active=active)
-    return [CatalogOut.of(c, c.n_items) for c in qs]
+    return Rows(
+        qs.order_by("-active", "code", "-loaded_at", "-id"), lambda c: CatalogOut.of(c, c.n_items)
+    )
 
 
 @router.get("/catalogs/{catalog_id}", response=CatalogDetailOut)
@@ -146,7 +147,7 @@ def catalog_detail(request, catalog_id: int):
 def upload_catalog(
     request,
     file: File[UploadedFile],
-    owner: Form[NodeCode | None] = None,
+    owner: Annotated[str | None, Form(None, max_length=max_length(Node, "code"))] = None,
 ):
     """Load a catalog file (YAML, JSON or .xlsx) for ``owner`` (a region code; default: the
     caller's node). 422 with every problem; nothing loaded."""
