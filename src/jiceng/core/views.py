@@ -6,7 +6,6 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -88,8 +87,6 @@ def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
 def audit_object(request, object_type: str, object_id: str):
     events = _audit_events(request.user).filter(object_type=object_type, object_id=object_id)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    if not page.object_list:
-        raise Http404("no audit events for this object")
     show_all = request.GET.get("all") == "1"
     entries = []
     for event in page:
@@ -109,7 +106,7 @@ def audit_object(request, object_type: str, object_id: str):
             "entries": entries,
             "object_type": object_type,
             "object_id": object_id,
-            "object_repr": page.object_list[0].object_repr,
+            "object_repr": page.object_list[0].object_repr if page.object_list else "",
             "show_all": show_all,
             "query": _query_without_page(request),
         },
