@@ -151,3 +151,12 @@ def test_values_read_as_words_not_python(db):
             "0",
             '{"a": "乙"}',
         ]
+
+
+def test_the_history_of_a_user_without_audit_rows_is_an_empty_page(personas, client_for):
+    client = client_for(personas.county_admin)
+    response = client.get(f"/audit/accounts.user/{personas.clerk.pk}/")
+    assert response.status_code == 200
+    assert "该对象还没有任何操作记录" in response.content.decode()
+    assert client.get("/audit/accounts.user/999999/").status_code == 404
+    assert client.get("/audit/nosuch.thing/1/").status_code == 404

@@ -172,6 +172,9 @@ def cycle_detail(request, pk: int):
             "stages": Stage.choices,
             "can_sample": {s.pk for s in can_sample},
             "catalogs": cycle.catalogs.select_related("catalog"),
+            # The boards open on the cycle's region, or (for a unit's own staff, who do not
+            # see the whole region) on the user's own unit.
+            "board_region": cycle.region if scope.can_see(user, cycle.region) else None,
         },
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -84,12 +85,27 @@ def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
     return rows
 
 
+def _require_object_without_trail(object_type: str, object_id: str) -> None:
+    """404 unless the object exists and has no audit rows at all (an empty trail is shown).
+
+    Rows the user may not read make it 404, so an object out of sight stays out of sight.
+    """
+    if AuditEvent.objects.filter(object_type=object_type, object_id=object_id).exists():
+        raise Http404("no audit events of this object in sight")
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        raise Http404("unknown object type") from None
+    if not model._default_manager.filter(pk=object_id).exists():
+        raise Http404("no such object")
+
+
 @login_required
 def audit_object(request, object_type: str, object_id: str):
     events = _audit_events(request.user).filter(object_type=object_type, object_id=object_id)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     if not page.object_list:
-        raise Http404("no audit events for this object")
+        _require_object_without_trail(object_type, object_id)
     show_all = request.GET.get("all") == "1"
     entries = []
     for event in page:
@@ -109,7 +125,7 @@ def audit_object(request, object_type: str, object_id: str):
             "entries": entries,
             "object_type": object_type,
             "object_id": object_id,
-            "object_repr": page.object_list[0].object_repr,
+            "object_repr": page.object_list[0].object_repr if page.object_list else "",
             "show_all": show_all,
             "query": _query_without_page(request),
         },

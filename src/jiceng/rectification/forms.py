@@ -66,7 +66,15 @@ class LedgerFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["region"].choices = [("", _("Everything I see"))] + region_choices(user)
+        choices = [("", _("Everything I see"))] + region_choices(user)
+        # A unit's page links here with its own code, whatever its kind (a village clinic or
+        # a community station is not in the drop-down): any unit the user sees is accepted.
+        code = self.data.get("region") if self.is_bound else None
+        if code and code not in {c for c, _label in choices}:
+            node = scope.visible_nodes(user).filter(code=code).first()
+            if node is not None:
+                choices.append((node.code, node.name))
+        self.fields["region"].choices = choices
 
     def clean(self):
         data = super().clean()
