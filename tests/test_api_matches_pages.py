@@ -7,21 +7,11 @@ from __future__ import annotations
 
 import pytest
 from assessments.conftest import all_grades, fresh, load_mini, open_cycle
+from persona_names import PERSONAS
 
 from jiceng.assessments import actions as A
 from jiceng.assessments.models import Level, Submission
 
-PERSONAS = [
-    "clerk",
-    "village_clerk",
-    "county_reviewer",
-    "county_reviewer_b",
-    "city_reviewer",
-    "province_reviewer",
-    "analyst",
-    "county_admin",
-    "province_admin",
-]
 STAGES = ["draft", "submitted", "county_review", "county_passed", "recheck", "published"]
 SECRET = "评审内部意见"
 RECHECK_SECRET = "复核内部意见"

@@ -15,18 +15,8 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
+from persona_names import PERSONAS
 
-PERSONAS = [
-    "clerk",
-    "village_clerk",
-    "county_reviewer",
-    "county_reviewer_b",
-    "city_reviewer",
-    "province_reviewer",
-    "analyst",
-    "county_admin",
-    "province_admin",
-]
 SKIP_PREFIXES = ("/accounts/logout/", "/i18n/", "/admin/", "/static/", "/media/")
 MAX_PAGES = 300
 # Pages of one shape (database ids replaced; unit codes, 12 digits, kept apart since a link's
@@ -136,7 +126,12 @@ def _put_values(t) -> None:
     rs = RecordSet.objects.create(
         name="测试记录集", node=t.A, status=RecordSet.Status.READY, loaded_at=timezone.now()
     )
-    for node, (n, d) in {t.TA1: (60, 100), t.VA1: (30, 40), t.SA1: (20, 30), t.A: (90, 140)}.items():
+    for node, (n, d) in {
+        t.TA1: (60, 100),
+        t.VA1: (30, 40),
+        t.SA1: (20, 30),
+        t.A: (90, 140),
+    }.items():
         IndicatorValue.objects.create(
             record_set=rs,
             org_code=node.code,

@@ -13,19 +13,9 @@ import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from persona_names import PERSONAS
 
 PUBLIC = {"login", "logout", "set_language", "password_change_done"}
-PERSONAS = [
-    "clerk",
-    "village_clerk",
-    "county_reviewer",
-    "county_reviewer_b",
-    "city_reviewer",
-    "province_reviewer",
-    "analyst",
-    "county_admin",
-    "province_admin",
-]
 # A unit out of sight for each persona (None: the persona sees the whole tree).
 OUT_OF_SIGHT = {
     "clerk": "TB1",
