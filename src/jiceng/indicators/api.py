@@ -270,11 +270,17 @@ def _manages(user, rs: RecordSet) -> bool:
     return scope.can(user, scope.Action.MANAGE_CATALOGS, rs.node)
 
 
-@router.get("/recordsets/{rs_id}", response=RecordSetOut, summary="One record set's status")
-def record_set(request, rs_id: int):
+def _managed(request, rs_id: int) -> RecordSet:
+    """The record set ``rs_id`` if the caller manages it: 404 out of sight, 403 otherwise."""
     rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
     if not _manages(request.user, rs):
         raise PermissionDenied
+    return rs
+
+
+@router.get("/recordsets/{rs_id}", response=RecordSetOut, summary="One record set's status")
+def record_set(request, rs_id: int):
+    rs = _managed(request, rs_id)
     return _rs_out(jobs.check(rs))
 
 
@@ -284,9 +290,7 @@ def record_set(request, rs_id: int):
     summary="Queue again a load interrupted by a dead worker, or a failed computation",
 )
 def retry_record_set(request, rs_id: int):
-    rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
-    if not _manages(request.user, rs):
-        raise PermissionDenied
+    rs = _managed(request, rs_id)
     jobs.retry(request.user, jobs.check(rs))
     rs.refresh_from_db()
     return Status(202, _rs_out(rs))
@@ -298,8 +302,6 @@ def retry_record_set(request, rs_id: int):
     summary="Withdraw a record set: delete it with its values and files (any status)",
 )
 def delete_record_set(request, rs_id: int):
-    rs = get_object_or_404(visible_record_sets(request.user), pk=rs_id)
-    if not _manages(request.user, rs):
-        raise PermissionDenied
+    rs = _managed(request, rs_id)
     actions.do_delete_record_set(request.user, rs)
     return Status(204, None)
