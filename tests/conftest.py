@@ -47,6 +47,31 @@ hypothesis_settings.load_profile("jiceng")
 
 PASSWORD = "Jiceng-test-2025"
 
+# Fixtures through which a test reaches the database (directly or through `tree`, `client`...).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """With JICENG_DATABASE_TESTS_ONLY=1, keep only the tests that touch the database.
+
+    The second run of `scripts/test` (on PostgreSQL) repeats what can differ between databases;
+    tests of pure functions already ran on SQLite. A test that reaches a database only through a
+    process it starts says so with the marker `database`.
+    """
+    if os.environ.get("JICENG_DATABASE_TESTS_ONLY") != "1":
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_db = (
+            item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("database") is not None
+            or bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        )
+        (kept if uses_db else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _plain_static_files():

@@ -5,6 +5,7 @@ Everything a deployment changes is an environment variable prefixed ``JICENG_``
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -14,6 +15,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # logs under var/) are readable by its own user only: 0600 / 0700.
 os.umask(0o077)
 VAR_DIR = Path(os.environ.get("JICENG_VAR_DIR", Path.cwd() / "var")).resolve()
+if (_xdist_worker := os.environ.get("PYTEST_XDIST_WORKER")) and "pytest" in sys.modules:
+    # Parallel test workers each keep their own files (record sets, uploads), as they keep their
+    # own database; processes a test starts inherit the variable but not pytest, and keep theirs.
+    VAR_DIR = VAR_DIR / _xdist_worker
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 

@@ -184,17 +184,26 @@ def assert_agree(data: dict, settings_: dict | None = None, engine: str = "duckd
     assert not diffs, diffs[:5]
 
 
+# The searches are split into shards (independent searches of equal size, 120 and 40 examples in
+# all) so that parallel test workers share them.
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(recordsets())
-def test_duckdb_agrees_with_the_oracle_on_random_record_sets(data):
+@pytest.mark.parametrize("shard", range(4))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=recordsets())
+def test_duckdb_agrees_with_the_oracle_on_random_record_sets(shard, data):
     assert_agree(data)
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(recordsets(), st.booleans(), st.sampled_from([0.275, 0.3]), st.sampled_from([0.124, 0.1]))
-def test_duckdb_agrees_with_the_oracle_under_every_setting(data, spread, htn, t2d):
+@pytest.mark.parametrize("shard", range(2))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=recordsets(),
+    spread=st.booleans(),
+    htn=st.sampled_from([0.275, 0.3]),
+    t2d=st.sampled_from([0.124, 0.1]),
+)
+def test_duckdb_agrees_with_the_oracle_under_every_setting(shard, data, spread, htn, t2d):
     assert_agree(
         data, {"followups_spread_by_quarter": spread, "htn_prevalence": htn, "t2d_prevalence": t2d}
     )

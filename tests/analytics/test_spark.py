@@ -51,38 +51,45 @@ def merged(specs: list[tuple[str, dict]]) -> tuple[list[OrgRow], dict, list[str]
     return tree, tables, sorted(periods)
 
 
-def test_spark_agrees_with_duckdb_on_every_fixture(spark, tmp_path):
+def fixture_groups() -> list[list[tuple[str, dict]]]:
+    """The hand-checked fixtures, grouped by their settings (each under its own prefix)."""
     groups: dict[str, list[tuple[str, dict]]] = {}
     for i, path in enumerate(FIXTURES):
         spec = load_fixture(path)
         groups.setdefault(repr(sorted((spec.get("settings") or {}).items())), []).append(
             (f"F{i}_", spec)
         )
-    for g, specs in enumerate(groups.values()):
-        tree, tables, labels = merged(specs)
-        store = tmp_path / f"g{g}.duckdb"
-        load_recordset(write_recordset(tmp_path / f"g{g}", tables, tree=tree), store, pii_key=b"k")
-        periods = [parse_period(p) for p in labels]
-        settings_ = specs[0][1].get("settings")
-        sparked = compute_indicators(store, periods, engine="spark", settings=settings_)
-        assert by_key(sparked) == by_key(compute_indicators(store, periods, settings=settings_))
-        got = by_key(sparked)
-        for prefix, spec in specs:
-            mine = [got[(prefix + e["org"], e["period"], e["indicator"])] for e in spec["expected"]]
-            check(
-                spec,
-                [
-                    v.__class__(
-                        v.org_code[len(prefix) :],
-                        v.period,
-                        v.indicator,
-                        v.numerator,
-                        v.denominator,
-                        v.value,
-                    )
-                    for v in mine
-                ],
-            )
+    return list(groups.values())
+
+
+# One test per group of settings, so that parallel test workers share them.
+@pytest.mark.parametrize("g", range(len(fixture_groups())))
+def test_spark_agrees_with_duckdb_on_every_fixture(spark, tmp_path, g):
+    specs = fixture_groups()[g]
+    tree, tables, labels = merged(specs)
+    store = tmp_path / f"g{g}.duckdb"
+    load_recordset(write_recordset(tmp_path / f"g{g}", tables, tree=tree), store, pii_key=b"k")
+    periods = [parse_period(p) for p in labels]
+    settings_ = specs[0][1].get("settings")
+    sparked = compute_indicators(store, periods, engine="spark", settings=settings_)
+    assert by_key(sparked) == by_key(compute_indicators(store, periods, settings=settings_))
+    got = by_key(sparked)
+    for prefix, spec in specs:
+        mine = [got[(prefix + e["org"], e["period"], e["indicator"])] for e in spec["expected"]]
+        check(
+            spec,
+            [
+                v.__class__(
+                    v.org_code[len(prefix) :],
+                    v.period,
+                    v.indicator,
+                    v.numerator,
+                    v.denominator,
+                    v.value,
+                )
+                for v in mine
+            ],
+        )
 
 
 @settings(max_examples=2, deadline=None, database=None, suppress_health_check=list(HealthCheck))
