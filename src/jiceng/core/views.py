@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 
 from jiceng.core import audit_labels, scope
 from jiceng.core.forms import AuditFilterForm
@@ -14,6 +16,13 @@ from jiceng.core.home import render_panels
 from jiceng.core.models import AuditEvent
 
 AUDIT_PAGE_SIZE = 50
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico by default: send them to the SVG icon (no login)."""
+    response = HttpResponseRedirect(static("jiceng/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 @login_required
