@@ -223,3 +223,14 @@ def test_the_query_count_does_not_grow_with_the_rows(personas, client_for):
     small = _pages_with(personas, client_for, 2)
     large = _pages_with(personas, client_for, 30)
     assert small == large
+
+
+def test_the_link_from_a_unit_page_says_it_shows_one_object(personas, client_for):
+    node = personas.tree.TA1
+    response = client_for(personas.county_admin).get(
+        "/audit/", {"type": "orgs.node", "id": node.pk}
+    )
+    assert {e.object_id for e in response.context["page"].object_list} == {str(node.pk)}
+    text = _text(response)
+    assert "只显示一个对象的记录" in text
+    assert f'href="/audit/orgs.node/{node.pk}/"' in response.content.decode()
