@@ -194,3 +194,14 @@ def test_values_read_as_users_see_them(db, settings):
             "assessments.submission", "verdict", {"verdict": "basic", "label": "基本标准"}
         ) == ("基本标准")
         assert show("rectification.ledgerentry", "verified_by_id", None) == "—"
+
+
+def test_grades_and_catalogs_inside_a_row_read_as_words(db):
+    with translation.override("zh-hans"):
+        assert audit_labels.field_label("assessments.submission", "1.2.3") == "条款 1.2.3"
+        assert audit_labels.display("assessments.submission", "1.2.3", ["A", ""]) == "A"
+        assert audit_labels.display("assessments.submission", "1.2.3", ["", ""]) == "—"
+        catalogs = audit_labels.display(
+            "assessments.cycle", "catalogs", {"township_hc": "乡镇卫生院标准 2023"}
+        )
+        assert catalogs == "乡镇卫生院：乡镇卫生院标准 2023"

@@ -318,6 +318,7 @@ OBJECT_PAGES = {
 # --- fields ----------------------------------------------------------------------------
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_ITEM_CODE = re.compile(r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)+$")
 
 
 def _model_field(model: type[models.Model] | None, key: str) -> models.Field | None:
@@ -340,6 +341,8 @@ def field_label(object_type: str, key: str) -> str:
             return name
     if key in KEY_LABELS:
         return str(KEY_LABELS[key])
+    if object_type == "assessments.submission" and _ITEM_CODE.match(key):
+        return _g("Item %(code)s") % {"code": key}  # grades saved: one key per item
     return key
 
 
@@ -371,10 +374,19 @@ def plain_value(value: Any) -> str:
     if isinstance(value, dict):
         if "label" in value:  # a verdict
             return str(value["label"])
-        return "；".join(f"{k}：{plain_value(v)}" for k, v in value.items()) or "—"
+        return "；".join(f"{_dict_key(k)}：{plain_value(v)}" for k, v in value.items()) or "—"
     if isinstance(value, list | tuple):
-        return " · ".join(plain_value(v) for v in value) or "—"
+        return " · ".join(plain_value(v) for v in value if v not in (None, "")) or "—"
     return str(value)
+
+
+def _dict_key(key: str) -> str:
+    """A key inside a stored dict: an institution kind or a known key in words."""
+    from jiceng.orgs.models import Kind
+
+    if key in Kind.values:
+        return str(Kind(key).label)
+    return str(KEY_LABELS[key]) if key in KEY_LABELS else key
 
 
 class Names:
