@@ -234,3 +234,11 @@ def test_the_link_from_a_unit_page_says_it_shows_one_object(personas, client_for
     text = _text(response)
     assert "只显示一个对象的记录" in text
     assert f'href="/audit/orgs.node/{node.pk}/"' in response.content.decode()
+
+
+def test_in_english_the_trail_reads_in_english(closed_entry, personas, client_for):
+    client = client_for(personas.county_admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/audit/"})
+    table = _table(client.get("/audit/"), "audit-events")
+    assert "Verify and close" in table and "核验销号" not in table
+    assert not RAW.search(table)
