@@ -148,14 +148,18 @@ def test_an_admin_follows_a_user_change_in_the_audit_trail(personas, login, scre
     )
     page = login(None, "admin_a")
     page.click("nav.mainnav >> text=审计日志")
-    page.fill("input[name=type]", "accounts.user")
+    page.select_option("select[name=type]", label="用户")
+    page.select_option("select[name=action]", label="修改用户")
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
     screenshot(page, "audit-list")
-    page.click("[data-testid=audit-events] >> text=李分析")
+    event = page.locator("[data-testid=audit-events] tbody tr", has_text="李分析")
+    assert "修改用户" in event.inner_text() and "accounts." not in event.inner_text()
+    event.locator("a", has_text="历史").click()
     page.wait_for_load_state("domcontentloaded")
     screenshot(page, "audit-object")
     row = page.locator("tr[data-field=display_name]")
+    assert row.locator("th").inner_text() == "姓名"
     assert row.locator("td.after").inner_text() == "李分析"
     assert "更正姓名" in page.locator("main").inner_text()
 

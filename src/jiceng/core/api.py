@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from jiceng.api.pagination import Pages
-from jiceng.core import scope
+from jiceng.core import audit_labels, scope
 from jiceng.core.models import AuditEvent
 
 router = Router(tags=["audit"])
@@ -16,8 +16,11 @@ router = Router(tags=["audit"])
 class AuditOut(Schema):
     at: dt.datetime
     actor: str = Field(..., description="username, or 'system'")
+    actor_display: str = Field(..., description="the actor's display name, in words")
     action: str
+    action_label: str = Field(..., description="the action in words (Chinese by default)")
     object_type: str
+    object_type_label: str = Field(..., description="the object type in words")
     object_id: str
     object_repr: str
     before: Any = None
@@ -27,6 +30,18 @@ class AuditOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str:
         return obj.actor_name
+
+    @staticmethod
+    def resolve_actor_display(obj) -> str:
+        return audit_labels.actor_display(obj)[0]
+
+    @staticmethod
+    def resolve_action_label(obj) -> str:
+        return audit_labels.action_label(obj.action)
+
+    @staticmethod
+    def resolve_object_type_label(obj) -> str:
+        return audit_labels.object_type_label(obj.object_type)
 
 
 class AuditFilters(Schema):
@@ -39,7 +54,7 @@ class AuditFilters(Schema):
 @paginate(Pages)
 def audit_trail(request, filters: Query[AuditFilters]):
     user = request.user
-    events = scope.visible_audit(user, AuditEvent.objects.all())
+    events = scope.visible_audit(user, AuditEvent.objects.select_related("actor"))
     if filters.object_type:
         events = events.filter(object_type=filters.object_type)
     if filters.object_id:

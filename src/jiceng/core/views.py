@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import json
-
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 
-from jiceng.core import scope
+from jiceng.core import audit_labels, scope
 from jiceng.core.forms import AuditFilterForm
 from jiceng.core.home import render_panels
 from jiceng.core.models import AuditEvent
 
 AUDIT_PAGE_SIZE = 50
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico by default: send them to the SVG icon (no login)."""
+    response = HttpResponseRedirect(static("jiceng/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 @login_required
@@ -37,33 +43,40 @@ def _query_without_page(request) -> str:
 
 @login_required
 def audit_trail(request):
-    events = _audit_events(request.user)
-    form = AuditFilterForm(request.GET or None)
+    visible = _audit_events(request.user)
+    form = AuditFilterForm(request.GET or None, user=request.user, events=visible)
+    events = visible.select_related("actor")
     if form.is_bound:
         events = form.filter(events) if form.is_valid() else events.none()
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "core/audit.html",
-        {"page": page, "form": form, "query": _query_without_page(request)},
+        {
+            "page": page,
+            "rows": audit_labels.present(page.object_list),
+            "form": form,
+            "query": _query_without_page(request),
+        },
     )
 
 
 def display_value(value) -> str:
     """A snapshot value as a person reads it: 是/否 for booleans, — for nothing."""
-    if value is None or value == "":
-        return "—"
-    if value is True:
-        return _("Yes")
-    if value is False:
-        return _("No")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return audit_labels.plain_value(value)
 
 
-def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
-    """Rows ``{"field", "before", "after", "changed"}`` over the union of both snapshots."""
+def diff_rows(
+    before: dict | None,
+    after: dict | None,
+    object_type: str = "",
+    names: audit_labels.Names | None = None,
+) -> list[dict]:
+    """Rows ``{"field", "label", "before", "after", "changed"}`` over both snapshots.
+
+    ``label`` and the ``*_display`` values are in words (:mod:`jiceng.core.audit_labels`);
+    ``names`` holds the objects that foreign keys point to.
+    """
     before = before or {}
     after = after or {}
     fields = list(before) + [f for f in after if f not in before]
@@ -73,10 +86,11 @@ def diff_rows(before: dict | None, after: dict | None) -> list[dict]:
         rows.append(
             {
                 "field": field,
+                "label": audit_labels.field_label(object_type, field),
                 "before": b,
                 "after": a,
-                "before_display": display_value(b),
-                "after_display": display_value(a),
+                "before_display": audit_labels.display(object_type, field, b, names),
+                "after_display": audit_labels.display(object_type, field, a, names),
                 "in_before": field in before,
                 "in_after": field in after,
                 "changed": (field in before) != (field in after) or b != a,
@@ -102,16 +116,29 @@ def _require_object_without_trail(object_type: str, object_id: str) -> None:
 
 @login_required
 def audit_object(request, object_type: str, object_id: str):
-    events = _audit_events(request.user).filter(object_type=object_type, object_id=object_id)
+    events = (
+        _audit_events(request.user)
+        .filter(object_type=object_type, object_id=object_id)
+        .select_related("actor")
+    )
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     if not page.object_list:
         _require_object_without_trail(object_type, object_id)
     show_all = request.GET.get("all") == "1"
+    names = audit_labels.Names()
+    names.want(audit_labels.model_of(object_type), object_id)
+    for event in page.object_list:
+        names.want_snapshot(object_type, event.before)
+        names.want_snapshot(object_type, event.after)
+    names.load()
+    obj = names.get(audit_labels.model_of(object_type), object_id)
     entries = []
-    for event in page:
-        rows = diff_rows(event.before, event.after)
+    for row in audit_labels.present(page.object_list, with_objects=False):
+        event = row["event"]
+        rows = diff_rows(event.before, event.after, object_type, names)
         entries.append(
             {
+                **row,
                 "event": event,
                 "rows": rows if show_all else [r for r in rows if r["changed"]],
                 "hidden": 0 if show_all else sum(1 for r in rows if not r["changed"]),
@@ -125,7 +152,15 @@ def audit_object(request, object_type: str, object_id: str):
             "entries": entries,
             "object_type": object_type,
             "object_id": object_id,
-            "object_repr": page.object_list[0].object_repr if page.object_list else "",
+            "object_repr": (
+                str(obj)
+                if obj is not None
+                else page.object_list[0].object_repr
+                if page.object_list
+                else ""
+            ),
+            "object_type_label": audit_labels.object_type_label(object_type),
+            "object_url": audit_labels.object_url(object_type, obj),
             "show_all": show_all,
             "query": _query_without_page(request),
         },
