@@ -152,6 +152,7 @@ def test_the_city_samples_a_basic_verdict_rechecks_it_and_the_county_publishes(
     county = login(None, "admin_a")
     county.goto(f"/evaluation/publication/?region={personas.tree.A.code}&year={cycle.year}")
     press(county, "[data-testid=publish-form] button[type=submit]")
+    press(county, "[data-testid=publish-confirm] button[type=submit]")
     headline = county.locator("[data-testid=headline]").inner_text()
     assert "达到基本标准 6 家，占 85.7%" in headline and "未达标 1 家，占 14.3%" in headline
     with county.expect_download() as info:

@@ -119,3 +119,22 @@ def flagged(request) -> set[str]:
     if not hasattr(request, "session"):
         return set()
     return set(request.session.pop(SESSION_KEY, None) or [])
+
+
+def problems_of_form(form) -> list[Problem]:
+    """A bound form's errors as problems named by the field's label (never its name)."""
+    out = []
+    for name, errors in form.errors.items():
+        label = str(form.fields[name].label or "") if name in form.fields else ""
+        out.extend(Problem(str(e), label=label) for e in errors)
+    return out
+
+
+def to_form(form, exc: UserError) -> None:
+    """Put the problems of ``exc`` on the matching fields of ``form`` (by ``field``); the
+    rest become errors of the whole form, each with its place as the user knows it."""
+    for p in problems_of(exc):
+        if p.field and p.field in form.fields:
+            form.add_error(p.field, p.message)
+        else:
+            form.add_error(None, str(p))
