@@ -89,7 +89,7 @@ def test_submitting_an_incomplete_self_assessment_gives_one_message_listing_the_
         assert code in errors[0]["details"]
         assert "flagged" in row_classes(page, code)
     assert "flagged" not in row_classes(page, "1.1.1")
-    assert '<details' in page and 'href="#item-2.1.3"' in page
+    assert "<details" in page and 'href="#item-2.1.3"' in page
     assert not INTERNAL.search(errors[0]["text"])
     assert "字段" not in page
     assert fresh(cyc.sub).stage == Stage.DRAFT
@@ -98,7 +98,9 @@ def test_submitting_an_incomplete_self_assessment_gives_one_message_listing_the_
 def test_the_highlight_is_shown_once_and_not_on_the_next_visit(cyc, client_for):
     client = client_for(cyc.p.clerk)
     client.post(f"/evaluation/s/{cyc.sub.pk}/", grade_post(cyc.sub, {"1.1.1": "A"}, "submit"))
-    assert "flagged" in row_classes(client.get(f"/evaluation/s/{cyc.sub.pk}/").content.decode(), "2.1.3")
+    assert "flagged" in row_classes(
+        client.get(f"/evaluation/s/{cyc.sub.pk}/").content.decode(), "2.1.3"
+    )
     again = client.get(f"/evaluation/s/{cyc.sub.pk}/").content.decode()
     assert "flagged" not in row_classes(again, "2.1.3") and not errors_of(again)
 
@@ -137,9 +139,7 @@ def test_a_bad_grade_shows_one_block_without_field_names(cyc, client_for):
     assert "字段" not in page
 
 
-def test_publishing_an_incomplete_list_gives_one_message_naming_the_institutions(
-    cyc, client_for
-):
+def test_publishing_an_incomplete_list_gives_one_message_naming_the_institutions(cyc, client_for):
     submit(cyc.p, cyc.sub)
     client = client_for(cyc.p.county_admin)
     r = client.post(

@@ -102,7 +102,9 @@ def test_the_publication_and_cycle_pages_cost_the_same_queries_for_a_small_and_a
 
 
 def test_the_cycle_page_names_each_catalog_and_shows_the_sub_navigation_once(cyc, client_for):
-    page = client_for(cyc.p.county_admin).get(f"/evaluation/cycles/{cyc.cycle.pk}/").content.decode()
+    page = (
+        client_for(cyc.p.county_admin).get(f"/evaluation/cycles/{cyc.cycle.pk}/").content.decode()
+    )
     assert page.count('data-testid="evaluation-subnav"') == 1
     assert page.count("测试标准") == 1
     assert page.count(">进度看板<") == 1 and page.count(">公示名单<") == 1

@@ -78,12 +78,16 @@ def _readiness(region: Node, year: int) -> dict:
         .select_related("institution")
         .order_by("institution__path")
     )
-    counties = {
-        c.path: c
-        for c in Node.objects.filter(path__startswith=region.path, kind=Kind.COUNTY).only(
-            "path", "name"
-        )
-    } if subs else {}
+    counties = (
+        {
+            c.path: c
+            for c in Node.objects.filter(path__startswith=region.path, kind=Kind.COUNTY).only(
+                "path", "name"
+            )
+        }
+        if subs
+        else {}
+    )
     if region.kind == Kind.COUNTY:
         counties[region.path] = region
 

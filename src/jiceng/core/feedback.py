@@ -82,8 +82,9 @@ def summarize(
     if not summary:
         if len(entries) == 1:
             only = entries[0]
-            return Feedback(f"{only.where}：{only.message}" if only.where else only.message,
-                            [], flagged)
+            return Feedback(
+                f"{only.where}：{only.message}" if only.where else only.message, [], flagged
+            )
         summary = ngettext(
             "%(n)s problem was found:", "%(n)s problems were found:", len(entries)
         ) % {"n": len(entries)}

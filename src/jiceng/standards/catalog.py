@@ -376,9 +376,7 @@ def _cross_checks(data: Any, locate: Locator, filename: str) -> list[Problem]:
     def problem(msg: str, path: Path_) -> Problem:
         row, column = locate(path)
         nice = _nice_field(data, path)
-        return Problem(
-            msg, file=filename, row=row, column=column, field=nice, label=file_key(nice)
-        )
+        return Problem(msg, file=filename, row=row, column=column, field=nice, label=file_key(nice))
 
     scale = data.get("scale")
     if isinstance(scale, list):
