@@ -9,7 +9,7 @@ import pytest
 from jiceng.assessments import actions as A
 from jiceng.assessments.models import Stage, Submission
 
-from .conftest import all_grades, county_pass, fresh, submit
+from .conftest import CODES, all_grades, county_pass, fresh, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,10 @@ def test_submitting_with_missing_items_is_a_422_listing_them(cyc, client_for):
     c = client_for(cyc.p.clerk)
     r = post(c, f"{BASE}/submissions/{cyc.sub.pk}/submit", {"version": 1})
     assert r.status_code == 422
-    assert "2.1.3" in r.json()["errors"][0]["message"]
+    body = r.json()
+    assert body["detail"] == "尚有 8 个条款未评分。"  # the summary; one error per item below
+    assert {e["field"] for e in body["errors"]} == set(CODES)
+    assert any("2.1.3" in e["message"] for e in body["errors"])
 
 
 @pytest.mark.parametrize(

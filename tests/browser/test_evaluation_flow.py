@@ -142,6 +142,7 @@ def test_submit_return_fix_pass_recheck_publish_then_rectify_and_close(
     # 6. The county publishes the list.
     county.goto(f"/evaluation/publication/?region={personas.tree.A.code}&year={cycle.cycle.year}")
     press(county, "[data-testid=publish-form] button[type=submit]")
+    press(county, "[data-testid=publish-confirm] button[type=submit]")
     assert "甲一镇卫生院" in county.locator("[data-testid=publication-list]").inner_text()
 
     # 7. The clerk finds the entry on the ledger and reports it fixed.

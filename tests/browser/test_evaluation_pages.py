@@ -93,6 +93,9 @@ def test_the_clerk_sees_what_is_missing_and_the_progress_board_shows_them_late(
     missing = clerk.locator("[data-testid=missing] li").all_inner_texts()
     assert missing == ["1.1.2", "1.1.3", "2.1.1"]
     assert "尚有 3 个条款未评分" in clerk.locator(".messages").inner_text()
+    assert clerk.locator(".messages .message.error").count() == 1  # one message, not 4
+    assert clerk.locator(".messages details").count() == 1
+    assert clerk.locator("tr.flagged").count() == 3  # the items named are outlined
     assert clerk.locator("[data-testid=stage]").get_attribute("data-stage") == "draft"
     admin = login(None, "admin_a")
     admin.goto(f"/evaluation/progress/?region={personas.tree.A.code}&year={cycle.year}")
@@ -152,6 +155,7 @@ def test_the_city_samples_a_basic_verdict_rechecks_it_and_the_county_publishes(
     county = login(None, "admin_a")
     county.goto(f"/evaluation/publication/?region={personas.tree.A.code}&year={cycle.year}")
     press(county, "[data-testid=publish-form] button[type=submit]")
+    press(county, "[data-testid=publish-confirm] button[type=submit]")
     headline = county.locator("[data-testid=headline]").inner_text()
     assert "达到基本标准 6 家，占 85.7%" in headline and "未达标 1 家，占 14.3%" in headline
     with county.expect_download() as info:

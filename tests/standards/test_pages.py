@@ -25,7 +25,7 @@ def test_every_logged_in_user_reads_the_catalog_list_in_chinese(personas, client
     html = page.content.decode()
     assert page.status_code == 200
     assert "服务能力标准" in html
-    assert "乡镇卫生院服务能力标准（jiceng 示例）" in html
+    assert "乡镇卫生院服务能力标准（示例）" in html
     assert 'data-testid="upload-link"' not in html
 
 

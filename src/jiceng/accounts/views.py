@@ -23,7 +23,7 @@ from jiceng.accounts.forms import (
     add_problems,
 )
 from jiceng.accounts.models import ApiToken, User
-from jiceng.core import scope
+from jiceng.core import feedback, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.panels import is_admin
 from jiceng.orgs.models import Node
@@ -189,7 +189,7 @@ def user_deactivate(request, pk: int):
     try:
         actions.do_deactivate_user(request.user, target, reason=request.POST.get("reason", ""))
     except UserError as exc:
-        messages.error(request, str(exc))
+        feedback.flash(request, exc)
     else:
         messages.success(
             request, _("User %(username)s deactivated.") % {"username": target.username}

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlglot import exp
 
-from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.errors import Problem, ValidationFailed, file_key
 
 from .schema import TABLES, store_columns
 
@@ -194,7 +194,8 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
         for err in e.errors():
             loc = tuple(err["loc"])
             line = next((lines[loc[:i]] for i in range(len(loc), -1, -1) if loc[:i] in lines), None)
-            problems.append(Problem(err["msg"], fname, line, field=".".join(str(x) for x in loc)))
+            key = ".".join(str(x) for x in loc)
+            problems.append(Problem(err["msg"], fname, line, field=key, label=file_key(key)))
         raise ValidationFailed(problems) from e
     params: dict[str, Any] = {"start": __import__("datetime").date(2000, 1, 1)}
     params["end"] = params["start"]
@@ -205,7 +206,15 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
     for name, sql in parsed.views.items():
         why = _check_sql(sql, known, params, aggregate=False)
         if why:
-            problems.append(Problem(why, fname, lines.get(("views", name)), field=f"views.{name}"))
+            problems.append(
+                Problem(
+                    why,
+                    fname,
+                    lines.get(("views", name)),
+                    field=f"views.{name}",
+                    label=file_key(f"views.{name}"),
+                )
+            )
             continue
         cols = _output_columns(sql, params)
         if "*" in cols:
@@ -220,6 +229,7 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
                     fname,
                     lines.get(("indicators", i, "code")),
                     field=f"indicators[{i}].code",
+                    label=file_key(f"indicators[{i}].code"),
                 )
             )
         seen.add(d.code)
@@ -228,7 +238,11 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
             if why:
                 problems.append(
                     Problem(
-                        why, fname, lines.get(("indicators", i, part)), field=f"{d.code}.{part}"
+                        why,
+                        fname,
+                        lines.get(("indicators", i, part)),
+                        field=f"{d.code}.{part}",
+                        label=file_key(f"{d.code}.{part}"),
                     )
                 )
     if problems:

@@ -125,7 +125,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request,
             {
-                "detail": _("The input has problems; nothing was saved."),
+                "detail": exc.summary or _("The input has problems; nothing was saved."),
                 "errors": [
                     {
                         "message": p.message,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiceng.assessments.models import (
     Cycle,
@@ -409,20 +410,17 @@ def _complete_verdict(submission: Submission, level: str) -> Verdict:
     try:
         return _verdict(submission, level)
     except GradingError as exc:
-        missing = [
-            p.field for p in exc.problems if p.field in set(missing_items(submission, level))
-        ]
-        problems = list(exc.problems)
-        if missing:
-            problems.insert(
-                0,
-                Problem(
-                    _("%(n)s items are not graded yet: %(codes)s.")
-                    % {"n": len(missing), "codes": "、".join(missing)},
-                    field="grades",
-                ),
+        todo = set(missing_items(submission, level))
+        missing = [p.field for p in exc.problems if p.field in todo]
+        summary = (
+            ngettext(
+                "%(n)s item is not graded yet.", "%(n)s items are not graded yet.", len(missing)
             )
-        raise ValidationFailed(problems) from None
+            % {"n": len(missing)}
+            if missing
+            else ""
+        )
+        raise ValidationFailed(list(exc.problems), summary=summary) from None
 
 
 @transaction.atomic
@@ -752,20 +750,31 @@ def do_publish(actor, region: Node, year: int, note: str = "") -> Publication:
                 % {"region": region.name, "year": year}
             )
         )
-    for sub in subs:
-        if sub.stage not in READY_TO_PUBLISH:
-            problems.append(
-                Problem(
-                    _("%(inst)s (%(code)s) has no final verdict yet (stage: %(stage)s).")
-                    % {
-                        "inst": sub.institution.name,
-                        "code": sub.institution.code,
-                        "stage": sub.get_stage_display(),
-                    }
-                )
+    pending = [sub for sub in subs if sub.stage not in READY_TO_PUBLISH]
+    for sub in pending:
+        problems.append(
+            Problem(
+                _("%(inst)s (%(code)s) has no final verdict yet (stage: %(stage)s).")
+                % {
+                    "inst": sub.institution.name,
+                    "code": sub.institution.code,
+                    "stage": sub.get_stage_display(),
+                },
+                field=sub.institution.code,
             )
+        )
     if problems:
-        raise ValidationFailed(problems)
+        summary = (
+            ngettext(
+                "%(n)s institution has no final verdict yet; nothing was published.",
+                "%(n)s institutions have no final verdict yet; nothing was published.",
+                len(pending),
+            )
+            % {"n": len(pending)}
+            if pending
+            else ""
+        )
+        raise ValidationFailed(problems, summary=summary)
     publication = Publication.objects.create(
         region=region, year=year, published_by=_user(actor), note=note.strip()
     )

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,20 +27,22 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import audit, scope
-from jiceng.core.errors import UserError, ValidationFailed
+from jiceng.core import audit, feedback, scope
+from jiceng.core.errors import UserError
 from jiceng.orgs.models import Node
 
 
-def _problems(exc: UserError) -> list[str]:
-    if isinstance(exc, ValidationFailed):
-        return [str(p) for p in exc.problems]
-    return [str(exc)]
+def _flash(request, exc: UserError, sub: Submission | None = None) -> None:
+    """One message for the error; with ``sub``, items are named by code and title."""
+    feedback.flash(request, exc, items=_item_labels(sub) if sub else None)
 
 
-def _flash(request, exc: UserError) -> None:
-    for line in _problems(exc):
-        messages.error(request, line)
+def _item_labels(sub: Submission) -> dict[str, str]:
+    """Each item's code and the start of its text, as a problem list names it."""
+    return {
+        item.code: f"{item.code} {Truncator(item.text).chars(30)}"
+        for item in queries.spec_for(sub).items
+    }
 
 
 def get_submission(user, pk: int) -> Submission:
@@ -162,21 +165,34 @@ def cycle_detail(request, pk: int):
         for s in subs
         if s.stage == Stage.COUNTY_PASSED and scope.can(user, scope.Action.RECHECK, s.institution)
     ]
+    # The boards open on the cycle's region, or (for a unit's own staff, who do not
+    # see the whole region) on the user's own unit.
+    board_region = cycle.region if scope.can_see(user, cycle.region) else None
+    query = f"year={cycle.year}"
     return render(
         request,
         "assessments/cycle.html",
         {
             "cycle": cycle,
+            "subnav_query": f"region={board_region.code}&{query}" if board_region else query,
             "subs": subs,
             "stage": stage,
             "stages": Stage.choices,
             "can_sample": {s.pk for s in can_sample},
-            "catalogs": cycle.catalogs.select_related("catalog"),
-            # The boards open on the cycle's region, or (for a unit's own staff, who do not
-            # see the whole region) on the user's own unit.
-            "board_region": cycle.region if scope.can_see(user, cycle.region) else None,
+            "catalogs": _catalogs_of(cycle),
         },
     )
+
+
+def _catalogs_of(cycle: Cycle) -> list[dict]:
+    """Each catalog of the cycle once, with the institution types graded against it."""
+    from jiceng.orgs.models import Kind
+
+    out: dict[int, dict] = {}
+    for cc in cycle.catalogs.select_related("catalog").order_by("catalog__code", "kind"):
+        entry = out.setdefault(cc.catalog_id, {"catalog": cc.catalog, "kinds": []})
+        entry["kinds"].append(Kind(cc.kind).label if cc.kind in Kind.values else cc.kind)
+    return list(out.values())
 
 
 @login_required
@@ -222,7 +238,7 @@ def submission_page(request, pk: int):
     sub = get_submission(user, pk)
     editing = editable_level(user, sub)
     posted: dict[str, dict[str, str]] | None = None
-    errors: list[str] = []
+    errors = None
     if request.method == "POST":
         if editing is None:
             raise PermissionDenied
@@ -233,10 +249,10 @@ def submission_page(request, pk: int):
                 user, sub, editing, grades, remarks, version=_version(request)
             )
         except actions.StaleVersion as exc:
-            errors = _problems(exc)
+            errors = feedback.summarize(exc)
             sub = get_submission(user, pk)
         except UserError as exc:
-            errors = _problems(exc)
+            errors = feedback.summarize(exc, items=_item_labels(sub))
             posted = {"grades": grades, "remarks": remarks}
         else:
             messages.success(request, _("The draft is saved."))
@@ -244,8 +260,7 @@ def submission_page(request, pk: int):
                 try:
                     _advance(user, sub, editing, step, request.POST.get("finding", ""))
                 except UserError as exc:
-                    for line in _problems(exc):
-                        messages.error(request, line)
+                    _flash(request, exc, sub)
                 else:
                     messages.success(request, _STEP_DONE[step])
             return redirect("assessments:submission", sub.pk)
@@ -272,7 +287,7 @@ def _advance(user, sub: Submission, level: str, step: str, finding: str) -> Subm
     raise UserError(_("This step is not possible here."))
 
 
-def _submission_context(request, sub: Submission, posted=None, errors=()) -> dict:
+def _submission_context(request, sub: Submission, posted=None, errors=None) -> dict:
     user = request.user
     editing = editable_level(user, sub)
     levels = shown_levels(user, sub, editing)
@@ -313,6 +328,8 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
         "verdicts": _level_verdicts(user, sub, levels),
         "findings": queries.readable_findings(user, sub),
         "errors": errors,
+        # Items named by the refusal just shown (on this page or flashed before a redirect).
+        "flagged": set(errors.flagged) if errors else feedback.flagged(request),
         "can_return": editing == Level.COUNTY,
         "can_reopen": scope.can(user, scope.Action.REOPEN, sub.institution)
         and sub.stage != Stage.PUBLISHED
@@ -372,7 +389,7 @@ def add_finding(request, pk: int):
             request.POST.get("item_code", "").strip(),
         )
     except UserError as exc:
-        _flash(request, exc)
+        _flash(request, exc, sub)
     else:
         messages.success(request, _("The finding is recorded."))
     return redirect("assessments:submission", sub.pk)
@@ -416,7 +433,7 @@ def upload_evidence(request, pk: int):
             request.FILES.getlist("files"),
         )
     except UserError as exc:
-        _flash(request, exc)
+        _flash(request, exc, sub)
     else:
         messages.success(request, _("%(n)s files uploaded.") % {"n": len(evs)})
     return redirect(reverse("assessments:submission", args=[sub.pk]) + "#evidence")
@@ -486,7 +503,7 @@ def import_grades(request, pk: int):
             request.user, sub, level, f.read(), f.name, version=_version(request)
         )
     except UserError as exc:
-        _flash(request, exc)
+        _flash(request, exc, sub)
     else:
         messages.success(request, _("The grades were imported."))
     return redirect("assessments:submission", sub.pk)

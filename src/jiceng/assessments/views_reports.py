@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -9,16 +11,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiceng.assessments import actions, queries
 from jiceng.assessments.consistency import group_consistency, institution_consistency
 from jiceng.assessments.excel import publication_workbook
 from jiceng.assessments.forms import LookBackForm
-from jiceng.assessments.models import Cycle, Submission, VerdictRecord
-from jiceng.core import audit, scope
+from jiceng.assessments.models import (
+    LEVEL_ORDER,
+    Cycle,
+    Level,
+    Stage,
+    Submission,
+    VerdictRecord,
+    VerdictValue,
+)
+from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import UserError
-from jiceng.orgs.models import Node
+from jiceng.orgs.models import Kind, Node
 
 
 def _region_and_year(request) -> tuple[Node, int, list[int]]:
@@ -46,6 +57,74 @@ def _regions(user) -> list[Node]:
     return list(nodes.order_by("path")[:300])
 
 
+# Where a submission without a final verdict waits, by the level that must act next.
+_WAITING_AT = {
+    Stage.DRAFT: Level.SELF,
+    Stage.RETURNED: Level.SELF,
+    Stage.SUBMITTED: Level.COUNTY,
+    Stage.RECHECK_PENDING: Level.RECHECK,
+}
+
+
+def _readiness(region: Node, year: int) -> dict:
+    """What publishing ``region``'s ``year`` list would take: the institutions with a final
+    verdict (counted by verdict) and those without one, grouped by the level they wait at.
+
+    Three queries whatever the size of the region: submissions, their counties, nothing else.
+    """
+    subs = list(
+        actions.submissions_in(region, year)
+        .select_related(None)
+        .select_related("institution")
+        .order_by("institution__path")
+    )
+    counties = (
+        {
+            c.path: c
+            for c in Node.objects.filter(path__startswith=region.path, kind=Kind.COUNTY).only(
+                "path", "name"
+            )
+        }
+        if subs
+        else {}
+    )
+    if region.kind == Kind.COUNTY:
+        counties[region.path] = region
+
+    def county_of(path: str) -> str:
+        parts = path.strip("/").split("/")
+        for i in range(len(parts), 0, -1):
+            c = counties.get("/" + "/".join(parts[:i]) + "/")
+            if c is not None:
+                return c.name
+        return ""
+
+    ready = [s for s in subs if s.stage in actions.READY_TO_PUBLISH]
+    verdicts = Counter(s.final_verdict() for s in ready)
+    groups = []
+    for level in LEVEL_ORDER:
+        waiting = [s for s in subs if _WAITING_AT.get(s.stage) == level]
+        if waiting:
+            groups.append(
+                {
+                    "level": Level(level).label,
+                    "count": len(waiting),
+                    "rows": [{"sub": s, "county": county_of(s.institution.path)} for s in waiting],
+                }
+            )
+    return {
+        "total": len(subs),
+        "ready": len(ready),
+        "pending": sum(g["count"] for g in groups),
+        "groups": groups,
+        "verdicts": [
+            {"label": label, "count": verdicts[value]}
+            for value, label in VerdictValue.choices
+            if verdicts[value]
+        ],
+    }
+
+
 @login_required
 def publication(request):
     region, year, years = _region_and_year(request)
@@ -54,7 +133,9 @@ def publication(request):
     table["rows"] = [
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
-    pending = list(actions.submissions_in(region, year).exclude(stage__in=actions.READY_TO_PUBLISH))
+    can_publish = (
+        scope.can(request.user, scope.Action.PUBLISH, region) and table["publication"] is None
+    )
     return render(
         request,
         "assessments/publication.html",
@@ -65,12 +146,8 @@ def publication(request):
             "years": years,
             "regions": _regions(request.user),
             "headline": queries.headline_sentence(table) if table["total"] else "",
-            "can_publish": scope.can(request.user, scope.Action.PUBLISH, region)
-            and table["publication"] is None,
-            "pending": pending,
-            "ready": actions.submissions_in(region, year)
-            .filter(stage__in=actions.READY_TO_PUBLISH)
-            .count(),
+            "can_publish": can_publish,
+            "readiness": _readiness(region, year) if can_publish else None,
         },
     )
 
@@ -78,16 +155,37 @@ def publication(request):
 @login_required
 @require_POST
 def publish(request):
+    """Publishing is two steps: the first POST shows what will be published and asks to
+    confirm; the second (``confirmed=1``) publishes. A list with institutions still
+    lacking a final verdict is refused at both steps, naming them in one message."""
     region, year, _years = _region_and_year(request)
     scope.require(request.user, scope.Action.PUBLISH, region)
+    back = f"{reverse('assessments:publication')}?region={region.code}&year={year}"
+    note = request.POST.get("note", "")
+    if request.POST.get("confirmed") != "1":
+        readiness = _readiness(region, year)
+        if readiness["ready"] and not readiness["pending"]:
+            return render(
+                request,
+                "assessments/publication_confirm.html",
+                {"region": region, "year": year, "readiness": readiness, "note": note},
+            )
     try:
-        actions.do_publish(request.user, region, year, request.POST.get("note", ""))
+        publication = actions.do_publish(request.user, region, year, note)
     except UserError as exc:
-        for line in getattr(exc, "problems", None) or [exc]:
-            messages.error(request, str(line))
+        feedback.flash(request, exc)
     else:
-        messages.success(request, _("The list is published."))
-    return redirect(f"{reverse('assessments:publication')}?region={region.code}&year={year}")
+        n = publication.verdicts.count()
+        messages.success(
+            request,
+            ngettext(
+                "The list is published: %(n)s institution.",
+                "The list is published: %(n)s institutions.",
+                n,
+            )
+            % {"n": n},
+        )
+    return redirect(back)
 
 
 @login_required
@@ -221,8 +319,7 @@ def lookback(request, pk: int):
             date,
         )
     except UserError as exc:
-        for line in getattr(exc, "problems", None) or [exc]:
-            messages.error(request, str(line))
+        feedback.flash(request, exc)
     else:
         messages.success(request, _("The look-back is recorded."))
     return redirect("assessments:history", record.institution.code)

@@ -73,7 +73,14 @@ class Reporter:
 
 def _problem_dicts(problems: list[Problem]) -> list[dict]:
     return [
-        {"message": p.message, "file": p.file, "row": p.row, "column": p.column, "field": p.field}
+        {
+            "message": p.message,
+            "file": p.file,
+            "row": p.row,
+            "column": p.column,
+            "field": p.field,
+            "label": p.label,
+        }
         for p in problems
     ]
 

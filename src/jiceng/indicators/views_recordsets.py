@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, scope
+from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.indicators import actions, jobs, tasks, uploads
 from jiceng.indicators.forms import ComputeForm, UploadForm
@@ -161,8 +161,7 @@ def recordset_compute(request, pk):
         messages.error(request, _("This record set is busy; wait until the current work ends."))
         return redirect("indicators:recordset", pk=rs.pk)
     if not form.is_valid():
-        for e in form.errors.get("periods", []):
-            messages.error(request, e)
+        feedback.flash(request, feedback.problems_of_form(form))
         return redirect("indicators:recordset", pk=rs.pk)
     tasks.enqueue_compute(rs, form.cleaned_data["periods"])
     return redirect("indicators:recordset", pk=rs.pk)
@@ -176,7 +175,7 @@ def recordset_retry(request, pk):
     try:
         jobs.retry(request.user, rs)
     except UserError as e:
-        messages.error(request, str(e))
+        feedback.flash(request, e)
     return redirect("indicators:recordset", pk=rs.pk)
 
 

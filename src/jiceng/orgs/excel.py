@@ -257,6 +257,7 @@ def _header_map(
                     row=1,
                     column=f"{sheet}!{column_letter(index)}",
                     field=str(col.label),
+                    label=str(col.label),
                 )
             )
             continue
@@ -271,6 +272,7 @@ def _header_map(
                     row=1,
                     column=sheet,
                     field=str(col.label),
+                    label=str(col.label),
                 )
             )
     return found, problems

@@ -112,6 +112,7 @@ class _Rows:
                 row=row,
                 column=self.sheet.cell_ref(key) if key else self.sheet.name,
                 field=self.labels.get(key, "") if key else "",
+                label=self.labels.get(key, "") if key else "",
             )
         )
 

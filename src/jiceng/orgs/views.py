@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import audit, scope
+from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs import excel, queries
 from jiceng.orgs.actions import (
@@ -331,7 +331,7 @@ def node_new(request, code):
                 messages.success(request, _("%(name)s was created.") % {"name": node.name})
                 return redirect("orgs:node", code=node.code)
             except UserError as exc:
-                form.add_error(None, str(exc))
+                feedback.to_form(form, exc)
     ctx = {"form": form, "node": above, "crumbs": visible_ancestors(user, above), "new": True}
     return render(request, "orgs/node_form.html", ctx, status=400 if form.errors else 200)
 
@@ -375,7 +375,7 @@ def node_edit(request, code):
                 messages.success(request, _("%(name)s was saved.") % {"name": node.name})
                 return redirect("orgs:node", code=node.code)
             except UserError as exc:
-                form.add_error(None, str(exc))
+                feedback.to_form(form, exc)
     ctx = {"form": form, "node": node, "crumbs": visible_ancestors(user, node), "new": False}
     return render(request, "orgs/node_form.html", ctx, status=400 if form.errors else 200)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, scope
+from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.rectification import actions, queries
 from jiceng.rectification.export import workbook_bytes
@@ -45,10 +45,8 @@ def _entry_for(user, pk: int) -> LedgerEntry:
     return entry
 
 
-def _problems(exc: UserError) -> list[str]:
-    if isinstance(exc, ValidationFailed):
-        return [str(p) for p in exc.problems]
-    return [str(exc)]
+def _problems(exc: UserError) -> feedback.Feedback:
+    return feedback.summarize(exc)
 
 
 @login_required
@@ -141,7 +139,7 @@ def _detail_context(request, entry: LedgerEntry, **forms) -> dict:
         "verify_form": forms.get("verify_form") or VerifyForm(),
         "send_back_form": forms.get("send_back_form") or SendBackForm(),
         "extend_form": forms.get("extend_form") or ExtendForm(),
-        "errors": forms.get("errors", []),
+        "errors": forms.get("errors"),
     }
 
 
@@ -153,7 +151,7 @@ def entry_detail(request, pk: int):
 
 def _act(request, entry: LedgerEntry, form_name: str, form, call, done: str):
     """Run ``call(cleaned_data)``; on bad input re-show the entry with the errors (400)."""
-    errors: list[str] = []
+    errors = None
     if form.is_valid():
         try:
             call(form.cleaned_data)
@@ -163,10 +161,7 @@ def _act(request, entry: LedgerEntry, form_name: str, form, call, done: str):
             messages.success(request, done)
             return redirect("rectification:entry", pk=entry.pk)
     else:
-        errors = [
-            f"{form.fields[k].label if k in form.fields else ''}：{' '.join(v)}".lstrip("：")
-            for k, v in form.errors.items()
-        ]
+        errors = feedback.summarize(feedback.problems_of_form(form))
     entry.refresh_from_db()
     ctx = _detail_context(request, entry, **{form_name: form, "errors": errors})
     return render(request, "rectification/entry.html", ctx, status=400)
@@ -267,8 +262,7 @@ def evidence_delete(request, pk: int):
     try:
         actions.do_delete_evidence(request.user, ev)
     except UserError as exc:
-        for line in _problems(exc):
-            messages.error(request, line)
+        feedback.flash(request, exc)
     else:
         messages.success(request, _("The file %(name)s is removed.") % {"name": ev.name})
     return redirect("rectification:entry", pk=entry.pk)
@@ -280,7 +274,7 @@ def entry_new(request):
     if not _can_supervise(request.user):
         raise PermissionDenied("action not allowed here")
     form = EntryForm(request.POST or None, user=request.user)
-    errors: list[str] = []
+    errors = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         inst = scope.access_node(request.user, d["institution"], scope.Action.SUPERVISE)
@@ -338,7 +332,7 @@ def visit_new(request):
     rows = request.GET.get("rows", "")
     rows = int(rows) if rows.isdigit() else 5
     formset = finding_formset(rows)(request.POST or None, form_kwargs={"user": user}, prefix="f")
-    errors: list[str] = []
+    errors = None
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
             try:
@@ -353,7 +347,7 @@ def visit_new(request):
                 )
                 return redirect("rectification:visit", pk=visit.pk)
         else:
-            errors = [_("Please correct the marked fields.")]
+            errors = feedback.summarize([Problem(_("Please correct the marked fields."))])
     status = 400 if request.method == "POST" else 200
     return render(
         request,

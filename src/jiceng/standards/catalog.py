@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.errors import Problem, ValidationFailed, file_key
 
 DATA_DIR = Path(__file__).parent / "data"
 NA = "NA"
@@ -375,7 +375,8 @@ def _cross_checks(data: Any, locate: Locator, filename: str) -> list[Problem]:
 
     def problem(msg: str, path: Path_) -> Problem:
         row, column = locate(path)
-        return Problem(msg, file=filename, row=row, column=column, field=_nice_field(data, path))
+        nice = _nice_field(data, path)
+        return Problem(msg, file=filename, row=row, column=column, field=nice, label=file_key(nice))
 
     scale = data.get("scale")
     if isinstance(scale, list):
@@ -487,6 +488,7 @@ def validate_catalog_data(data: Any, locate: Locator, filename: str) -> CatalogS
                     row=row,
                     column=column,
                     field=_nice_field(data, loc),
+                    label=file_key(_nice_field(data, loc)),
                 )
             )
     if problems:
@@ -601,6 +603,7 @@ def parse_catalog(text: str, filename: str) -> CatalogSpec:
             file=filename,
             row=row,
             field=_field_name(path),
+            label=file_key(_field_name(path)),
         )
         for path, first, row in dups
     ]

@@ -41,6 +41,8 @@ def run_action(command, fn, *args, **kwargs):
         raise CommandError(_("This user may not do this here.")) from None
     except ValidationFailed as exc:
         command.stderr.write(_("Nothing was changed:"))
+        if exc.summary:
+            command.stderr.write(f"  {exc.summary}")
         for p in exc.problems:
             command.stderr.write(f"  {p}")
         raise CommandError(_("The input has problems; nothing was saved.")) from None
