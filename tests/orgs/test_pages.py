@@ -87,7 +87,7 @@ def test_the_unit_page_shows_users_and_audit_link_to_admins_only(personas, clien
     tree = personas.tree
     html = client_for(personas.county_admin).get(f"/orgs/{tree.TA2.code}/").content.decode()
     assert "reviewer_a" in html
-    assert f"/audit/?type=orgs.node&amp;id={tree.TA2.pk}" in html
+    assert f"/audit/orgs.node/{tree.TA2.pk}/" in html
     html = client_for(personas.city_reviewer).get(f"/orgs/{tree.TA2.code}/").content.decode()
     main = html.split('id="main"')[1]
     assert "reviewer_a" not in main and "/audit/" not in main
