@@ -288,7 +288,7 @@ def count_queries(client, path, method="get", data=None):
     return len(ctx)
 
 
-def test_the_form_and_its_draft_saves_cost_the_same_queries_however_much_is_filled_in(
+def test_the_form_and_its_draft_saves_cost_the_same_queries_however_big_the_tree_and_the_form(
     cyc, client_for, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -301,6 +301,15 @@ def test_the_form_and_its_draft_saves_cost_the_same_queries_however_much_is_fill
         "post",
         {"item": "1.1.1", "grade": "A", "version": str(fresh(cyc.sub).version)},
     )
+    from jiceng.orgs.actions import do_create_node
+
+    for n in range(3, 7):  # a bigger tree: more counties, each with an institution
+        county = do_create_node(
+            None, code=f"33010{n}000000", name=f"县{n}", kind="county", parent=cyc.t.C
+        )
+        do_create_node(
+            None, code=f"33010{n}100000", name=f"镇{n}", kind="township_hc", parent=county
+        )
     sub = A.do_save_grades(cyc.p.clerk, fresh(cyc.sub), "self", all_grades("B"), version=None)
     for code in ["1.1.1", "1.2.1", "2.1.3"]:
         A.do_upload_evidence(
