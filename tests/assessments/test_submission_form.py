@@ -345,3 +345,13 @@ def test_a_reviewer_adopts_the_self_grades_through_the_api(cyc, client_for):
         content_type="application/json",
     )
     assert r.status_code == 409
+
+
+def test_a_reviewer_on_a_published_submission_is_told_it_is_final(cyc, client_for):
+    from .test_actions import _finish_all
+
+    _finish_all(cyc)
+    A.do_publish(cyc.p.county_admin, cyc.t.A, 2025)
+    page = client_for(cyc.p.county_reviewer).get(url(fresh(cyc.sub))).content.decode()
+    why = page[page.index('data-testid="why-not"') :]
+    assert "已公示" in why[: why.index("</p>")] and "回头看" in why[: why.index("</p>")]

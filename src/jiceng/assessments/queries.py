@@ -292,6 +292,11 @@ def why_not_editable(user, sub: Submission) -> str:
             "You work at %(inst)s: nobody reviews their own institution. "
             "Another reviewer of the region does it."
         ) % {"inst": inst}
+    if sub.stage == Stage.PUBLISHED:
+        return _(
+            "The verdict of %(inst)s is published: its grades are final. A published verdict "
+            "is reviewed by a look-back, not re-graded."
+        ) % {"inst": inst}
     position = LEVEL_ORDER.index(level)
     if sub.stage in LEVEL_OPEN_STAGES[level] and sub.locked_at(level):
         return _(
