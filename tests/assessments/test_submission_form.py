@@ -355,3 +355,43 @@ def test_a_reviewer_on_a_published_submission_is_told_it_is_final(cyc, client_fo
     page = client_for(cyc.p.county_reviewer).get(url(fresh(cyc.sub))).content.decode()
     why = page[page.index('data-testid="why-not"') :]
     assert "已公示" in why[: why.index("</p>")] and "回头看" in why[: why.index("</p>")]
+
+
+def test_files_chosen_in_other_items_are_uploaded_too_and_each_item_tells_its_outcome(
+    cyc, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(cyc.p.clerk)
+    data = {
+        "item_code": "1.1.1",
+        "files-1.1.1": SimpleUploadedFile("职能文件.pdf", PDF),
+        "files-2.1.2": SimpleUploadedFile("会诊记录.pdf", PDF),
+        "files-1.2.2": SimpleUploadedFile("setup.pdf", b"MZ\x90\x00" + b"\x00" * 64),
+    }
+    r = client.post(url(cyc.sub, "evidence/"), data, follow=True)
+    got = sorted(Evidence.objects.values_list("item_code", "original_name"))
+    assert got == [("1.1.1", "职能文件.pdf"), ("2.1.2", "会诊记录.pdf")]
+    page = r.content.decode()
+
+    def row(code):
+        part = page[page.index(f'id="item-{code}"') :]
+        return part[: part.index("</tr>")]
+
+    assert "已上传" in row("1.1.1") and "已上传" in row("2.1.2")
+    assert "setup.pdf" in row("1.2.2") and "message error" in row("1.2.2")
+
+
+def test_files_chosen_then_saved_as_a_draft_are_uploaded_with_the_grades(
+    cyc, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(cyc.p.clerk)
+    data = {
+        "step": "save",
+        "version": str(fresh(cyc.sub).version),
+        "g-1.2.1": "B",
+        "files-1.2.1": SimpleUploadedFile("花名册.pdf", PDF),
+    }
+    assert client.post(url(cyc.sub), data).status_code == 302
+    assert fresh(cyc.sub).grades_at("self") == {"1.2.1": "B"}
+    assert Evidence.objects.get().item_code == "1.2.1"

@@ -256,6 +256,8 @@ def submission_page(request, pk: int):
         sub, posted, errors = _save_posted(request, sub, editing)
         if not errors:
             messages.success(request, _("The draft is saved."))
+            if request.FILES:  # files chosen in items' rows but not uploaded yet
+                _upload_chosen(request, sub, editing)
             if step != "save":
                 try:
                     sub = _advance(user, sub, editing, step, request.POST.get("finding", ""))
@@ -397,8 +399,7 @@ def _submission_context(request, sub: Submission, posted=None, errors=()) -> dic
         for ch in chapters:
             for sec in ch.sections:
                 for item in sec.items:
-                    if item.code == notice["item"]:
-                        item.notice = notice
+                    item.notice = notice["items"].get(item.code)
     return {
         "sub": sub,
         "editing": editing,
@@ -503,6 +504,37 @@ def reopen(request, pk: int):
     return redirect("assessments:submission", sub.pk)
 
 
+def _upload_chosen(request, sub: Submission, level: str, first: str = "") -> None:
+    """Upload the files chosen in the items' rows (``files-<code>``; ``first``, the item
+    whose button was pressed, also takes plain ``files``); each item's outcome is kept for
+    the next page, to be shown in its row."""
+    item_map = queries.spec_for(sub).item_map
+    codes = [first] if first else []
+    codes += [
+        key.removeprefix("files-")
+        for key in request.FILES
+        if key.startswith("files-") and key.removeprefix("files-") in item_map
+    ]
+    notices: dict[str, dict] = {}
+    for item in dict.fromkeys(codes):
+        files = request.FILES.getlist(f"files-{item}")
+        if item == first:
+            files = files or request.FILES.getlist("files")
+        elif not files:
+            continue
+        try:
+            evs = actions.do_upload_evidence(request.user, sub, level, item, files)
+        except UserError as exc:
+            notices[item] = {"kind": "error", "lines": _problems(exc)}
+        else:
+            notices[item] = {
+                "kind": "success",
+                "lines": [_("%(n)s files uploaded.") % {"n": len(evs)}],
+            }
+    if notices:
+        request.session[NOTICE_KEY] = {"sub": sub.pk, "items": notices}
+
+
 NOTICE_KEY = "assessments.item_notice"
 
 
@@ -526,14 +558,7 @@ def upload_evidence(request, pk: int):
             "assessments/submission.html",
             _submission_context(request, sub, posted, errors),
         )
-    files = request.FILES.getlist(f"files-{code}") or request.FILES.getlist("files")
-    try:
-        evs = actions.do_upload_evidence(request.user, sub, level, code, files)
-    except UserError as exc:
-        notice = {"kind": "error", "lines": _problems(exc)}
-    else:
-        notice = {"kind": "success", "lines": [_("%(n)s files uploaded.") % {"n": len(evs)}]}
-    request.session[NOTICE_KEY] = {"sub": sub.pk, "item": code, **notice}
+    _upload_chosen(request, sub, level, code)
     return redirect(_item_anchor(sub, code))
 
 
