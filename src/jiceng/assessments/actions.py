@@ -327,6 +327,32 @@ def do_save_grades(
     An empty grade clears the item. ``version`` is the version the form was read at;
     if someone saved in between, :class:`StaleVersion` is raised and nothing changes.
     """
+    return _save_grades(actor, submission, level, grades, remarks, version, "save_grades")
+
+
+@transaction.atomic
+def do_save_draft_grade(
+    actor,
+    submission: Submission,
+    level: str,
+    item_code: str,
+    grade: str,
+    remark: str | None = None,
+    *,
+    version: int | None,
+) -> Submission:
+    """Save one item's grade (and remark, unless None) while the form is being filled in.
+
+    The page saves each item as it is chosen, so that nothing is lost when the user
+    leaves or uploads evidence; the same checks and version lock as :func:`do_save_grades`.
+    """
+    remarks = None if remark is None else {item_code: remark}
+    return _save_grades(
+        actor, submission, level, {item_code: grade}, remarks, version, "save_draft_grade"
+    )
+
+
+def _save_grades(actor, submission, level, grades, remarks, version, name: str) -> Submission:
     level = Level(level)
     _require(actor, LEVEL_ACTION[level], submission.institution)
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -364,7 +390,7 @@ def do_save_grades(
             row.save()
     audit.record(
         actor,
-        f"assessments.save_grades.{level}",
+        f"assessments.{name}.{level}",
         submission,
         before=before,
         after=after,
@@ -377,6 +403,69 @@ def do_save_recheck(
 ) -> Submission:
     """Save the re-checker's grades (a draft, like :func:`do_save_grades`)."""
     return do_save_grades(actor, submission, Level.RECHECK, grades, remarks, version=version)
+
+
+ADOPT_FROM = {Level.COUNTY: Level.SELF, Level.RECHECK: Level.COUNTY}
+
+
+@transaction.atomic
+def do_adopt_grades(
+    actor, submission: Submission, level: str, chapter: str = "", *, version: int | None
+) -> tuple[Submission, list[str]]:
+    """A reviewer takes over the grades of the level before theirs (the self grades for the
+    county review, the county grades for the re-check) on the items of ``chapter`` (all items
+    if empty) that they have not graded yet; their own grades are never overwritten.
+
+    Returns the submission and the codes of the items filled in.
+    """
+    level = Level(level)
+    if level not in ADOPT_FROM:
+        raise UserError(_("Only a reviewer can adopt the grades of the level before theirs."))
+    _require(actor, LEVEL_ACTION[level], submission.institution)
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    _require_open(submission, level)
+    spec = _spec(submission)
+    chapter = (chapter or "").strip()
+    if chapter:
+        chapters = [ch for ch in spec.chapters if ch.code == chapter]
+        if not chapters:
+            raise ValidationFailed(
+                [
+                    Problem(
+                        _("Chapter %(code)s is not in catalog %(catalog)s.")
+                        % {"code": chapter, "catalog": spec.code},
+                        field="chapter",
+                    )
+                ]
+            )
+        codes = [it.code for sec in chapters[0].sections for it in sec.items]
+    else:
+        codes = [it.code for it in spec.items]
+    source = submission.grades_at(ADOPT_FROM[level])
+    existing = {g.item_code: g for g in submission.grades.filter(level=level)}
+    filled = [c for c in codes if c in source and not (c in existing and existing[c].grade)]
+    _bump(submission, version)
+    for code in filled:
+        row = existing.get(code)
+        if row is None:
+            Grade.objects.create(
+                submission=submission,
+                level=level,
+                item_code=code,
+                grade=source[code],
+                grader=_user(actor),
+            )
+        else:
+            row.grade, row.grader = source[code], _user(actor)
+            row.save()
+    audit.record(
+        actor,
+        f"assessments.adopt_grades.{level}",
+        submission,
+        before={"chapter": chapter, "from": str(ADOPT_FROM[level])},
+        after={code: source[code] for code in filled},
+    )
+    return submission, filled
 
 
 def missing_items(submission: Submission, level: str) -> list[str]:
@@ -399,8 +488,13 @@ def do_submit(actor, submission: Submission, *, version: int | None) -> Submissi
     submission.self_verdict = verdict.verdict
     submission.submitted_at = timezone.now()
     submission.save()
+    late = submission.submitted_late
     audit.record(
-        actor, "assessments.submit", submission, before=before, after=audit.snapshot(submission)
+        actor,
+        "assessments.submit",
+        submission,
+        before=before,
+        after={**audit.snapshot(submission), "late": late},
     )
     return submission
 

@@ -93,6 +93,9 @@ class SubmissionOut(Schema):
     county_verdict: str
     recheck_verdict: str
     final_level: str
+    submitted_late: bool = Field(
+        description="The self-assessment was submitted after the cycle's deadline (accepted)."
+    )
 
 
 class GradeOut(Schema):
@@ -128,6 +131,14 @@ class ReturnIn(Schema):
 class PassIn(Schema):
     version: int = model_int(Submission, "version")
     finding: str = model_text(Finding, "text", "")
+
+
+class AdoptIn(Schema):
+    level: str = Field(max_length=16, description="county or recheck: the reviewer's level")
+    chapter: str = Field(
+        "", max_length=32, description="a chapter code; empty: every item of the catalog"
+    )
+    version: int = model_int(Submission, "version")
 
 
 class ReopenIn(Schema):
@@ -242,6 +253,7 @@ def _sub_out(s: Submission, user) -> dict:
         "county_verdict": facts["verdicts"]["county"],
         "recheck_verdict": facts["verdicts"]["recheck"],
         "final_level": facts["final_level"],
+        "submitted_late": s.submitted_late,
     }
 
 
@@ -414,6 +426,22 @@ def pass_county(request, pk: int, payload: PassIn):
     sub = _submission(request, pk)
     return _run(
         actions.do_pass_county, request.user, sub, version=payload.version, finding=payload.finding
+    )
+
+
+@router.post(
+    "/submissions/{pk}/adopt-grades",
+    response={200: SubmissionOut, 409: Detail},
+    summary="Adopt the grades of the level before (items the reviewer has not graded yet)",
+)
+def adopt_grades(request, pk: int, payload: AdoptIn):
+    sub = _submission(request, pk)
+
+    def adopt(user, sub, level, chapter, *, version):
+        return actions.do_adopt_grades(user, sub, level, chapter, version=version)[0]
+
+    return _run(
+        adopt, request.user, sub, _level(payload.level), payload.chapter, version=payload.version
     )
 
 

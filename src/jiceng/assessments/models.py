@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -174,6 +175,15 @@ class Submission(models.Model):
             Level.COUNTY: self.county_verdict,
             Level.SELF: self.self_verdict,
         }[self.final_level()]
+
+    @property
+    def submitted_late(self) -> bool:
+        """The self-assessment was (last) submitted after the cycle's self-assessment deadline
+        (a day of the configured time zone); it was accepted all the same."""
+        deadline = self.cycle.self_deadline
+        return bool(
+            self.submitted_at and deadline and timezone.localdate(self.submitted_at) > deadline
+        )
 
     def locked_at(self, level: str) -> bool:
         return {

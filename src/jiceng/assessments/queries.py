@@ -159,6 +159,8 @@ class FormChapter:
     code: str
     title: str
     sections: list[FormSection]
+    graded: int = 0  # items graded at the level the form shows
+    total: int = 0
 
 
 def form_rows(submission: Submission, level: str, user=None) -> list[FormChapter]:
@@ -216,7 +218,9 @@ def form_rows(submission: Submission, level: str, user=None) -> list[FormChapter
                     )
                 )
             sections.append(FormSection(sec.code, sec.title, items))
-        chapters.append(FormChapter(ch.code, ch.title, sections))
+        every = [it for sec in sections for it in sec.items]
+        graded = sum(1 for it in every if it.grades.get(level))
+        chapters.append(FormChapter(ch.code, ch.title, sections, graded, len(every)))
     return chapters
 
 
@@ -256,6 +260,67 @@ def editable_level(user, sub: Submission) -> str | None:
         ):
             return level
     return None
+
+
+def why_not_editable(user, sub: Submission) -> str:
+    """Why ``user`` does not get a grading form for ``sub`` now (empty if they do).
+
+    Follows the rules of :func:`editable_level`: the role's action in ``core.scope`` (which
+    refuses reviewers on their own institution) and the stages in which each level is open.
+    """
+    from jiceng.accounts.models import Role
+    from jiceng.assessments.actions import LEVEL_ACTION, LEVEL_OPEN_STAGES
+
+    if editable_level(user, sub) is not None:
+        return ""
+    level = {
+        Role.INSTITUTION_STAFF: Level.SELF,
+        Role.COUNTY_REVIEWER: Level.COUNTY,
+        Role.CITY_REVIEWER: Level.RECHECK,
+        Role.PROVINCE_REVIEWER: Level.RECHECK,
+    }.get(getattr(user, "role", None))
+    inst, stage = sub.institution.name, sub.get_stage_display()
+    if level is None or scope.is_global(user):
+        return _(
+            "You read this form but do not grade it: institutions assess themselves, "
+            "county reviewers review them, city and province reviewers re-check them."
+        )
+    if not scope.can(user, LEVEL_ACTION[level], sub.institution):
+        if level == Level.SELF:
+            return _("Only the staff of %(inst)s fill in its self-assessment.") % {"inst": inst}
+        return _(
+            "You work at %(inst)s: nobody reviews their own institution. "
+            "Another reviewer of the region does it."
+        ) % {"inst": inst}
+    if sub.stage == Stage.PUBLISHED:
+        return _(
+            "The verdict of %(inst)s is published: its grades are final. A published verdict "
+            "is reviewed by a look-back, not re-graded."
+        ) % {"inst": inst}
+    position = LEVEL_ORDER.index(level)
+    if sub.stage in LEVEL_OPEN_STAGES[level] and sub.locked_at(level):
+        return _(
+            "The %(level)s is approved and locked (stage: %(stage)s); it can be re-opened "
+            "by an administrator or a city or province reviewer."
+        ) % {"level": Level(level).label, "stage": stage}
+    earlier = (
+        any(sub.stage in LEVEL_OPEN_STAGES[lv] for lv in LEVEL_ORDER[:position])
+        or sub.stage == Stage.COUNTY_PASSED
+    )
+    if level == Level.COUNTY and sub.stage in LEVEL_OPEN_STAGES[Level.SELF]:
+        return _(
+            "%(inst)s has not submitted its self-assessment yet (stage: %(stage)s); the "
+            "county review opens when it does."
+        ) % {"inst": inst, "stage": stage}
+    if level == Level.RECHECK and earlier and not sub.recheck_locked:
+        return _(
+            "The re-check opens only when %(inst)s needs one or is chosen for the re-check "
+            "sample after the county review (stage: %(stage)s)."
+        ) % {"inst": inst, "stage": stage}
+    return _(
+        "The %(level)s is finished (stage: %(stage)s); approved grades are locked and can "
+        "be re-opened by an administrator or a city or province reviewer."
+    ) % {"level": Level(level).label, "stage": stage}
 
 
 def shown_verdict_level(user, sub: Submission, editing: str | None = None) -> str:

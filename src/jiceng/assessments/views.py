@@ -10,9 +10,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -232,6 +233,32 @@ def _version(request) -> int | None:
     return int(raw) if raw.isdigit() else -1
 
 
+def _save_posted(request, sub: Submission, editing: str):
+    """Save the grades and remarks posted with the grading form, if any.
+
+    Returns ``(submission, posted, errors)``: on a refused save ``errors`` (the feedback) says why and
+    ``posted`` (None after a stale version) holds what the user entered, to show it again.
+    """
+    grades, remarks = _posted_grades(request, sub)
+    if not grades and not remarks:
+        return sub, None, None
+    try:
+        sub = actions.do_save_grades(
+            request.user, sub, editing, grades, remarks, version=_version(request)
+        )
+    except actions.StaleVersion as exc:
+        return get_submission(request.user, sub.pk), None, feedback.summarize(exc)
+    except UserError as exc:
+        errors = feedback.summarize(exc, items=_item_labels(sub))
+        return sub, {"grades": grades, "remarks": remarks}, errors
+    return sub, None, None
+
+
+def _item_anchor(sub: Submission, code: str = "") -> str:
+    url = reverse("assessments:submission", args=[sub.pk])
+    return f"{url}#item-{code}" if code else url
+
+
 @login_required
 def submission_page(request, pk: int):
     user = request.user
@@ -242,31 +269,97 @@ def submission_page(request, pk: int):
     if request.method == "POST":
         if editing is None:
             raise PermissionDenied
-        grades, remarks = _posted_grades(request, sub)
         step = request.POST.get("step", "save")
-        try:
-            sub = actions.do_save_grades(
-                user, sub, editing, grades, remarks, version=_version(request)
-            )
-        except actions.StaleVersion as exc:
-            errors = feedback.summarize(exc)
-            sub = get_submission(user, pk)
-        except UserError as exc:
-            errors = feedback.summarize(exc, items=_item_labels(sub))
-            posted = {"grades": grades, "remarks": remarks}
-        else:
+        sub, posted, errors = _save_posted(request, sub, editing)
+        if not errors:
             messages.success(request, _("The draft is saved."))
+            if request.FILES:  # files chosen in items' rows but not uploaded yet
+                _upload_chosen(request, sub, editing)
             if step != "save":
                 try:
-                    _advance(user, sub, editing, step, request.POST.get("finding", ""))
+                    sub = _advance(user, sub, editing, step, request.POST.get("finding", ""))
                 except UserError as exc:
                     _flash(request, exc, sub)
                 else:
                     messages.success(request, _STEP_DONE[step])
+                    if step == "submit" and sub.submitted_late:
+                        messages.warning(request, _late_notice(sub))
             return redirect("assessments:submission", sub.pk)
     return render(
         request, "assessments/submission.html", _submission_context(request, sub, posted, errors)
     )
+
+
+def _late_notice(sub: Submission) -> str:
+    return _(
+        "Submitted after the self-assessment deadline of %(deadline)s. It is accepted, "
+        "and the reviewers see it marked as submitted late."
+    ) % {"deadline": sub.cycle.self_deadline.isoformat()}
+
+
+@login_required
+@require_POST
+def save_draft(request, pk: int):
+    """Save one item's grade (and remark) as the user goes: the form's autosave (JSON)."""
+    sub = get_submission(request.user, pk)
+    editing = editable_level(request.user, sub)
+    if editing is None:
+        raise PermissionDenied
+    code = request.POST.get("item", "").strip()
+    remark = request.POST.get("remark") if "remark" in request.POST else None
+    try:
+        sub = actions.do_save_draft_grade(
+            request.user,
+            sub,
+            editing,
+            code,
+            request.POST.get("grade", ""),
+            remark,
+            version=_version(request),
+        )
+    except actions.StaleVersion as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    except UserError as exc:
+        return JsonResponse({"error": feedback.summarize(exc).text()}, status=400)
+    return JsonResponse(
+        {
+            "item": code,
+            "version": sub.version,
+            "saved": _("Saved %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")},
+        }
+    )
+
+
+@login_required
+@require_POST
+def adopt_grades(request, pk: int):
+    """A reviewer adopts the grades of the level before theirs for a chapter or every item."""
+    sub = get_submission(request.user, pk)
+    editing = editable_level(request.user, sub)
+    if editing is None:
+        raise PermissionDenied
+    sub, posted, errors = _save_posted(request, sub, editing)
+    if errors:
+        return render(
+            request,
+            "assessments/submission.html",
+            _submission_context(request, sub, posted, errors),
+        )
+    chapter = request.POST.get("chapter", "").strip()
+    try:
+        sub, filled = actions.do_adopt_grades(
+            request.user, sub, editing, chapter, version=sub.version
+        )
+    except UserError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(n)s items took over the grades of the level before; change any you disagree with.")
+            % {"n": len(filled)},
+        )
+    url = reverse("assessments:submission", args=[sub.pk])
+    return redirect(f"{url}#chapter-{chapter}" if chapter else url)
 
 
 _STEP_DONE = {
@@ -310,11 +403,19 @@ def _submission_context(request, sub: Submission, posted=None, errors=None) -> d
                         "grade": item.grades.get(lv, ""),
                         "remark": item.remarks.get(lv, ""),
                         "editing": lv == editing,
+                        "label": Level(lv).label,
                     }
                     for lv in levels
                 ]
                 item.missing = item.code in missing
+                item.notice = None
     verdict_level = queries.shown_verdict_level(user, sub, editing)
+    notice = request.session.pop(NOTICE_KEY, None)
+    if notice and notice.get("sub") == sub.pk:
+        for ch in chapters:
+            for sec in ch.sections:
+                for item in sec.items:
+                    item.notice = notice["items"].get(item.code)
     return {
         "sub": sub,
         "editing": editing,
@@ -339,6 +440,10 @@ def _submission_context(request, sub: Submission, posted=None, errors=None) -> d
         "reopen_form": ReopenForm(),
         "import_form": ImportForm(),
         "history": queries.verdict_history(sub.institution),
+        "why_not": queries.why_not_editable(user, sub),
+        "adopt_from": Level(actions.ADOPT_FROM[editing]).label
+        if editing in actions.ADOPT_FROM
+        else "",
     }
 
 
@@ -417,26 +522,62 @@ def reopen(request, pk: int):
     return redirect("assessments:submission", sub.pk)
 
 
+def _upload_chosen(request, sub: Submission, level: str, first: str = "") -> None:
+    """Upload the files chosen in the items' rows (``files-<code>``; ``first``, the item
+    whose button was pressed, also takes plain ``files``); each item's outcome is kept for
+    the next page, to be shown in its row."""
+    item_map = queries.spec_for(sub).item_map
+    codes = [first] if first else []
+    codes += [
+        key.removeprefix("files-")
+        for key in request.FILES
+        if key.startswith("files-") and key.removeprefix("files-") in item_map
+    ]
+    notices: dict[str, dict] = {}
+    for item in dict.fromkeys(codes):
+        files = request.FILES.getlist(f"files-{item}")
+        if item == first:
+            files = files or request.FILES.getlist("files")
+        elif not files:
+            continue
+        try:
+            evs = actions.do_upload_evidence(request.user, sub, level, item, files)
+        except UserError as exc:
+            notices[item] = {"kind": "error", "lines": feedback.summarize(exc).lines()}
+        else:
+            notices[item] = {
+                "kind": "success",
+                "lines": [_("%(n)s files uploaded.") % {"n": len(evs)}],
+            }
+    if notices:
+        request.session[NOTICE_KEY] = {"sub": sub.pk, "items": notices}
+
+
+NOTICE_KEY = "assessments.item_notice"
+
+
 @login_required
 @require_POST
 def upload_evidence(request, pk: int):
+    """Evidence for one item, uploaded from that item's row of the grading form.
+
+    The row's button posts the whole form, so the grades entered so far are saved first
+    and are never lost; the page comes back at the item with the outcome shown there.
+    """
     sub = get_submission(request.user, pk)
     level = editable_level(request.user, sub)
     if level is None:
         raise PermissionDenied
-    try:
-        evs = actions.do_upload_evidence(
-            request.user,
-            sub,
-            level,
-            request.POST.get("item_code", "").strip(),
-            request.FILES.getlist("files"),
+    code = request.POST.get("item_code", "").strip()
+    sub, posted, errors = _save_posted(request, sub, level)
+    if errors:
+        return render(
+            request,
+            "assessments/submission.html",
+            _submission_context(request, sub, posted, errors),
         )
-    except UserError as exc:
-        _flash(request, exc, sub)
-    else:
-        messages.success(request, _("%(n)s files uploaded.") % {"n": len(evs)})
-    return redirect(reverse("assessments:submission", args=[sub.pk]) + "#evidence")
+    _upload_chosen(request, sub, level, code)
+    return redirect(_item_anchor(sub, code))
 
 
 @login_required
@@ -448,7 +589,7 @@ def delete_evidence(request, pk: int, ev: int):
         actions.do_delete_evidence(request.user, evidence)
     except UserError as exc:
         _flash(request, exc)
-    return redirect(reverse("assessments:submission", args=[sub.pk]) + "#evidence")
+    return redirect(_item_anchor(sub, evidence.item_code))
 
 
 @login_required

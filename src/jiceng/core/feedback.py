@@ -46,6 +46,16 @@ class Feedback:
     def count(self) -> int:
         return len(self.entries)
 
+    def lines(self) -> list[str]:
+        """The summary, then each problem as a line (for plain-text places)."""
+        return [self.summary] + [
+            f"{e.where}：{e.message}" if e.where else e.message for e in self.entries
+        ]
+
+    def text(self) -> str:
+        """The whole feedback as one line."""
+        return " ".join(self.lines())
+
 
 def problems_of(exc: UserError | Iterable[Problem]) -> list[Problem]:
     """The problems of an error (a plain ``UserError`` is one problem)."""
