@@ -45,6 +45,8 @@ class Violations:
             return None
         response = self.page.goto(url)
         assert response.status < 500, f"{url}: {response.status}"  # 403 pages count too
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return response  # a file (the favicon, a static file): no page, no policy to keep
         policy = response.headers.get("content-security-policy", "")
         assert "script-src 'self'" in policy, url
         self.page.wait_for_load_state("load")
