@@ -103,9 +103,7 @@ def _count_pages(client, urls) -> list[int]:
     return out
 
 
-def test_the_summed_pages_cost_the_same_queries_however_many_counties(
-    personas, values, client_for
-):
+def test_the_summed_pages_cost_the_same_queries_however_many_counties(personas, values, client_for):
     from jiceng.orgs.actions import do_create_node
 
     t = personas.tree
@@ -123,7 +121,9 @@ def test_the_summed_pages_cost_the_same_queries_however_many_counties(
         county = do_create_node(
             None, code=f"33010{n}000000", name=f"县{n}", kind="county", parent=t.C
         )
-        do_create_node(None, code=f"33010{n}100000", name=f"镇{n}", kind="township_hc", parent=county)
+        do_create_node(
+            None, code=f"33010{n}100000", name=f"镇{n}", kind="township_hc", parent=county
+        )
         if n % 2:
             rs = make_record_set(name=f"县{n}记录集", node=county)
             put(rs, county, "2025", "htn_std_mgmt", 5, 10)

@@ -208,9 +208,7 @@ def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | Non
     top = [
         (owner, vals)
         for owner, vals in having.values()
-        if not any(
-            a in having for a in _path_ids(owner)[:-1] if a not in _path_ids(node)
-        )
+        if not any(a in having for a in _path_ids(owner)[:-1] if a not in _path_ids(node))
     ]
     if not top:
         return None
