@@ -106,15 +106,15 @@ def _status_context(rs: RecordSet) -> dict:
             (uploads.table_label(name), name, n)
             for name, n in sorted(rs.row_counts.items(), key=lambda kv: uploads.table_order(kv[0]))
         ],
+        # in the polled block, so that it appears when the load ends
+        "form": None if running else ComputeForm(initial={"periods": _default_periods(rs)}),
     }
 
 
 @login_required
 def recordset_page(request, pk):
     rs = _record_set_for(request.user, pk)
-    ctx = _status_context(rs)
-    ctx.update(form=ComputeForm(initial={"periods": _default_periods(rs)}))
-    return render(request, "indicators/recordset.html", ctx)
+    return render(request, "indicators/recordset.html", _status_context(rs))
 
 
 def _default_periods(rs: RecordSet) -> str:

@@ -1,0 +1,79 @@
+"""The record set page: its status shown once and kept current, no server paths (issue 8, 8)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from jiceng.indicators.models import RecordSet
+
+from .conftest import make_record_set
+
+pytestmark = pytest.mark.django_db
+
+STATUS_WORDS = ("导入中", "就绪", "失败")
+
+
+def page(client, rs) -> str:
+    return client.get(reverse("indicators:recordset", args=[rs.pk])).content.decode()
+
+
+def status_words(html: str) -> list[str]:
+    main = html.split("<main", 1)[-1].split("</main>", 1)[0]
+    return [w for w in re.findall("|".join(STATUS_WORDS), main)]
+
+
+def test_a_ready_record_set_shows_its_status_once_and_never_loading(personas, client_for):
+    rs = make_record_set(
+        name="甲县2025",
+        node=personas.tree.A,
+        progress={"task": "load", "stage": "完成", "percent": 100, "done": True},
+    )
+    html = page(client_for(personas.county_admin), rs)
+    assert status_words(html) == ["就绪"]
+    assert "hx-trigger" not in html
+
+
+def test_the_polled_block_holds_every_place_the_status_appears_and_stops_when_done(
+    personas, client_for
+):
+    rs = make_record_set(
+        name="甲县2025",
+        node=personas.tree.A,
+        status=RecordSet.Status.LOADING,
+        progress={"task": "load", "stage": "检查 residents", "percent": 40, "done": False},
+        heartbeat_at=timezone.now(),
+    )
+    client = client_for(personas.county_admin)
+    html = page(client, rs)
+    assert status_words(html) == ["导入中"]
+    block = re.search(r'<section class="card" id="recordset-status".*?</section>', html, re.S)[0]
+    assert 'hx-trigger="every 1s"' in block and "导入中" in block
+    assert 'id="compute-form"' not in html  # not while loading
+    # the load ends: the next poll brings the new status, the compute form, and no more polling
+    RecordSet.objects.filter(pk=rs.pk).update(
+        status=RecordSet.Status.READY,
+        progress={"task": "load", "stage": "完成", "percent": 100, "done": True},
+    )
+    polled = client.get(reverse("indicators:recordset_status", args=[rs.pk])).content.decode()
+    assert status_words(polled) == ["就绪"]
+    assert 'id="compute-form"' in polled
+    assert "hx-trigger" not in polled
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("/srv/jiceng/var/records/清河县-2025", "清河县-2025"),
+        ("C:\\data\\uploads\\甲县.zip", "甲县.zip"),
+        ("甲县记录.zip", "甲县记录.zip"),
+    ],
+)
+def test_the_page_never_shows_a_server_file_path(personas, client_for, source, shown):
+    rs = make_record_set(name="甲县2025", node=personas.tree.A, source=source)
+    html = page(client_for(personas.county_admin), rs)
+    assert shown in html
+    assert "/srv/" not in html and "\\data\\" not in html and "uploads" not in html
