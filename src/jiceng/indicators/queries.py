@@ -260,9 +260,20 @@ def latest_year_period(node: Node) -> str | None:
 class Coverage:
     """Which regions a summed figure covers: the units at the level of the summed regions."""
 
+    node: Node
     kind_label: str
     covered: list[Node]
     missing: list[Node]
+
+    def label(self, unit: Node) -> str:
+        """The unit's name, after its parent's when that is not ``node`` (示范市 / 清河县)."""
+        if unit.parent_id in (None, self.node.pk):
+            return unit.name
+        return f"{unit.parent.name} / {unit.name}"
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [self.label(u) for u in self.missing]
 
     @property
     def total(self) -> int:
@@ -291,13 +302,16 @@ def coverage(node: Node, values: dict) -> Coverage | None:
     level = min(KIND_LEVEL[Kind(r.kind)] for r in regions.values())
     kinds = sorted({r.kind for r in regions.values() if KIND_LEVEL[Kind(r.kind)] == level})
     units = list(
-        Node.objects.subtree(node, include_self=False).filter(kind__in=kinds).order_by("code")
+        Node.objects.subtree(node, include_self=False)
+        .filter(kind__in=kinds)
+        .select_related("parent")
+        .order_by("code")
     )
     covered, missing = [], []
     for u in units:
         has = any(r.path.startswith(u.path) for r in regions.values())
         (covered if has else missing).append(u)
-    return Coverage(units[0].get_kind_display() if units else "", covered, missing)
+    return Coverage(node, units[0].get_kind_display() if units else "", covered, missing)
 
 
 # ---------------------------------------------------------------- targets
