@@ -18,6 +18,7 @@ from jiceng.assessments.forms import LookBackForm
 from jiceng.assessments.models import Cycle, Submission, VerdictRecord
 from jiceng.core import audit, scope
 from jiceng.core.errors import UserError
+from jiceng.orgs import labels
 from jiceng.orgs.models import Node
 
 
@@ -43,7 +44,7 @@ def _region_and_year(request) -> tuple[Node, int, list[int]]:
 
 def _regions(user) -> list[Node]:
     nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
-    return list(nodes.order_by("path")[:300])
+    return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
 
 
 @login_required
