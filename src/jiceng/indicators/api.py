@@ -57,6 +57,9 @@ class ValueOut(Schema):
     name: str
     numerator: float | None
     denominator: float | None
+    denominator_estimated: bool = Field(
+        False, description="the denominator is an estimate (patients from a prevalence)"
+    )
     value: float | None
     previous: float | None
     change_pp: float | None

@@ -24,13 +24,18 @@ from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node
 class Indicator:
     code: str
     name: str
+    # The denominator is an estimate (patients estimated from a prevalence), not a count.
+    estimated: bool = False
 
 
 def definitions() -> list[Indicator]:
     """The indicators of the current definitions, in registry order."""
     from jiceng.analytics import registry
 
-    return [Indicator(d.code, d.name_zh) for d in registry().indicators]
+    return [
+        Indicator(d.code, d.name_zh, "_estimated" in d.denominator or "prevalence" in d.denominator)
+        for d in registry().indicators
+    ]
 
 
 def definition_codes() -> set[str]:
@@ -355,6 +360,7 @@ class Row:
     previous: float | None = None
     target: Target | None = None
     has_value_row: bool = False
+    estimated: bool = False  # the denominator is an estimate (shown rounded, marked 估算)
 
     @property
     def change_pp(self) -> float | None:
@@ -373,6 +379,7 @@ class Row:
             "name": self.name,
             "numerator": self.numerator,
             "denominator": self.denominator,
+            "denominator_estimated": self.estimated,
             "value": self.value,
             "previous": self.previous,
             "change_pp": None if self.change_pp is None else round(self.change_pp, 4),
@@ -406,6 +413,7 @@ def _rows(
                 previous=p.value if p else None,
                 target=targets.get(d.code),
                 has_value_row=v is not None,
+                estimated=d.estimated,
             )
         )
     return rows
