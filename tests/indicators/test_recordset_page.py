@@ -77,3 +77,15 @@ def test_the_page_never_shows_a_server_file_path(personas, client_for, source, s
     html = page(client_for(personas.county_admin), rs)
     assert shown in html
     assert "/srv/" not in html and "\\data\\" not in html and "uploads" not in html
+
+
+def test_the_upload_help_explains_every_table_in_chinese(personas, client_for):
+    html = client_for(personas.county_admin).get(reverse("indicators:recordsets")).content
+    html = html.decode()
+    help_part = html.split('<section class="card form-card">', 1)[1].split("<form", 1)[0]
+    for name, label in (("residents", "居民"), ("population", "人口"), ("contracts", "签约")):
+        row = re.search(rf'<tr data-table="{name}">(.*?)</tr>', help_part, re.S)[1]
+        assert f"<code>{name}</code>" in row and label in row
+    text = re.sub(r"<code>.*?</code>|<[^>]+>", " ", help_part)
+    english = set(re.findall(r"[A-Za-z]{3,}", text)) - {"ZIP", "CSV", "csv", "xlsx", "parquet"}
+    assert not english, english

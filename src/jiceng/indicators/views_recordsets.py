@@ -82,7 +82,12 @@ def recordsets_page(request):
                 if received is not None:
                     received.unlink(missing_ok=True)  # still there only if not adopted
     sets = [jobs.check(rs) for rs in visible_record_sets(request.user).order_by("-id")[:200]]
-    return render(request, "indicators/recordsets.html", {"form": form, "sets": sets})
+    tables = [(t, uploads.table_label(t), t in uploads.REQUIRED) for t in uploads.TABLES]
+    return render(
+        request,
+        "indicators/recordsets.html",
+        {"form": form, "sets": sets, "upload_tables": tables},
+    )
 
 
 def _is_running(rs: RecordSet) -> bool:
