@@ -89,3 +89,33 @@ def test_the_upload_help_explains_every_table_in_chinese(personas, client_for):
     text = re.sub(r"<code>.*?</code>|<[^>]+>", " ", help_part)
     english = set(re.findall(r"[A-Za-z]{3,}", text)) - {"ZIP", "CSV", "csv", "xlsx", "parquet"}
     assert not english, english
+
+
+def test_the_record_set_pages_cost_the_same_queries_however_big_the_tree(personas, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiceng.orgs.actions import do_create_node
+
+    t = personas.tree
+    rs = make_record_set(name="甲县2025", node=t.A, source="/srv/x/甲县.zip")
+    client = client_for(personas.county_admin)
+    urls = [
+        reverse("indicators:recordsets"),
+        reverse("indicators:recordset", args=[rs.pk]),
+        reverse("indicators:recordset_status", args=[rs.pk]),
+    ]
+
+    def count() -> list[int]:
+        out = []
+        for u in urls:
+            client.get(u)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(u).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    before = count()
+    for n in range(3, 8):
+        do_create_node(None, code=f"33010{n}100000", name=f"镇{n}", kind="township_hc", parent=t.A)
+    assert count() == before

@@ -72,3 +72,31 @@ def test_no_drop_down_lists_two_units_under_the_same_name(personas, twin, client
         assert not twice, (url, twice)
         for city in ("测试市", "第二市"):  # the county itself, or a unit inside it
             assert any(t.startswith(f"{city} / 甲县") for t in options), (url, city, options)
+
+
+@pytest.mark.parametrize(("url", "persona"), PAGES)
+def test_the_drop_down_pages_cost_the_same_queries_however_big_the_tree(
+    personas, twin, client_for, url, persona
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiceng.orgs.actions import do_create_node
+
+    client = client_for(getattr(personas, persona))
+
+    def count() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(2, 6):
+        county = do_create_node(
+            None, code=f"33020{n}000000", name="甲县", kind="county", parent=twin.parent
+        )
+        do_create_node(
+            None, code=f"33020{n}100000", name=f"镇{n}", kind="township_hc", parent=county
+        )
+    assert count() == before
