@@ -79,8 +79,11 @@ def test_the_region_table_and_its_export_show_the_summed_total(personas, values,
     assert "70.00%" in html and "2 个县（区）中 1 个有数据" in html
     r = client.get(reverse("indicators:table_export", args=[t.P.code]) + "?level=county")
     ws = load_workbook(__import__("io").BytesIO(r.content)).active
-    last = [c.value for c in ws[ws.max_row]]
-    assert last[0] == t.P.code and 105 in last and 150 in last
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    total = next(r for r in rows if r[0] == t.P.code)
+    assert 105 in total and 150 in total
+    assert rows[-1][0].startswith("下级地区汇总：2 个县（区）中 1 个有数据。没有数据：")
+    assert "乙县" in rows[-1][0]
 
 
 def test_the_api_gives_the_summed_figures_and_the_coverage(personas, values, client_for):

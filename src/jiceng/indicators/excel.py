@@ -61,6 +61,9 @@ def table_workbook(table: Table) -> bytes:
     if table.total is not None:
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
+    if table.coverage is not None:  # the total sums the regions below: say what it covers
+        xlsx.append(ws, [])
+        xlsx.append(ws, [table.coverage.sentence()])
     ws.freeze_panes = "C2"
     ws.column_dimensions["A"].width = 15
     ws.column_dimensions["B"].width = 28

@@ -280,6 +280,20 @@ class Coverage:
     def missing_labels(self) -> list[str]:
         return [self.label(u) for u in self.missing]
 
+    def sentence(self) -> str:
+        """“下级地区汇总：3 个县（区）中 2 个有数据。没有数据：…” (for the Excel export)."""
+        from django.utils.translation import gettext as _
+        from django.utils.translation import pgettext
+
+        out = _("Sums of the regions below: %(n)s of %(total)s %(kind)s have data.") % {
+            "n": len(self.covered),
+            "total": self.total,
+            "kind": self.kind_label,
+        }
+        if self.missing:
+            out += pgettext("indicators", "Without data:") + " " + "、".join(self.missing_labels)
+        return out
+
     @property
     def total(self) -> int:
         return len(self.covered) + len(self.missing)
