@@ -83,6 +83,10 @@ def test_the_status_block_polls_until_the_load_ends(live_server, personas, login
     page.wait_for_selector("#load-summary", timeout=5000)  # htmx fetched it within ~1s
     assert "1234" in page.locator("#load-summary").inner_text()
     assert page.locator("#recordset-status[hx-trigger]").count() == 0
+    # every place the status shows was refreshed: one status, and the compute form appeared
+    page.wait_for_selector("#compute-form", timeout=5000)
+    main = page.locator("main").inner_text()
+    assert main.count("就绪") == 1 and "导入中" not in main
 
 
 @override_settings(TASKS=IMMEDIATE)

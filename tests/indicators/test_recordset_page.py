@@ -119,3 +119,19 @@ def test_the_record_set_pages_cost_the_same_queries_however_big_the_tree(persona
     for n in range(3, 8):
         do_create_node(None, code=f"33010{n}100000", name=f"镇{n}", kind="township_hc", parent=t.A)
     assert count() == before
+
+
+def test_an_error_naming_a_server_file_shows_only_the_file_name(personas, client_for):
+    rs = make_record_set(
+        name="甲县2025",
+        node=personas.tree.A,
+        status=RecordSet.Status.FAILED,
+        progress={
+            "task": "load",
+            "done": True,
+            "error": "导入失败：[Errno 2] No such file or directory: "
+            "'/srv/jiceng/var/analytics/uploads/7/tables/residents.csv'",
+        },
+    )
+    html = page(client_for(personas.county_admin), rs)
+    assert "residents.csv" in html and "/srv/" not in html and "uploads/7" not in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def recordsets_page(request):
     )
 
 
+# An absolute path on the server (/var/lib/jiceng/… or C:\…) inside a message.
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/'\"，。：；]+){2,}")
+
+
+def without_server_paths(text: str) -> str:
+    """``text`` with every absolute server path replaced by its last part (the file name)."""
+    return _SERVER_PATH.sub(lambda m: re.split(r"[\\/]", m[0])[-1], text or "")
+
+
 def _is_running(rs: RecordSet) -> bool:
     return bool(rs.progress) and not rs.progress.get("done", False)
 
@@ -106,6 +116,7 @@ def _status_context(rs: RecordSet) -> dict:
         "progress_state": "running" if running else ("failed" if failed else "done"),
         "computed": list(rs.values.values_list("period", flat=True).distinct().order_by("period")),
         "percent": (rs.progress or {}).get("percent", 0),
+        "error": without_server_paths(progress.get("error", "")),
         "warnings": warnings,
         "counts": [
             (uploads.table_label(name), name, n)
