@@ -79,6 +79,7 @@ class _Set:
     pk: int
     owner: Node | None
     loaded: float
+    record_set: RecordSet
 
     @property
     def owner_path(self) -> str:
@@ -93,9 +94,17 @@ def _ready_sets() -> dict[int, _Set]:
     """Every READY record set with its owner. One query, whatever the size of the tree."""
     rows = RecordSet.objects.filter(status=RecordSet.Status.READY).select_related("node")
     return {
-        rs.pk: _Set(rs.pk, rs.node, rs.loaded_at.timestamp() if rs.loaded_at else 0.0)
+        rs.pk: _Set(rs.pk, rs.node, rs.loaded_at.timestamp() if rs.loaded_at else 0.0, rs)
         for rs in rows.only(
-            "id", "loaded_at", "node__id", "node__path", "node__code", "node__name", "node__kind"
+            "id",
+            "name",
+            "status",
+            "loaded_at",
+            "node__id",
+            "node__path",
+            "node__code",
+            "node__name",
+            "node__kind",
         )
     }
 
@@ -168,14 +177,25 @@ def latest_values(
     by_code = {n.code: n for n in subjects.values()}
     # Matched by org code (not the node key) so that values stored without a node link
     # (e.g. computed before the unit was added to the platform) are found too.
+    # Only the fields read; the record set comes from ``sets`` (its JSON fields stay unread).
     qs = IndicatorValue.objects.filter(
         org_code__in=list(by_code), period__in=periods, record_set_id__in=list(sets)
-    ).select_related("record_set")
+    ).only(
+        "record_set_id",
+        "org_code",
+        "period",
+        "indicator",
+        "numerator",
+        "denominator",
+        "value",
+        "definition_version",
+    )
     grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for v in qs:
         node = by_code[v.org_code]
+        v.record_set = sets[v.record_set_id].record_set
         if speaks_for(sets[v.record_set_id].owner_path, node):
             grouped[(node.pk, v.period)][v.record_set_id][v.indicator] = v
 
