@@ -24,6 +24,8 @@ PAGES = [
     ("/evaluation/publication/", "province_admin"),
     ("/standards/upload/", "province_admin"),
     ("/users/new/", "province_admin"),
+    ("/indicators/recordsets/", "province_admin"),
+    ("/indicators/targets/", "province_admin"),
 ]
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import audit, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.indicators import actions, jobs, tasks, uploads
-from jiceng.indicators.forms import ComputeForm, UploadForm
+from jiceng.indicators.forms import ComputeForm, UploadForm, node_options
 from jiceng.indicators.models import RecordSet
 from jiceng.indicators.views import _require_manager
 
@@ -87,7 +87,12 @@ def recordsets_page(request):
     return render(
         request,
         "indicators/recordsets.html",
-        {"form": form, "sets": sets, "upload_tables": tables},
+        {
+            "form": form,
+            "sets": sets,
+            "upload_tables": tables,
+            "node_options": node_options(request.user),
+        },
     )
 
 
