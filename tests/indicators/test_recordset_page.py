@@ -135,3 +135,24 @@ def test_an_error_naming_a_server_file_shows_only_the_file_name(personas, client
     )
     html = page(client_for(personas.county_admin), rs)
     assert "residents.csv" in html and "/srv/" not in html and "uploads/7" not in html
+
+
+def test_the_list_refreshes_its_statuses_while_work_runs_and_stops_after(personas, client_for):
+    rs = make_record_set(
+        name="甲县2025",
+        node=personas.tree.A,
+        status=RecordSet.Status.LOADING,
+        progress={"task": "load", "stage": "检查 residents", "percent": 40, "done": False},
+        heartbeat_at=timezone.now(),
+    )
+    client = client_for(personas.county_admin)
+    html = client.get(reverse("indicators:recordsets")).content.decode()
+    block = re.search(r'<div class="table-wrap" id="recordsets-list"[^>]*>', html)[0]
+    assert 'hx-trigger="every 2s"' in block and 'hx-select="#recordsets-list"' in block
+    RecordSet.objects.filter(pk=rs.pk).update(
+        status=RecordSet.Status.READY, progress={"task": "load", "percent": 100, "done": True}
+    )
+    html = client.get(reverse("indicators:recordsets")).content.decode()
+    block = re.search(r'<div class="table-wrap" id="recordsets-list"[^>]*>', html)[0]
+    assert "hx-trigger" not in block
+    assert status_words(html.split('id="recordsets-list"', 1)[1]) == ["就绪"]

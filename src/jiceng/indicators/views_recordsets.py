@@ -92,6 +92,8 @@ def recordsets_page(request):
             "sets": sets,
             "upload_tables": tables,
             "node_options": node_options(request.user),
+            # while a load or computation runs the list refreshes itself (and stops after)
+            "any_running": any(_is_running(rs) for rs in sets),
         },
     )
 
