@@ -245,3 +245,39 @@ def test_the_verdict_command_shows_a_clerk_what_their_page_shows(personas):
         "evaluation_verdict", institution=code, year=2025, json=True, user="reviewer_a", stdout=out
     )
     assert '"level": "county"' in out.getvalue()
+
+
+def test_for_every_persona_the_indicators_api_gives_the_figures_of_the_indicators_page(
+    personas, client_for
+):
+    """County A loaded a record set, county B did not: the city and the province see sums."""
+    import re
+
+    from indicators.conftest import make_record_set, put
+
+    t = personas.tree
+    rs = make_record_set(node=t.A)
+    for node, (n, d) in {t.A: (105, 150), t.TA1: (60, 100), t.VA1: (30, 40)}.items():
+        put(rs, node, "2025", "htn_std_mgmt", n, d)
+    put(rs, t.A, "2024", "htn_std_mgmt", 90, 150)
+    for name in PERSONAS:
+        client = client_for(getattr(personas, name))
+        page = client.get("/indicators/", follow=True)
+        code = page.request["PATH_INFO"].rstrip("/").rsplit("/", 1)[-1]
+        html = page.content.decode()
+        row = re.search(r'<tr data-indicator="htn_std_mgmt"[^>]*>(.*?)</tr>', html, re.S)[1]
+        cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
+        answer = client.get(f"/api/v1/indicators/values/{code}")
+        if code == t.B.code:  # nothing for county B: the page says so, the API explains why
+            assert answer.status_code == 400 and "还没有指标数据" in html, name
+            assert not any(c.strip() for c in cells), cells
+            client.logout()
+            continue
+        api = answer.json()
+        assert f'data-period="{api["period"]}"' in html, name
+        v = next(x for x in api["values"] if x["indicator"] == "htn_std_mgmt")
+        expect = ["" if v["value"] is None else f"{v['value'] * 100:.2f}%"]
+        assert cells[2:3] == expect, (name, code, cells, v)
+        if code in (t.C.code, t.P.code):
+            assert v["numerator"] == 105 and api["coverage"]["without_data"] == [t.B.code]
+        client.logout()

@@ -83,6 +83,26 @@ def test_the_status_block_polls_until_the_load_ends(live_server, personas, login
     page.wait_for_selector("#load-summary", timeout=5000)  # htmx fetched it within ~1s
     assert "1234" in page.locator("#load-summary").inner_text()
     assert page.locator("#recordset-status[hx-trigger]").count() == 0
+    # every place the status shows was refreshed: one status, and the compute form appeared
+    page.wait_for_selector("#compute-form", timeout=5000)
+    main = page.locator("main").inner_text()
+    assert main.count("就绪") == 1 and "导入中" not in main
+
+
+def test_the_list_of_record_sets_refreshes_a_running_status(live_server, personas, login):
+    rs = make_record_set(node=personas.tree.A, status=RecordSet.Status.LOADING)
+    rs.progress = {"task": "load", "stage": "检查 residents", "percent": 42, "done": False}
+    rs.heartbeat_at = timezone.now()
+    rs.save()
+    page = login(None, "admin_a")
+    page.goto("/indicators/recordsets/")
+    row = page.locator(f"#recordsets tr[data-id='{rs.pk}']")
+    assert "导入中" in row.inner_text()
+    rs.status = RecordSet.Status.READY
+    rs.progress = {"task": "load", "stage": "导入完成", "percent": 100, "done": True}
+    rs.save()
+    page.wait_for_selector(f"#recordsets tr[data-id='{rs.pk}']:has-text('就绪')", timeout=6000)
+    assert page.locator("#recordsets-list[hx-trigger]").count() == 0
 
 
 @override_settings(TASKS=IMMEDIATE)

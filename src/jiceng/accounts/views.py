@@ -26,6 +26,7 @@ from jiceng.accounts.models import ApiToken, User
 from jiceng.core import feedback, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.panels import is_admin
+from jiceng.orgs import labels
 from jiceng.orgs.models import Node
 
 USERS_PAGE_SIZE = 50
@@ -72,7 +73,8 @@ def _node_for_code(actor, form, field: str) -> Node | None:
 
 
 def _node_choices(actor):
-    return scope.visible_nodes(actor).only("code", "name").order_by("path")[:NODE_CHOICES_LIMIT]
+    nodes = scope.visible_nodes(actor).only("code", "name", "path").order_by("path")
+    return labels.label_nodes(nodes[:NODE_CHOICES_LIMIT], scope.scope_root(actor))
 
 
 @login_required

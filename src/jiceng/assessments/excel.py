@@ -77,6 +77,10 @@ def publication_workbook(table: dict) -> bytes:
                 row += [n, pct]
             rows.append(row)
         _sheet_table(sheet, header, rows)
+        for line in sheet.iter_rows(min_row=2, min_col=2):
+            for i, cell in enumerate(line):
+                # counts whole; the "(%)" columns hold percentages with one decimal (33.3)
+                cell.number_format = "0.0" if i % 2 == 0 and i > 0 else xlsx.WHOLE
         sheet.column_dimensions["A"].width = 24
         for cell in sheet[1]:
             cell.alignment = Alignment(wrap_text=True)

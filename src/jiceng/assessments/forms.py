@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.assessments.models import Level, LookBack
 from jiceng.core import scope
+from jiceng.orgs import labels
 from jiceng.orgs.models import GRASSROOTS_KINDS, Kind
 from jiceng.standards.models import Catalog
 
@@ -40,7 +41,8 @@ class OpenCycleForm(forms.Form):
 
     def __init__(self, *args, regions=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(n.code, f"{n.name} ({n.code})") for n in regions]
+        top = scope.scope_root(user) if user is not None else None
+        self.fields["region"].choices = labels.choices(regions, top)
         qs = Catalog.objects.filter(active=True).select_related("owner")
         if user is not None:
             qs = scope.visible_catalogs(user, qs)

@@ -29,6 +29,7 @@ from jiceng.assessments.models import (
 )
 from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import UserError
+from jiceng.orgs import labels
 from jiceng.orgs.models import Kind, Node
 
 
@@ -54,7 +55,7 @@ def _region_and_year(request) -> tuple[Node, int, list[int]]:
 
 def _regions(user) -> list[Node]:
     nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
-    return list(nodes.order_by("path")[:300])
+    return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
 
 
 # Where a submission without a final verdict waits, by the level that must act next.

@@ -542,6 +542,22 @@ def append(ws, values: Iterable[Any]) -> int:
     return row
 
 
+# Number formats of the exports: counts as whole numbers with thousands separators, rates
+# as percentages with two decimals. (Never "#,##0.##": Excel shows 1473 as "1,473.".)
+WHOLE = "#,##0"
+DECIMAL_2 = "#,##0.00"
+PERCENT_2 = "0.00%"
+
+
+def count_format(value: Any) -> str:
+    """The format of a count: whole numbers as ``#,##0``, anything else with two decimals."""
+    try:
+        whole = value is None or float(value) == int(value)
+    except (TypeError, ValueError, OverflowError):
+        whole = True
+    return WHOLE if whole else DECIMAL_2
+
+
 def to_bytes(wb) -> bytes:
     """Save a workbook; any text cell still typed as a formula is stored as text."""
     for ws in wb.worksheets:

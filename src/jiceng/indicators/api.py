@@ -57,12 +57,21 @@ class ValueOut(Schema):
     name: str
     numerator: float | None
     denominator: float | None
+    denominator_estimated: bool = Field(
+        False, description="the denominator is an estimate (patients from a prevalence)"
+    )
     value: float | None
     previous: float | None
     change_pp: float | None
     target: float | None
     comparison: str | None
     met: bool | None
+
+
+class CoverageOut(Schema):
+    units: int = Field(description="units below of the kind of the summed regions")
+    with_data: list[str] = Field(description="codes of those units with data")
+    without_data: list[str] = Field(description="codes of those units without data")
 
 
 class NodeValuesOut(Schema):
@@ -72,6 +81,9 @@ class NodeValuesOut(Schema):
     previous_period: str
     record_set: str | None
     definition_version: str
+    coverage: CoverageOut | None = Field(
+        None, description="set when the figures are sums of the regions below the node"
+    )
     values: list[ValueOut]
 
 
@@ -90,6 +102,7 @@ def node_values(request, code: str, period: str | None = None):
         "previous_period": data.previous_period,
         "record_set": data.record_set.name if data.record_set else None,
         "definition_version": data.definition_version,
+        "coverage": data.coverage.as_dict() if data.coverage else None,
         "values": [r.as_dict() for r in data.rows],
     }
 
@@ -106,6 +119,9 @@ class TableOut(Schema):
     level: str
     sort: str
     total: TableRowOut | None = Field(description="the region's own row (all pages)")
+    coverage: CoverageOut | None = Field(
+        None, description="set when the region's own row sums the regions below it"
+    )
     count: int = Field(description="rows of the table on all pages")
     items: list[TableRowOut] = Field(description="the rows of this page")
 
@@ -148,6 +164,7 @@ def region_table(
         "level": table.level,
         "sort": table.sort,
         "total": _row_out(table.total) if table.total else None,
+        "coverage": table.coverage.as_dict() if table.coverage else None,
         "count": page["count"],
         "items": [_row_out(r) for r in page["items"]],
     }

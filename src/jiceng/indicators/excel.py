@@ -33,11 +33,8 @@ def table_workbook(table: Table) -> bytes:
     ws.title = f"{table.period}"
     header = [pgettext("indicators", "Code"), pgettext("indicators", "Name")]
     for d in table.columns:
-        header += [
-            _("%(name)s numerator") % {"name": d.name},
-            _("%(name)s denominator") % {"name": d.name},
-            d.name,
-        ]
+        den = _("%(name)s denominator (estimated)") if d.estimated else _("%(name)s denominator")
+        header += [_("%(name)s numerator") % {"name": d.name}, den % {"name": d.name}, d.name]
     xlsx.append(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -50,16 +47,23 @@ def table_workbook(table: Table) -> bytes:
         excel_row = ws.max_row
         for i, d in enumerate(table.columns):
             base = 3 + i * 3
-            for col in (base, base + 1):
-                ws.cell(excel_row, col).number_format = "#,##0.##"
+            num_cell, den_cell = ws.cell(excel_row, base), ws.cell(excel_row, base + 1)
+            num_cell.number_format = xlsx.count_format(num_cell.value)
+            # an estimated denominator keeps its exact value, shown as a whole number
+            den_cell.number_format = (
+                xlsx.WHOLE if d.estimated else xlsx.count_format(den_cell.value)
+            )
             value_cell = ws.cell(excel_row, base + 2)
-            value_cell.number_format = "0.00%"
+            value_cell.number_format = xlsx.PERCENT_2
             c = r.cells.get(d.code)
             if c is not None and c.met is False:
                 value_cell.fill = MISS_FILL
     if table.total is not None:
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
+    if table.coverage is not None:  # the total sums the regions below: say what it covers
+        xlsx.append(ws, [])
+        xlsx.append(ws, [table.coverage.sentence()])
     ws.freeze_panes = "C2"
     ws.column_dimensions["A"].width = 15
     ws.column_dimensions["B"].width = 28

@@ -12,7 +12,18 @@ from django.utils.translation import pgettext_lazy
 from jiceng.core import scope
 from jiceng.indicators import queries
 from jiceng.indicators.models import Target
+from jiceng.orgs import labels
 from jiceng.orgs.models import Node
+
+# Units offered (as “示范市 / 清河县”) while typing a code: the divisions in sight.
+OPTION_KINDS = ("province", "city", "county", "township")
+OPTION_LIMIT = 500
+
+
+def node_options(user) -> list[Node]:
+    """The divisions the user sees, each with ``chain_label``, for the code fields' datalist."""
+    nodes = scope.visible_nodes(user).filter(kind__in=OPTION_KINDS).order_by("path")
+    return labels.label_nodes(nodes[:OPTION_LIMIT], scope.scope_root(user))
 
 
 class NodeCodeField(forms.CharField):
@@ -20,6 +31,7 @@ class NodeCodeField(forms.CharField):
 
     def __init__(self, *args, **kwargs):
         self.user = None
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "node-options"}))
         super().__init__(*args, **kwargs)
 
     def clean(self, value):

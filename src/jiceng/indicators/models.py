@@ -4,6 +4,8 @@ Resident-level records never enter these tables: they live in the analytics stor
 (DuckDB files under JICENG_ANALYTICS_DIR). Only computed values come back here.
 """
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +57,11 @@ class RecordSet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def source_name(self) -> str:
+        """The original file or folder name of ``source``, never the server path to it."""
+        return re.split(r"[\\/]", self.source.rstrip("\\/"))[-1] if self.source else ""
 
 
 class IndicatorValue(models.Model):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from jiceng.indicators.models import IndicatorValue, RecordSet, Target
 from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node
@@ -23,13 +24,18 @@ from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node
 class Indicator:
     code: str
     name: str
+    # The denominator is an estimate (patients estimated from a prevalence), not a count.
+    estimated: bool = False
 
 
 def definitions() -> list[Indicator]:
     """The indicators of the current definitions, in registry order."""
     from jiceng.analytics import registry
 
-    return [Indicator(d.code, d.name_zh) for d in registry().indicators]
+    return [
+        Indicator(d.code, d.name_zh, "_estimated" in d.denominator or "prevalence" in d.denominator)
+        for d in registry().indicators
+    ]
 
 
 def definition_codes() -> set[str]:
@@ -66,22 +72,40 @@ def _path_ids(node: Node) -> list[int]:
     return [int(s) for s in node.path.strip("/").split("/") if s]
 
 
-def owned_ready_sets(nodes: list[Node]) -> dict[int, tuple[str, float, int]]:
-    """READY record sets that may speak for some of ``nodes``: id → (owner path, load time, id).
+@dataclass(frozen=True)
+class _Set:
+    """A READY record set as the lookup sees it: its owner (None: no region) and load order."""
 
-    Those owned by one of the nodes or one of their ancestors, and those without a region
-    (loaded by the operator for the whole platform, owner path ""). One query.
-    """
-    ids: set[int] = set()
-    for n in nodes:
-        ids.update(_path_ids(n))
-    rows = (
-        RecordSet.objects.filter(status=RecordSet.Status.READY)
-        .filter(Q(node_id__in=ids) | Q(node__isnull=True))
-        .values_list("id", "node__path", "loaded_at")
-    )
+    pk: int
+    owner: Node | None
+    loaded: float
+    record_set: RecordSet
+
+    @property
+    def owner_path(self) -> str:
+        return self.owner.path if self.owner else ""
+
+    def rank(self) -> tuple[int, float, int]:
+        """Nearest owner (longest path) first, then the latest load, then the higher id."""
+        return (len(self.owner_path), self.loaded, self.pk)
+
+
+def _ready_sets() -> dict[int, _Set]:
+    """Every READY record set with its owner. One query, whatever the size of the tree."""
+    rows = RecordSet.objects.filter(status=RecordSet.Status.READY).select_related("node")
     return {
-        pk: (path or "", loaded.timestamp() if loaded else 0.0, pk) for pk, path, loaded in rows
+        rs.pk: _Set(rs.pk, rs.node, rs.loaded_at.timestamp() if rs.loaded_at else 0.0, rs)
+        for rs in rows.only(
+            "id",
+            "name",
+            "status",
+            "loaded_at",
+            "node__id",
+            "node__path",
+            "node__code",
+            "node__name",
+            "node__kind",
+        )
     }
 
 
@@ -90,45 +114,155 @@ def speaks_for(owner_path: str, node: Node) -> bool:
     return node.path.startswith(owner_path)
 
 
+@dataclass
+class SummedValue:
+    """A figure of a unit above the regions that loaded record sets: their sums.
+
+    ``numerator`` and ``denominator`` are the sums over ``regions`` (the topmost units below
+    the node whose own record sets have a value); ``value`` is their quotient, never an
+    average of the regions' rates.
+    """
+
+    indicator: str
+    numerator: Decimal
+    denominator: Decimal | None
+    regions: list[Node]
+    definition_version: str = ""
+    record_set: None = None
+
+    @property
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        return float(self.numerator / self.denominator)
+
+
+def _sum(indicator: str, parts: list[tuple[Node, IndicatorValue]]) -> SummedValue:
+    dens = [v.denominator for _n, v in parts if v.denominator is not None]
+    versions = {v.definition_version for _n, v in parts}
+    return SummedValue(
+        indicator=indicator,
+        numerator=sum((v.numerator for _n, v in parts), Decimal(0)),
+        denominator=sum(dens, Decimal(0)) if dens else None,
+        regions=[n for n, _v in parts],
+        definition_version=versions.pop() if len(versions) == 1 else "",
+    )
+
+
 def latest_values(
     nodes: list[Node], periods: list[str]
-) -> dict[tuple[int, str], dict[str, IndicatorValue]]:
-    """For each (node id, period): the values of the record set that speaks for that node.
+) -> dict[tuple[int, str], dict[str, IndicatorValue | SummedValue]]:
+    """For each (node id, period): the node's values, from its record sets or summed below.
 
-    The rule (docs/indicators.md): among READY record sets owned by the node itself or by
-    one of its ancestors that hold values for the node and period, the nearest owner wins,
-    then the latest load (then the higher id). A set without a region comes last. Values a
+    The rule (docs/indicator-pages.md): among READY record sets owned by the node itself or
+    by one of its ancestors that hold values for the node and period, the nearest owner
+    wins, then the latest load (then the higher id). When no such set has any, the node's
+    figures are the sums (``SummedValue``) over the topmost regions below it whose own
+    record sets have values for the period. A set without a region comes last. Values a
     record set holds for units outside its owner's subtree are never used. Two queries,
     whatever the size of the tree.
     """
-    sets = owned_ready_sets(nodes)
-    if not sets or not nodes or not periods:
+    if not nodes or not periods:
         return {}
+    sets = _ready_sets()
+    if not sets:
+        return {}
+    wanted = {n.pk for n in nodes}
+    # Owners strictly below one of the nodes: their own figures may be summed upwards.
+    below: dict[int, Node] = {}
+    for s in sets.values():
+        if s.owner is not None and wanted.intersection(_path_ids(s.owner)[:-1]):
+            below[s.owner.pk] = s.owner
+    subjects = {n.pk: n for n in nodes} | below
+    by_code = {n.code: n for n in subjects.values()}
     # Matched by org code (not the node key) so that values stored without a node link
     # (e.g. computed before the unit was added to the platform) are found too.
-    by_code = {n.code: n for n in nodes}
+    # Only the fields read; the record set comes from ``sets`` (its JSON fields stay unread).
     qs = IndicatorValue.objects.filter(
         org_code__in=list(by_code), period__in=periods, record_set_id__in=list(sets)
-    ).select_related("record_set")
+    ).only(
+        "record_set_id",
+        "org_code",
+        "period",
+        "indicator",
+        "numerator",
+        "denominator",
+        "value",
+        "definition_version",
+    )
     grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for v in qs:
         node = by_code[v.org_code]
-        if speaks_for(sets[v.record_set_id][0], node):
+        v.record_set = sets[v.record_set_id].record_set
+        if speaks_for(sets[v.record_set_id].owner_path, node):
             grouped[(node.pk, v.period)][v.record_set_id][v.indicator] = v
-    out: dict[tuple[int, str], dict[str, IndicatorValue]] = {}
-    for key, by_set in grouped.items():
-        best = max(by_set, key=lambda rs: (len(sets[rs][0]), *sets[rs][1:]))
-        out[key] = by_set[best]
+
+    def best(key, owned: bool) -> dict[str, IndicatorValue] | None:
+        by_set = {
+            rs: vals
+            for rs, vals in grouped.get(key, {}).items()
+            if (sets[rs].owner is not None) == owned
+        }
+        return by_set[max(by_set, key=lambda rs: sets[rs].rank())] if by_set else None
+
+    out: dict[tuple[int, str], dict] = {}
+    for node in nodes:
+        for period in periods:
+            key = (node.pk, period)
+            found = best(key, owned=True)
+            if found is None:
+                found = _summed(node, period, below, best)
+            if found is None:
+                found = best(key, owned=False)
+            if found:
+                out[key] = found
     return out
 
 
+def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | None:
+    """Sums over the topmost owners below ``node`` with values of their own for ``period``."""
+    having = {
+        pk: (owner, vals)
+        for pk, owner in below.items()
+        if owner.path.startswith(node.path)
+        and owner.pk != node.pk
+        and (vals := best((pk, period), owned=True))
+    }
+    top = [
+        (owner, vals)
+        for owner, vals in having.values()
+        if not any(a in having for a in _path_ids(owner)[:-1] if a not in _path_ids(node))
+    ]
+    if not top:
+        return None
+    top.sort(key=lambda ov: ov[0].code)
+    parts: dict[str, list] = defaultdict(list)
+    for owner, vals in top:
+        for code, v in vals.items():
+            parts[code].append((owner, v))
+    return {code: _sum(code, p) for code, p in parts.items()}
+
+
 def available_periods(node: Node) -> list[str]:
-    """Periods with values for ``node`` in a READY record set that speaks for it, oldest first."""
+    """Periods with values for ``node`` (its own, or of the regions below it), oldest first.
+
+    Its own: in a READY record set owned by the node, an ancestor or no region. Of the
+    regions below: a READY record set's values for its own owner inside ``node``. One query.
+    """
     labels = (
-        IndicatorValue.objects.filter(org_code=node.code, record_set__status=RecordSet.Status.READY)
-        .filter(Q(record_set__node_id__in=_path_ids(node)) | Q(record_set__node__isnull=True))
+        IndicatorValue.objects.filter(record_set__status=RecordSet.Status.READY)
+        .filter(
+            (
+                Q(org_code=node.code)
+                & (Q(record_set__node_id__in=_path_ids(node)) | Q(record_set__node__isnull=True))
+            )
+            | (
+                Q(record_set__node__path__startswith=node.path)
+                & Q(org_code=F("record_set__node__code"))
+            )
+        )
         .values_list("period", flat=True)
         .distinct()
     )
@@ -142,6 +276,81 @@ def latest_year_period(node: Node) -> str | None:
     if years:
         return years[-1]
     return periods[-1] if periods else None
+
+
+# ---------------------------------------------------------------- coverage
+
+
+@dataclass
+class Coverage:
+    """Which regions a summed figure covers: the units at the level of the summed regions."""
+
+    node: Node
+    kind_label: str
+    covered: list[Node]
+    missing: list[Node]
+
+    def label(self, unit: Node) -> str:
+        """The unit's name, after its parent's when that is not ``node`` (示范市 / 清河县)."""
+        if unit.parent_id in (None, self.node.pk):
+            return unit.name
+        return f"{unit.parent.name} / {unit.name}"
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [self.label(u) for u in self.missing]
+
+    def sentence(self) -> str:
+        """“下级地区汇总：3 个县（区）中 2 个有数据。没有数据：…” (for the Excel export)."""
+        from django.utils.translation import gettext as _
+        from django.utils.translation import pgettext
+
+        out = _("Sums of the regions below: %(n)s of %(total)s %(kind)s have data.") % {
+            "n": len(self.covered),
+            "total": self.total,
+            "kind": self.kind_label,
+        }
+        if self.missing:
+            out += pgettext("indicators", "Without data:") + " " + "、".join(self.missing_labels)
+        return out
+
+    @property
+    def total(self) -> int:
+        return len(self.covered) + len(self.missing)
+
+    def as_dict(self) -> dict:
+        return {
+            "units": self.total,
+            "with_data": [n.code for n in self.covered],
+            "without_data": [n.code for n in self.missing],
+        }
+
+
+def coverage(node: Node, values: dict) -> Coverage | None:
+    """The coverage of ``node``'s summed ``values`` (indicator → value); None if not summed.
+
+    The units counted are those below ``node`` of the kind of the topmost summed regions
+    (e.g. its counties); a unit has data when it or a unit below it was summed. One query.
+    """
+    regions: dict[int, Node] = {}
+    for v in values.values():
+        if isinstance(v, SummedValue):
+            regions.update((r.pk, r) for r in v.regions)
+    if not regions:
+        return None
+    level = min(KIND_LEVEL[Kind(r.kind)] for r in regions.values())
+    kinds = sorted({r.kind for r in regions.values() if KIND_LEVEL[Kind(r.kind)] == level})
+    units = list(
+        Node.objects.subtree(node, include_self=False)
+        .filter(kind__in=kinds)
+        .select_related("parent")
+        .order_by("code")
+    )
+    covered, missing = [], []
+    for u in units:
+        has = any(r.path.startswith(u.path) for r in regions.values())
+        (covered if has else missing).append(u)
+    return Coverage(node, units[0].get_kind_display() if units else "", covered, missing)
 
 
 # ---------------------------------------------------------------- targets
@@ -185,6 +394,7 @@ class Row:
     previous: float | None = None
     target: Target | None = None
     has_value_row: bool = False
+    estimated: bool = False  # the denominator is an estimate (shown rounded, marked 估算)
 
     @property
     def change_pp(self) -> float | None:
@@ -203,6 +413,7 @@ class Row:
             "name": self.name,
             "numerator": self.numerator,
             "denominator": self.denominator,
+            "denominator_estimated": self.estimated,
             "value": self.value,
             "previous": self.previous,
             "change_pp": None if self.change_pp is None else round(self.change_pp, 4),
@@ -236,6 +447,7 @@ def _rows(
                 previous=p.value if p else None,
                 target=targets.get(d.code),
                 has_value_row=v is not None,
+                estimated=d.estimated,
             )
         )
     return rows
@@ -249,6 +461,7 @@ class NodeIndicators:
     rows: list[Row]
     record_set: RecordSet | None = None
     definition_version: str = ""
+    coverage: Coverage | None = None  # set when the figures are sums of regions below
 
     @property
     def has_values(self) -> bool:
@@ -270,6 +483,7 @@ def node_indicators(node: Node, period: str) -> NodeIndicators:
         rows=_rows(definitions(), current, previous, targets),
         record_set=any_value.record_set if any_value else None,
         definition_version=any_value.definition_version if any_value else "",
+        coverage=coverage(node, current),
     )
 
 
@@ -361,6 +575,7 @@ class Table:
     rows: list[TableRow]
     total: TableRow | None
     hidden: int  # nodes at that level without any value
+    coverage: Coverage | None = None  # of the total, when it sums regions below
 
 
 def _sort_rows(rows: list[TableRow], sort: str, codes: set[str]) -> tuple[list[TableRow], str]:
@@ -409,7 +624,8 @@ def region_table(node: Node, period: str, level: str = "children", sort: str = "
             defs, values[(node.pk, period)], values.get((node.pk, prev), {}), targets[node.pk]
         )
         total = TableRow(node, {r.code: r for r in cells})
-    return Table(node, period, level, sort, shown or defs, rows, total, hidden)
+    cov = coverage(node, values.get((node.pk, period), {}))
+    return Table(node, period, level, sort, shown or defs, rows, total, hidden, cov)
 
 
 # ---------------------------------------------------------------- below target

@@ -24,6 +24,8 @@ TABLES = (
     "services",
     "contracts",
 )
+# Tables an upload cannot do without; the others may be missing.
+REQUIRED = ("population", "residents")
 TABLE_LABELS = {
     "orgs": gettext_lazy("organisation units"),
     "population": gettext_lazy("population"),
@@ -153,7 +155,7 @@ def table_members(zf: zipfile.ZipFile, filename: str) -> dict[str, zipfile.ZipIn
                 _("The archive unpacks to more than %(mb)d MB.") % {"mb": limit // 2**20}, filename
             )
         )
-    for required in ("population", "residents"):
+    for required in REQUIRED:
         if required not in found:
             problems.append(
                 Problem(

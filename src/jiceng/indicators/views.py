@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import audit, scope
 from jiceng.core.errors import ValidationFailed
 from jiceng.indicators import actions, excel, queries
-from jiceng.indicators.forms import TargetForm
+from jiceng.indicators.forms import TargetForm, node_options
 from jiceng.indicators.models import Target
 from jiceng.orgs.models import Node
 
@@ -218,7 +218,14 @@ def targets_page(request):
     return render(
         request,
         "indicators/targets.html",
-        {"form": form, "rows": rows, "inherited": inherited, "root": root, "year": year},
+        {
+            "form": form,
+            "rows": rows,
+            "inherited": inherited,
+            "root": root,
+            "year": year,
+            "node_options": node_options(request.user),
+        },
     )
 
 

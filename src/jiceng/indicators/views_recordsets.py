@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.indicators import actions, jobs, tasks, uploads
-from jiceng.indicators.forms import ComputeForm, UploadForm
+from jiceng.indicators.forms import ComputeForm, UploadForm, node_options
 from jiceng.indicators.models import RecordSet
 from jiceng.indicators.views import _require_manager
 
@@ -82,7 +83,28 @@ def recordsets_page(request):
                 if received is not None:
                     received.unlink(missing_ok=True)  # still there only if not adopted
     sets = [jobs.check(rs) for rs in visible_record_sets(request.user).order_by("-id")[:200]]
-    return render(request, "indicators/recordsets.html", {"form": form, "sets": sets})
+    tables = [(t, uploads.table_label(t), t in uploads.REQUIRED) for t in uploads.TABLES]
+    return render(
+        request,
+        "indicators/recordsets.html",
+        {
+            "form": form,
+            "sets": sets,
+            "upload_tables": tables,
+            "node_options": node_options(request.user),
+            # while a load or computation runs the list refreshes itself (and stops after)
+            "any_running": any(_is_running(rs) for rs in sets),
+        },
+    )
+
+
+# An absolute path on the server (/var/lib/jiceng/… or C:\…) inside a message.
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/'\"，。：；]+){2,}")
+
+
+def without_server_paths(text: str) -> str:
+    """``text`` with every absolute server path replaced by its last part (the file name)."""
+    return _SERVER_PATH.sub(lambda m: re.split(r"[\\/]", m[0])[-1], text or "")
 
 
 def _is_running(rs: RecordSet) -> bool:
@@ -101,20 +123,21 @@ def _status_context(rs: RecordSet) -> dict:
         "progress_state": "running" if running else ("failed" if failed else "done"),
         "computed": list(rs.values.values_list("period", flat=True).distinct().order_by("period")),
         "percent": (rs.progress or {}).get("percent", 0),
+        "error": without_server_paths(progress.get("error", "")),
         "warnings": warnings,
         "counts": [
             (uploads.table_label(name), name, n)
             for name, n in sorted(rs.row_counts.items(), key=lambda kv: uploads.table_order(kv[0]))
         ],
+        # in the polled block, so that it appears when the load ends
+        "form": None if running else ComputeForm(initial={"periods": _default_periods(rs)}),
     }
 
 
 @login_required
 def recordset_page(request, pk):
     rs = _record_set_for(request.user, pk)
-    ctx = _status_context(rs)
-    ctx.update(form=ComputeForm(initial={"periods": _default_periods(rs)}))
-    return render(request, "indicators/recordset.html", ctx)
+    return render(request, "indicators/recordset.html", _status_context(rs))
 
 
 def _default_periods(rs: RecordSet) -> str:

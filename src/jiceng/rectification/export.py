@@ -101,6 +101,7 @@ def workbook_bytes(entries: Iterable[LedgerEntry], today: dt.date | None = None)
         row = ws.max_row
         for c in (9, 10):
             ws.cell(row=row, column=c).number_format = "yyyy-mm-dd"
+        ws.cell(row=row, column=13).number_format = xlsx.WHOLE  # days overdue
         for c in (7, 14):
             ws.cell(row=row, column=c).alignment = Alignment(wrap_text=True, vertical="top")
         if overdue:

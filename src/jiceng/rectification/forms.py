@@ -8,15 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jiceng.core import scope
-from jiceng.orgs.models import Kind, Node
+from jiceng.orgs import labels
+from jiceng.orgs.models import Kind
 from jiceng.rectification.models import Source, Status, VisitKind
 from jiceng.rectification.queries import LedgerFilter
 
 DIVISION_KINDS = [Kind.PROVINCE, Kind.CITY, Kind.COUNTY, Kind.TOWNSHIP]
-
-
-def _label(node: Node) -> str:
-    return f"{'　' * max(node.depth, 0)}{node.name}"
 
 
 def region_choices(user) -> list[tuple[str, str]]:
@@ -24,15 +21,15 @@ def region_choices(user) -> list[tuple[str, str]]:
     nodes = scope.visible_nodes(user).filter(
         kind__in=[k.value for k in DIVISION_KINDS] + [Kind.TOWNSHIP_HC, Kind.COMMUNITY_HC]
     )
-    return [(n.code, _label(n)) for n in nodes.order_by("path")]
+    return labels.choices(nodes.order_by("path"), scope.scope_root(user))
 
 
 def institution_choices(user, action: scope.Action | None = None) -> list[tuple[str, str]]:
     """Institutions the user sees (and, with ``action``, may act on), in tree order."""
     nodes = scope.visible_nodes(user).institutions().order_by("path")
     if action is not None:
-        return [(n.code, _label(n)) for n in nodes if scope.can(user, action, n)]
-    return [(n.code, _label(n)) for n in nodes]
+        nodes = [n for n in nodes if scope.can(user, action, n)]
+    return labels.choices(nodes, scope.scope_root(user))
 
 
 class DateInput(forms.DateInput):
@@ -173,7 +170,7 @@ class VisitForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         nodes = scope.visible_nodes(user).exclude(kind=Kind.VILLAGE).order_by("path")
-        self.fields["node"].choices = [("", "—")] + [(n.code, _label(n)) for n in nodes]
+        self.fields["node"].choices = [("", "—")] + labels.choices(nodes, scope.scope_root(user))
 
 
 class FindingForm(forms.Form):

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import scope
+from jiceng.orgs import labels
 from jiceng.orgs.models import Node
 from jiceng.standards.models import Catalog, Item
 
@@ -38,7 +39,7 @@ def owner_choices(user) -> list[tuple[str, str]]:
             return out
         below = scope.visible_nodes(user).filter(kind__in=OWNER_KINDS).exclude(pk=root.pk)
         nodes = [root, *below.order_by("path")[:500]]
-    out.extend((n.code, f"{n.name} ({n.code})") for n in nodes)
+    out.extend(labels.choices(nodes, scope.scope_root(user)))
     return out
 
 

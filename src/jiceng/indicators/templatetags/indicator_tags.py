@@ -45,6 +45,16 @@ def num(value) -> str:
 
 
 @register.filter
+def denominator(row) -> str:
+    """A row's denominator: a count, or an estimate rounded to a whole number and marked 估算."""
+    if row is None or row.denominator is None:
+        return ""
+    if not row.estimated:
+        return num(row.denominator)
+    return _("%(n)s (estimated)") % {"n": f"{round(float(row.denominator)):,}"}
+
+
+@register.filter
 def met_mark(met) -> str:
     """✓ met, ✗ missed, — no target or no value."""
     if met is True:
