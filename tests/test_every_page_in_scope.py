@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from persona_names import PERSONAS
 
-PUBLIC = {"login", "logout", "set_language", "password_change_done"}
+PUBLIC = {"login", "logout", "set_language", "password_change_done", "favicon"}
 # A unit out of sight for each persona (None: the persona sees the whole tree).
 OUT_OF_SIGHT = {
     "clerk": "TB1",

@@ -84,6 +84,8 @@ ACTIONS: dict[str, Promise] = {
 
 FAMILY_LABELS: dict[str, Promise] = {
     "assessments.save_grades.{}": pgettext_lazy("audit", "Save grades (%(what)s)"),
+    "assessments.save_draft_grade.{}": pgettext_lazy("audit", "Save a draft grade (%(what)s)"),
+    "assessments.adopt_grades.{}": pgettext_lazy("audit", "Adopt the earlier grades (%(what)s)"),
     "assessments.reopen.{}": pgettext_lazy("audit", "Reopen (%(what)s)"),
     "assessments.lookback.{}": pgettext_lazy("audit", "Look-back: %(what)s"),
 }
