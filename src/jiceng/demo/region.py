@@ -141,13 +141,14 @@ def _build_county(
     name = COUNTY_NAMES[len(region.counties) % len(COUNTY_NAMES)]
     county = do_create_node(None, code=code, name=name, kind="county", parent=city)
     n_chc = rng.choice([2, 3])
+    full = region.townships >= len(TOWN_NAMES)  # the seeds' county, not a small test one
     units: list[tuple[str, str, int, str, str]] = []  # (code, name, n children, kind, child kind)
     for i, town in enumerate(TOWN_NAMES[: region.townships]):
         units.append(
             (
                 f"{code[:6]}{i + 1:03d}000",
                 f"{town}卫生院",
-                rng.randint(5, 8),
+                rng.randint(5, 8) if full else 2,
                 "township_hc",
                 "village_clinic",
             )
@@ -158,7 +159,7 @@ def _build_county(
             (
                 f"{code[:6]}{j + 101:03d}000",
                 f"{street}社区卫生服务中心",
-                rng.randint(2, 4),
+                rng.randint(2, 4) if full else 2,
                 "community_hc",
                 "community_station",
             )
@@ -240,7 +241,8 @@ def build(
 ) -> Region:
     """Create the demo tree, yearly figures (last year and this year, counted from
     ``today``, default the real date) and users. The database must not hold it yet.
-    ``townships`` (at least 2) makes smaller counties than the seeds' nine, for tests.
+    ``townships`` (at least 2; fewer than nine) makes small counties for tests: that many
+    townships, each centre with two village clinics or stations.
 
     Written one institution per transaction, so a province-sized demo does not block other
     writers; if it fails, what it wrote is undone.
