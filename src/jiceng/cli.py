@@ -19,8 +19,9 @@ Usage: jiceng COMMAND [ARGS]
                              default 127.0.0.1:8000) and the task worker; --dev for
                              Django's development server (docs/deployment.md)
   migrate                    create or upgrade the database
-  demo [--seed N] [--scale county|city|province]
-                             generate the demo region with users for every role
+  demo [--seed N] [--scale county|city|province] [--today YYYY-MM-DD] [--reset]
+                             generate the demo region with users for every role,
+                             dated relative to today (docs/demo.md)
   createuser USERNAME --role ROLE --node CODE
                              create a user attached to a node of the tree
   orgs import FILE.xlsx      import the organisation tree (all or nothing)

@@ -21,13 +21,14 @@ def run_demo(*args) -> str:
 
 @pytest.mark.django_db
 def test_the_demo_county_is_shaped_like_the_counties_of_the_seeds():
-    run_demo()
+    run_demo("--today", "2026-12-02")
     county = Node.objects.get(code="990101000000")
     below = Node.objects.subtree(county)
     assert below.filter(kind="township_hc").count() == 9
     assert 2 <= below.filter(kind="community_hc").count() <= 3
     assert 60 <= below.filter(kind__in=["village_clinic", "community_station"]).count() <= 70
-    residents = NodeYear.objects.filter(node__path__startswith=county.path, year=2025).aggregate(
+    assert set(NodeYear.objects.values_list("year", flat=True)) == {2025, 2026}
+    residents = NodeYear.objects.filter(node__path__startswith=county.path, year=2026).aggregate(
         n=Sum("permanent_residents")
     )["n"]
     assert 85_000 <= residents <= 115_000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+import statistics
 
 import pytest
 
@@ -14,9 +16,20 @@ from jiceng.indicators.models import IndicatorValue, RecordSet, Target
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
+TODAY = dt.date(2026, 12, 2)
+# The seeds' county rates for a full year, in percent (docs/demo.md).
+SEED_RANGES = {
+    "fd_sign_rate": (71, 74),
+    "fd_key_sign_rate": (92, 98),
+    "htn_std_mgmt": (91, 95),
+    "t2d_std_mgmt": (91, 95),
+    "elderly_mgmt": (87, 91),
+}
+
+
 def test_the_demo_county_gets_values_for_every_period_and_some_missed_targets(settings, tmp_path):
     settings.JICENG_ANALYTICS_DIR = tmp_path
-    region = demo_region.build(seed=2025)
+    region = demo_region.build(seed=2025, today=TODAY)
     records.populate(region, random.Random("2025:records"))
     rs = RecordSet.objects.get()
     assert rs.status == RecordSet.Status.READY
@@ -33,7 +46,7 @@ def test_the_demo_county_gets_values_for_every_period_and_some_missed_targets(se
                 assert not any(looks_like_id_number(v) for v in table[name].to_pylist()[:5000])
     assert 90_000 <= rs.row_counts["residents"] <= 110_000
     periods = set(IndicatorValue.objects.values_list("period", flat=True))
-    assert periods == set(records.PERIODS)
+    assert periods == set(records.periods(TODAY))
     county = queries.node_indicators(region.county, "2025")
     assert all(r.value is not None for r in county.rows)
     assert all(0 < r.value < 1 for r in county.rows)  # nothing is 0% or 100%
@@ -45,6 +58,17 @@ def test_the_demo_county_gets_values_for_every_period_and_some_missed_targets(se
     villages = region.county.descendants().filter(kind__in=["village_clinic", "community_station"])
     with_values = IndicatorValue.objects.filter(node__in=villages, period="2025")
     assert with_values.values("node").distinct().count() == villages.count()
-    assert Target.objects.filter(node=region.county, year=2025).count() == len(
-        records.COUNTY_TARGETS
-    )
+    for year in (2025, 2026):
+        assert Target.objects.filter(node=region.county, year=year).count() == len(
+            records.COUNTY_TARGETS
+        )
+    # the county's rates are the seeds' rates; its villages differ by several points
+    rates = {r.code: r.value * 100 for r in county.rows}
+    for code, (low, high) in SEED_RANGES.items():
+        assert low <= rates[code] <= high, (code, rates[code])
+        village = [
+            float(v) * 100
+            for v in with_values.filter(indicator=code).values_list("value", flat=True)
+        ]
+        assert statistics.pstdev(village) >= 2, (code, village)
+        assert max(village) - min(village) >= 6, (code, village)

@@ -50,8 +50,16 @@ def generate_recordset(
     fmt: str = "parquet",
     residents: int | None = None,
     id_numbers: bool = False,
+    until: date | None = None,
 ) -> dict[str, int]:
     """Write a synthetic record set for ``tree`` (people live in its leaves) to ``out``.
+
+    Rates are those of the counties in the seeds, for a full year: about 72% of residents
+    and 95% of the key groups (the elderly and the chronic patients) signed with a family
+    doctor, 93% of hypertension and diabetes patients managed to standard, 89% of the
+    elderly managed; places (leaves) differ by several points. Nothing is dated after
+    ``until`` (default: 31 December of the last year), so a year in progress has only the
+    records of its days so far.
 
     The optional ``id_number`` column is left out: no file jiceng writes holds identity
     numbers in clear, not even made-up ones (the demo's source). ``id_numbers=True`` adds
@@ -64,6 +72,8 @@ def generate_recordset(
     n = residents if residents is not None else 500 * len(leaves)
     first, last = min(years), max(years)
     y0, y_end = _days(date(first, 1, 1)), _days(date(last, 12, 31))
+    if until is not None:
+        y_end = max(min(y_end, _days(until)), y0)
     counts: dict[str, int] = {}
 
     _write(
@@ -130,27 +140,34 @@ def generate_recordset(
         )
     }
     per_leaf = np.bincount(org_idx, minlength=len(leaves))
-    old = np.bincount(org_idx, weights=age_end >= 65, minlength=len(leaves))
-    kids = np.bincount(org_idx, weights=age_end <= 6, minlength=len(leaves))
-    adults = np.bincount(org_idx, weights=age_end >= 18, minlength=len(leaves))
+    # the key groups: the elderly, the chronic patients (drawn here) and children 0-6
+    p_htn = np.select([age_end >= 65, age_end >= 45, age_end >= 18], [0.42, 0.2, 0.04], 0.0)
+    p_dm = p_htn * 0.42
+    htn_patient = rng.random(n) < p_htn
+    dm_patient = rng.random(n) < p_dm
+    patients = htn_patient | dm_patient
     for y in years:
         f = 1.0 + 0.005 * (y - first)
+        age_y = age_end - (last - y)
+
+        def count(mask: np.ndarray, f: float = f) -> np.ndarray:
+            return np.ceil(np.bincount(org_idx, weights=mask, minlength=len(leaves)) * f)
+
         pop_rows["org_code"].append(leaves)
         pop_rows["year"].append(np.full(len(leaves), y))
         pop_rows["permanent_residents"].append(np.ceil(per_leaf * f).astype(int))
-        pop_rows["residents_65_plus"].append(np.ceil(old * f).astype(int))
-        pop_rows["children_0_6"].append(np.ceil(kids * f).astype(int))
-        pop_rows["adults_18_plus"].append(np.ceil(adults * f).astype(int))
-        pop_rows["key_population"].append(np.ceil(old * f * 1.5).astype(int))
+        pop_rows["residents_65_plus"].append(count(age_y >= 65).astype(int))
+        pop_rows["children_0_6"].append(count((age_y >= 0) & (age_y <= 6)).astype(int))
+        pop_rows["adults_18_plus"].append(count(age_y >= 18).astype(int))
+        key_groups = (age_y >= 65) | patients | ((age_y >= 0) & (age_y <= 6))
+        pop_rows["key_population"].append(count(key_groups).astype(int))
     _write(out, "population", pa.table({k: np.concatenate(v) for k, v in pop_rows.items()}), fmt)
     counts["population"] = len(leaves) * len(years)
 
     # conditions: prevalence rising with age; some enrolled during the years, a few ended
-    p_htn = np.select([age_end >= 65, age_end >= 45, age_end >= 18], [0.42, 0.2, 0.04], 0.0)
-    p_dm = p_htn * 0.42
     cond_rows = []
-    for cond, p in (("hypertension", p_htn), ("diabetes", p_dm)):
-        who = np.nonzero(rng.random(n) < p)[0]
+    for cond, has in (("hypertension", htn_patient), ("diabetes", dm_patient)):
+        who = np.nonzero(has)[0]
         k = len(who)
         enrolled = np.where(
             rng.random(k) < 0.8, y0 - rng.integers(30, 2500, k), rng.integers(y0, y_end + 1, k)
@@ -179,20 +196,37 @@ def generate_recordset(
     )
     counts["conditions"] = len(who)
 
-    # follow-ups: per patient and year, 0-5 face-to-face and 0-2 phone visits
+    # follow-ups: per patient and quarter, a face-to-face visit (missed now and then, more
+    # often where the place works less well), and over the year 0-1 more and 0-2 by phone
     fu = {k: [] for k in ("p", "date", "mode")}
+    p_qual = qual[who]
+    everyone = np.arange(len(who))
+
+    def visits(mask: np.ndarray, lo: np.ndarray, hi: np.ndarray, mode: str) -> None:
+        rep = everyone[mask]
+        span = (hi[rep] - lo[rep] + 1).clip(min=1)
+        fu["p"].append(rep)
+        fu["date"].append(lo[rep] + (rng.random(len(rep)) * span).astype(int))
+        fu["mode"].append(np.full(len(rep), mode))
+
     for y in years:
-        ys, ye = _days(date(y, 1, 1)), _days(date(y, 12, 31))
-        start = np.maximum(enrolled, ys)
-        active = start <= ye
-        f2f = np.where(active, rng.choice([2, 3, 4, 4, 4, 4, 4, 5, 5, 6], len(who)), 0)
-        phone = np.where(active, rng.choice([0, 0, 1, 2], len(who)), 0)
-        for cnt, mode in ((f2f, "face_to_face"), (phone, "phone")):
-            rep = np.repeat(np.arange(len(who)), cnt)
-            span = (ye - start[rep] + 1).clip(min=1)
-            fu["p"].append(rep)
-            fu["date"].append(start[rep] + (rng.random(len(rep)) * span).astype(int))
-            fu["mode"].append(np.full(len(rep), mode))
+        for q in range(4):
+            qs = _days(date(y, 3 * q + 1, 1))
+            if qs > y_end:
+                break
+            qe = min(_days(date(y + 1, 1, 1) if q == 3 else date(y, 3 * q + 4, 1)) - 1, y_end)
+            lo = np.maximum(enrolled, qs)
+            hit = (lo <= qe) & (rng.random(len(who)) < np.minimum(0.975 + (p_qual - 1) / 5, 0.998))
+            visits(hit, lo, np.full(len(who), qe), "face_to_face")
+        ys, ye = _days(date(y, 1, 1)), min(_days(date(y, 12, 31)), y_end)
+        if ys > y_end:
+            continue
+        lo = np.maximum(enrolled, ys)
+        hi = np.full(len(who), ye)
+        active = lo <= ye
+        visits(active & (rng.random(len(who)) < 0.3), lo, hi, "face_to_face")
+        for _ in range(2):
+            visits(active & (rng.random(len(who)) < 0.4), lo, hi, "phone")
     p = np.concatenate(fu["p"])
     m = len(p)
     is_htn = cond[p] == "hypertension"
@@ -222,22 +256,22 @@ def generate_recordset(
     # exams and services per year
     ex = {k: [] for k in ("r", "date", "kind", "complete")}
     sv = {k: [] for k in ("r", "date", "service")}
-    patients = np.zeros(n, bool)
-    patients[who] = True
     for y in years:
-        ys, ye = _days(date(y, 1, 1)), _days(date(y, 12, 31))
+        ys, ye = _days(date(y, 1, 1)), min(_days(date(y, 12, 31)), y_end)
+        if ys > y_end:
+            continue
         age_y = age_end - (last - y)
         for mask, kind in (
             (age_y >= 65, "elderly_annual"),
             (patients & (age_y < 65), "chronic_annual"),
             (age_y < 65, "general"),
         ):
-            rate = {"elderly_annual": 0.88, "chronic_annual": 0.5, "general": 0.06}[kind]
+            rate = {"elderly_annual": 0.935, "chronic_annual": 0.5, "general": 0.06}[kind]
             r = np.nonzero(mask & (rng.random(n) < rate * qual))[0]
             ex["r"].append(r)
             ex["date"].append(rng.integers(ys, ye + 1, len(r)))
             ex["kind"].append(np.full(len(r), kind))
-            ex["complete"].append(rng.random(len(r)) < 0.95)
+            ex["complete"].append(rng.random(len(r)) < 0.975)
         for mask, service, rate in (
             (age_y >= 65, "tcm_elderly", 0.6),
             (age_y <= 6, "child_checkup", 0.85),
@@ -278,21 +312,32 @@ def generate_recordset(
     )
     counts["services"] = len(r)
 
-    # contracts: yearly, about 40% of residents (70% of the elderly and patients)
+    # contracts: yearly, signed from January to April for one year; about 72% of residents
+    # (nearly all of the key groups, two thirds of the others)
     ct = {k: [] for k in ("r", "start", "end", "key", "paid")}
-    key = np.where(age_end >= 65, "elderly", "")
-    key = np.where(
-        patients, np.char.add(key, np.where(key == "", "hypertension", ";hypertension")), key
-    )
     for y in years:
         ys = _days(date(y, 1, 1))
-        rate = np.where((age_end >= 65) | patients, 0.85, 0.5)
-        r = np.nonzero(rng.random(n) < rate * qual)[0]
-        s = ys + rng.integers(-60, 120, len(r))
+        if ys > y_end:
+            continue
+        age_y = age_end - (last - y)
+        groups = [
+            (age_y >= 65, "elderly"),
+            (htn_patient, "hypertension"),
+            (dm_patient, "diabetes"),
+            ((age_y >= 0) & (age_y <= 6), "child"),
+        ]
+        key = np.full(n, "", dtype=object)
+        for mask, name in groups:
+            key = np.where(mask, np.where(key == "", name, key + ";" + name), key)
+        in_key = (age_y >= 65) | patients | ((age_y >= 0) & (age_y <= 6))
+        rate = np.where(in_key, qual**2, 0.675 * qual**2)
+        r = np.nonzero((rng.random(n) < rate) & (birth <= ys + 120))[0]
+        s = np.minimum(ys + rng.integers(0, 120, len(r)), y_end)
+        s = np.maximum(s, birth[r])
         ct["r"].append(r)
         ct["start"].append(s)
-        ct["end"].append(s + 364 + rng.choice([0, 0, 365], len(r)))
-        ct["key"].append(key[r])
+        ct["end"].append(np.maximum(s + 365, _days(date(y, 12, 31))))
+        ct["key"].append(key[r].astype(str))
         ct["paid"].append(rng.random(len(r)) < 0.1)
     r = np.concatenate(ct["r"])
     keys = np.concatenate(ct["key"])

@@ -1,14 +1,16 @@
 """Demo stage "cycle": last year's published evaluation and this year's cycle in progress.
 
-Loads the sample catalogs, then in the demo county:
+Loads the sample catalogs, then in the county (``region.county``; every county of the
+region in turn):
 
 - last year (``region.years[-2]``): every institution self-assessed, county-reviewed,
   re-checked where the county proposed the recommended standard (and a small sample of
-  basic verdicts), and the list published; a look-back later withdrew one verdict and
-  confirmed another, so verdict histories have something to show;
-- this year (``region.years[-1]``): a cycle with deadlines around today and institutions
-  at every stage — drafts (the demo clerk's is half filled), submitted, returned with a
-  comment, county-passed, awaiting re-check and re-checked.
+  basic verdicts), and the list published on 20 December; a look-back later withdrew one
+  verdict and confirmed another, so verdict histories have something to show;
+- this year (``region.years[-1]``): a cycle whose deadlines all lie ahead of
+  ``region.today`` (self-assessment in two weeks, county review in six, re-check in ten)
+  and institutions at every stage — drafts (the demo clerk's is half filled), submitted,
+  returned with a comment, county-passed, awaiting re-check and re-checked.
 
 Grades are drawn from a per-institution "quality"; county grades are a little stricter
 than self-grades and re-check grades stricter again, so consistency figures are not
@@ -184,44 +186,50 @@ def _last_year(region: Region, rng: random.Random, year: int) -> None:
     )
     thcs = [r for r in records if r.institution.kind == "township_hc"]
     lookback_by = region.users.get("city_reviewer")
+    # look-backs in the spring after publication, but never after today
+    first = valid_from + dt.timedelta(days=10)
+    withdraw_on = max(min(dt.date(year + 1, 5, 18), region.today - dt.timedelta(days=12)), first)
+    confirm_on = max(min(dt.date(year + 1, 5, 20), region.today - dt.timedelta(days=10)), first)
     if len(thcs) >= 2:
         A.do_lookback(
             lookback_by,
             thcs[-1],
             "withdraw",
             "回头看发现：住院床位实际未开放、核心条款“医疗质量安全管理”不再达标，撤销原评价结果",
-            date=dt.date(year + 1, 5, 18),
+            date=withdraw_on,
         )
         A.do_lookback(
             lookback_by,
             thcs[0],
             "confirm",
             "回头看：服务能力保持，核心条款均达标，维持原评价结果",
-            date=dt.date(year + 1, 5, 20),
+            date=confirm_on,
         )
 
 
 def _this_year(region: Region, rng: random.Random, year: int) -> None:
     county = region.county
-    today = timezone.localdate()
+    today = region.today
     cycle = A.do_open_cycle(
         region.users.get("admin"),
         county,
         year,
-        self_deadline=today - dt.timedelta(days=7),
-        county_deadline=today + dt.timedelta(days=30),
-        recheck_deadline=today + dt.timedelta(days=60),
+        self_deadline=today + dt.timedelta(days=14),
+        county_deadline=today + dt.timedelta(days=45),
+        recheck_deadline=today + dt.timedelta(days=75),
     )
     reviewer = region.users.get("county_reviewer")
     rechecker = region.users.get("city_reviewer")
     subs = list(cycle.submissions.select_related("institution", "catalog").order_by("pk"))
     clerks = {u.home_institution.pk: u for k, u in region.users.items() if k.endswith("clerk")}
-    special = {
-        # the demo logins' own institutions, each at a stage worth showing them
-        region.users["clerk"].home_institution.pk: "draft_half",
-        region.users["chc_clerk"].home_institution.pk: "returned",
-        region.users["village_clerk"].home_institution.pk: "submitted",
-    }
+    special = {}  # the demo logins' own institutions, each at a stage worth showing them
+    for key, stage in (
+        ("clerk", "draft_half"),
+        ("chc_clerk", "returned"),
+        ("village_clerk", "submitted"),
+    ):
+        if key in region.users:
+            special[region.users[key].home_institution.pk] = stage
     reviewer2 = region.users.get("county_reviewer2")
     if reviewer2 is not None and reviewer2.home_institution is not None:
         special.setdefault(reviewer2.home_institution.pk, "submitted")

@@ -1,9 +1,11 @@
 """Demo stage "ledger": a rectification ledger with entries in every state.
 
-Supervision visits (督导检查, 专项检查, 回头看) to the demo county over the past months put
-findings on the ledger; entries that the "cycle" stage opened from review grades (if it
-ran) are moved along too. The result has open, overdue, reported-fixed, sent-back and
-closed (销号) entries, with dates relative to today so that "overdue" means something.
+Supervision visits (督导检查, 专项检查, 回头看) to the county (``region.county``; every
+county of the region in turn) over the past two and a half months put findings on the
+ledger; entries that the "cycle" stage opened from review grades (if it ran) are moved
+along too. The result has open, overdue, reported-fixed, sent-back and closed (销号)
+entries, dated relative to ``region.today``: overdue entries are days or weeks late, and
+last year's review entries are closed but for a few whose extended deadline just passed.
 """
 
 from __future__ import annotations
@@ -50,13 +52,16 @@ MEASURES = [
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林"
 GIVEN = ["建国", "丽华", "志强", "秀英", "海燕", "国庆", "晓明", "春梅", "文杰", "桂兰"]
-# (days ago, kind, team, number of findings, deadline in days after the visit)
+# (days ago, kind, team, number of findings, deadline in days after the visit): the first
+# two visits' deadlines fall 5-25 days before today, the last two's after it.
 VISITS = [
-    (120, "supervision", "县卫健委基层卫生股督导组（组长：{lead}）", 6, 30),
-    (75, "special", "县卫健委医政股专项检查组（药事管理与院感）", 5, 30),
-    (40, "supervision", "县卫健委督导组（组长：{lead}）及县医共体专家", 6, 45),
-    (14, "lookback", "县卫健委“回头看”工作组", 4, 60),
+    (75, "supervision", "县卫健委基层卫生股督导组（组长：{lead}）", 6, 60),
+    (50, "special", "县卫健委医政股专项检查组（药事管理与院感）", 5, 35),
+    (30, "supervision", "县卫健委督导组（组长：{lead}）及县医共体专家", 6, 45),
+    (12, "lookback", "县卫健委“回头看”工作组", 4, 60),
 ]
+LOGIN_VISITS = (75, 30)
+LATE_DAYS = 45  # no entry left open is more than this many days overdue  # the visits that always include the demo logins' institutions
 # Minimal valid PDF, as evidence of a fix.
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -79,7 +84,7 @@ def _clerk_for(region: Region, inst: Node):
 @transaction.atomic
 def populate(region: Region, rng: random.Random) -> None:
     reviewer = region.users.get("county_reviewer")
-    today = timezone.localdate()
+    today = region.today
     grassroots = [n for n in region.institutions if n.kind in ("township_hc", "community_hc")]
     villages = [n for n in region.institutions if n not in grassroots]
     # The institutions with demo logins always get entries, so every login sees some.
@@ -87,13 +92,13 @@ def populate(region: Region, rng: random.Random) -> None:
     for days_ago, kind, team, n, days in VISITS:
         visited_on = today - dt.timedelta(days=days_ago)
         pool = grassroots + rng.sample(villages, min(len(villages), 6))
-        first = logins if days_ago in (120, 40) else []
+        first = logins if days_ago in LOGIN_VISITS else []
         chosen = list(dict.fromkeys(first + rng.sample(pool, n)))
         findings = [
             FindingInput(
                 institution=inst,
                 description=rng.choice(PROBLEMS),
-                deadline=visited_on + dt.timedelta(days=days + rng.randint(-5, 10)),
+                deadline=visited_on + dt.timedelta(days=days + rng.randint(-10, 10)),
                 responsible=_person(rng) if rng.random() < 0.8 else "",
             )
             for inst in chosen
@@ -114,21 +119,25 @@ def populate(region: Region, rng: random.Random) -> None:
         .order_by("pk")
     )
     latest = max((e.submission.cycle.year for e in entries if e.submission_id), default=0)
+    long_ago = today - dt.timedelta(days=LATE_DAYS)
     for entry in entries:
-        earlier = entry.submission_id and entry.submission.cycle.year < latest
+        # an earlier cycle's entries, and any whose deadline is long past (a look-back's in
+        # the spring), are dealt with but for a few: overdue means days or weeks here
+        earlier = (
+            entry.submission_id and entry.submission.cycle.year < latest
+        ) or entry.deadline < long_ago
         _advance(region, reviewer, entry, rng, today, earlier=bool(earlier))
 
 
 def _date_earlier_cycles(region: Region) -> None:
-    """Entries of an earlier year's cycle were found that year (the demo builds every
-    cycle today): date them to the autumn of that year, so the ones still open are
-    long overdue — the "逾期未整改" a work summary reports."""
+    """Entries of an earlier year's cycle were found at that year's county review (the demo
+    builds every cycle today): date them to that autumn."""
     entries = LedgerEntry.objects.filter(
         institution__path__startswith=region.county.path, submission__isnull=False
     ).select_related("submission__cycle")
     years = sorted({e.submission.cycle.year for e in entries})
     for year in years[:-1]:
-        found, due = dt.date(year, 10, 15), dt.date(year, 12, 31)
+        found, due = dt.date(year, 8, 20), dt.date(year, 10, 31)
         old = LedgerEntry.objects.filter(
             pk__in=[e.pk for e in entries if e.submission.cycle.year == year]
         )
@@ -146,11 +155,18 @@ def _advance(
     earlier: bool = False,
 ) -> None:
     """Move one entry along: about a third closed, a quarter reported fixed, the rest open
-    (an earlier year's entry: most closed, the rest open and long overdue)."""
+    (an earlier year's entry: closed, but for a few whose deadline was extended once and
+    has passed again a few weeks ago)."""
     roll = rng.random()
     if earlier and entry.status == Status.OPEN:
-        if roll < 0.2:
-            return  # still open, long overdue
+        if roll < 0.04:
+            new = today - dt.timedelta(days=rng.randint(5, 40))
+            entry = do_extend_deadline(
+                reviewer, entry, deadline=new, reason="涉及设备采购和人员招聘，经申请同意延期"
+            )
+            at = timezone.make_aware(dt.datetime.combine(new - dt.timedelta(days=60), dt.time(9)))
+            EntryEvent.objects.filter(entry=entry, kind=EventKind.DEADLINE_EXTENDED).update(at=at)
+            return
         roll = 0.8  # reported and closed
     if roll < 0.4 or entry.status != Status.OPEN:
         if roll < 0.08 and entry.deadline < today:
