@@ -60,6 +60,15 @@ def get_submission(user, pk: int) -> Submission:
 editable_level = queries.editable_level
 
 
+def get_editable(user, pk: int) -> tuple[Submission, str]:
+    """The submission and the level the user may fill in now; 404 out of sight, else 403."""
+    sub = get_submission(user, pk)
+    level = editable_level(user, sub)
+    if level is None:
+        raise PermissionDenied
+    return sub, level
+
+
 def shown_levels(user, sub: Submission, editing: str | None) -> list[str]:
     """Columns of the form: the level being edited, and every level the user reads
     (``queries.readable_levels``) that has grades."""
@@ -301,10 +310,7 @@ def _late_notice(sub: Submission) -> str:
 @require_POST
 def save_draft(request, pk: int):
     """Save one item's grade (and remark) as the user goes: the form's autosave (JSON)."""
-    sub = get_submission(request.user, pk)
-    editing = editable_level(request.user, sub)
-    if editing is None:
-        raise PermissionDenied
+    sub, editing = get_editable(request.user, pk)
     code = request.POST.get("item", "").strip()
     remark = request.POST.get("remark") if "remark" in request.POST else None
     try:
@@ -334,10 +340,7 @@ def save_draft(request, pk: int):
 @require_POST
 def adopt_grades(request, pk: int):
     """A reviewer adopts the grades of the level before theirs for a chapter or every item."""
-    sub = get_submission(request.user, pk)
-    editing = editable_level(request.user, sub)
-    if editing is None:
-        raise PermissionDenied
+    sub, editing = get_editable(request.user, pk)
     sub, posted, errors = _save_posted(request, sub, editing)
     if errors:
         return render(
@@ -564,10 +567,7 @@ def upload_evidence(request, pk: int):
     The row's button posts the whole form, so the grades entered so far are saved first
     and are never lost; the page comes back at the item with the outcome shown there.
     """
-    sub = get_submission(request.user, pk)
-    level = editable_level(request.user, sub)
-    if level is None:
-        raise PermissionDenied
+    sub, level = get_editable(request.user, pk)
     code = request.POST.get("item_code", "").strip()
     sub, posted, errors = _save_posted(request, sub, level)
     if errors:
@@ -630,10 +630,7 @@ def grades_template(request, pk: int):
 @login_required
 @require_POST
 def import_grades(request, pk: int):
-    sub = get_submission(request.user, pk)
-    level = editable_level(request.user, sub)
-    if level is None:
-        raise PermissionDenied
+    sub, level = get_editable(request.user, pk)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose an Excel file."))
