@@ -576,10 +576,10 @@ def consistency(request, region: str, year: int):
         .filter(cycle__year=year, institution__path__startswith=node.path)
         .select_related("county_reviewer")
     )
-    cache: dict = {}
+    county_of = queries.counties_by_path(s.institution.path for s in subs)
 
     def county(s):
-        c = queries._county_from_path(s.institution.path, cache)
+        c = county_of[s.institution.path]
         return c.code if c else None
 
     def reviewer(s):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -444,7 +445,7 @@ def county_of(node: Node) -> Node | None:
 def progress_board(user, region: Node, year: int, today: dt.date | None = None) -> dict:
     """Per county of ``region``: how many institutions are at each stage, and who is late."""
     today = today or timezone.localdate()
-    subs = (
+    subs = list(
         visible_submissions(user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
         .select_related("cycle")
@@ -452,10 +453,9 @@ def progress_board(user, region: Node, year: int, today: dt.date | None = None) 
     counties: dict[int, dict] = {}
     late = []
     totals = Counter()
-    county_cache: dict[str, Node | None] = {}
+    county_of = counties_by_path(sub.institution.path for sub in subs)
     for sub in subs:
-        parent_path = sub.institution.path
-        county = _county_from_path(parent_path, county_cache)
+        county = county_of[sub.institution.path]
         key = county.pk if county else 0
         row = counties.setdefault(
             key, {"county": county, "stages": Counter(), "total": 0, "late": 0}
@@ -481,12 +481,16 @@ def progress_board(user, region: Node, year: int, today: dt.date | None = None) 
     }
 
 
-def _county_from_path(path: str, cache: dict[str, Node | None]) -> Node | None:
-    ids = [int(s) for s in path.strip("/").split("/") if s]
-    key = path
-    if key not in cache:
-        cache[key] = Node.objects.filter(pk__in=ids, kind=Kind.COUNTY).first()
-    return cache[key]
+def counties_by_path(paths: Iterable[str]) -> dict[str, Node | None]:
+    """The county above (or at) each tree path, in one query whatever the number of paths."""
+    paths = set(paths)
+    ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    counties = {c.pk: c for c in Node.objects.filter(pk__in=ids, kind=Kind.COUNTY)}
+    out: dict[str, Node | None] = {}
+    for path in paths:
+        found = [counties[int(p)] for p in path.strip("/").split("/") if p and int(p) in counties]
+        out[path] = found[0] if found else None
+    return out
 
 
 # --- publication -------------------------------------------------------------------------------
@@ -503,13 +507,13 @@ def publication_table(region: Node, year: int) -> dict:
         .select_related("institution", "cycle", "submission")
         .order_by("institution__path")
     )
-    cache: dict[str, Node | None] = {}
+    county_of = counties_by_path(r.institution.path for r in records)
     rows = []
     by_county: dict[str, Counter] = defaultdict(Counter)
     by_kind: dict[str, Counter] = defaultdict(Counter)
     overall = Counter()
     for r in records:
-        county = _county_from_path(r.institution.path, cache)
+        county = county_of[r.institution.path]
         rows.append({"record": r, "county": county})
         cname = county.name if county else "-"
         by_county[cname][r.verdict] += 1

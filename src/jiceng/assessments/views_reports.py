@@ -30,7 +30,7 @@ from jiceng.assessments.models import (
 from jiceng.core import audit, feedback, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs import labels
-from jiceng.orgs.models import Kind, Node
+from jiceng.orgs.models import Node
 
 
 def _region_and_year(request) -> tuple[Node, int, list[int]]:
@@ -71,7 +71,7 @@ def _readiness(region: Node, year: int) -> dict:
     """What publishing ``region``'s ``year`` list would take: the institutions with a final
     verdict (counted by verdict) and those without one, grouped by the level they wait at.
 
-    Three queries whatever the size of the region: submissions, their counties, nothing else.
+    Two queries whatever the size of the region: the submissions and their counties.
     """
     subs = list(
         actions.submissions_in(region, year)
@@ -79,26 +79,11 @@ def _readiness(region: Node, year: int) -> dict:
         .select_related("institution")
         .order_by("institution__path")
     )
-    counties = (
-        {
-            c.path: c
-            for c in Node.objects.filter(path__startswith=region.path, kind=Kind.COUNTY).only(
-                "path", "name"
-            )
-        }
-        if subs
-        else {}
-    )
-    if region.kind == Kind.COUNTY:
-        counties[region.path] = region
+    counties = queries.counties_by_path(s.institution.path for s in subs)
 
     def county_of(path: str) -> str:
-        parts = path.strip("/").split("/")
-        for i in range(len(parts), 0, -1):
-            c = counties.get("/" + "/".join(parts[:i]) + "/")
-            if c is not None:
-                return c.name
-        return ""
+        county = counties[path]
+        return county.name if county else ""
 
     ready = [s for s in subs if s.stage in actions.READY_TO_PUBLISH]
     verdicts = Counter(s.final_verdict() for s in ready)
@@ -221,10 +206,10 @@ def consistency(request):
         .select_related("county_reviewer", "catalog")
         .order_by("institution__path")
     )
-    cache: dict = {}
+    county_of = queries.counties_by_path(s.institution.path for s in subs)
 
     def county_name(s: Submission):
-        c = queries._county_from_path(s.institution.path, cache)
+        c = county_of[s.institution.path]
         return c.name if c else "-"
 
     user = request.user
