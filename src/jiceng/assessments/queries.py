@@ -26,7 +26,7 @@ from jiceng.assessments.models import (
     VerdictValue,
 )
 from jiceng.core import scope
-from jiceng.orgs.models import Kind, Node
+from jiceng.orgs.models import Kind, Node, path_ids
 from jiceng.standards.catalog import NA
 from jiceng.standards.verdict import GradingError, compute_verdict, verdict_label
 
@@ -484,11 +484,11 @@ def progress_board(user, region: Node, year: int, today: dt.date | None = None) 
 def counties_by_path(paths: Iterable[str]) -> dict[str, Node | None]:
     """The county above (or at) each tree path, in one query whatever the number of paths."""
     paths = set(paths)
-    ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    ids = {i for path in paths for i in path_ids(path)}
     counties = {c.pk: c for c in Node.objects.filter(pk__in=ids, kind=Kind.COUNTY)}
     out: dict[str, Node | None] = {}
     for path in paths:
-        found = [counties[int(p)] for p in path.strip("/").split("/") if p and int(p) in counties]
+        found = [counties[i] for i in path_ids(path) if i in counties]
         out[path] = found[0] if found else None
     return out
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import F, Q
 
 from jiceng.indicators.models import IndicatorValue, RecordSet, Target
-from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node
+from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node, path_ids
 
 # ---------------------------------------------------------------- definitions
 
@@ -69,7 +69,7 @@ def period_sort_key(label: str) -> tuple[date, int, str]:
 
 def _path_ids(node: Node) -> list[int]:
     """Ids from the root down to ``node`` (from its materialised path)."""
-    return [int(s) for s in node.path.strip("/").split("/") if s]
+    return path_ids(node.path)
 
 
 @dataclass(frozen=True)

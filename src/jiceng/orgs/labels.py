@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from jiceng.orgs.models import Node
+from jiceng.orgs.models import Node, path_ids
 
 SEPARATOR = " / "
 
 
 def _ids(node: Node) -> list[int]:
-    return [int(s) for s in node.path.strip("/").split("/") if s]
+    return path_ids(node.path)
 
 
 def chain_labels(nodes: Iterable[Node], top: Node | None = None) -> dict[int, str]:

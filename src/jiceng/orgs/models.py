@@ -79,6 +79,11 @@ class NodeQuerySet(models.QuerySet):
         )
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids along a tree path ("/0001/0007/" → [1, 7]), from the root down."""
+    return [int(s) for s in path.strip("/").split("/") if s]
+
+
 class Node(models.Model):
     """One unit of the tree: a division (province … village) or an institution."""
 
@@ -143,7 +148,7 @@ class Node(models.Model):
         return bool(other.path) and self.path.startswith(other.path)
 
     def ancestors(self, include_self: bool = False) -> NodeQuerySet:
-        ids = [int(s) for s in self.path.strip("/").split("/") if s]
+        ids = path_ids(self.path)
         if not include_self:
             ids = ids[:-1]
         return Node.objects.filter(pk__in=ids).order_by("depth")
