@@ -51,13 +51,24 @@ PASSWORD = "Jiceng-test-2025"
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
 
 
+def _cost_rank(item) -> int:
+    for rank, marker in enumerate(("spark", "slow", "browser")):
+        if item.get_closest_marker(marker) is not None:
+            return rank
+    return 3
+
+
 def pytest_collection_modifyitems(config, items):
-    """With JICENG_DATABASE_TESTS_ONLY=1, keep only the tests that touch the database.
+    """Order the long tests first; with JICENG_DATABASE_TESTS_ONLY=1, keep only the tests
+    that touch the database.
 
     The second run of `scripts/test` (on PostgreSQL) repeats what can differ between databases;
     tests of pure functions already ran on SQLite. A test that reaches a database only through a
     process it starts says so with the marker `database`.
     """
+    # Long tests first: a parallel run then ends with short tests on every worker instead of
+    # one worker finishing a long test alone (pytest-xdist's worksteal balances the rest).
+    items.sort(key=_cost_rank)
     if os.environ.get("JICENG_DATABASE_TESTS_ONLY") != "1":
         return
     kept, dropped = [], []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -68,3 +69,39 @@ def write_recordset(
 
 def by_key(values) -> dict:
     return {(v.org_code, v.period, v.indicator): v for v in values}
+
+
+def merge(
+    specs: list[tuple[str, dict[str, list[dict]]]], tree: list[OrgRow] = TREE
+) -> tuple[list[OrgRow], dict[str, list[dict]]]:
+    """Several record sets as one, each under its own copy of the tree (codes prefixed).
+
+    Loading and computing cost the same for one small record set as for ten, so tests that
+    check many record sets load them together and compare each prefix separately.
+    """
+    rows: list[OrgRow] = []
+    tables: dict[str, list[dict]] = {}
+    for prefix, data in specs:
+        rows += [
+            OrgRow(
+                prefix + r.code, r.name, prefix + r.parent_code if r.parent_code else None, r.kind
+            )
+            for r in tree
+        ]
+        for name, table in data.items():
+            for r in table:
+                r = dict(r)
+                for k in ("resident_id", "org_code"):
+                    if r.get(k) is not None:
+                        r[k] = prefix + r[k]
+                tables.setdefault(name, []).append(r)
+    return rows, tables
+
+
+def split(values, prefix: str) -> list:
+    """The values of one merged record set, with its prefix taken off the codes."""
+    return [
+        replace(v, org_code=v.org_code[len(prefix) :])
+        for v in values
+        if v.org_code.startswith(prefix)
+    ]

@@ -39,11 +39,22 @@ class Source:
                 for child in ast.iter_child_nodes(node):
                     self.parent[child] = node
 
-    def calls(self):
-        for path, tree in self.trees.items():
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call):
-                    yield path, node
+    def calls(self) -> list[tuple[Path, ast.Call]]:
+        if not hasattr(self, "_calls"):
+            self._calls = [
+                (path, node)
+                for path, tree in self.trees.items()
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+            ]
+            self._by_name: dict[str, list[ast.Call]] = {}
+            for _path, call in self._calls:
+                self._by_name.setdefault(_name(call), []).append(call)
+        return self._calls
+
+    def calls_named(self, name: str) -> list[ast.Call]:
+        self.calls()
+        return self._by_name.get(name, [])
 
     def function_of(self, node: ast.AST) -> ast.FunctionDef | None:
         while node in self.parent:
@@ -91,8 +102,8 @@ def _templates(src: Source, expr: ast.expr | None, depth: int = 0) -> set[str]:
             return {HOLE}
         index = params.index(expr.id)
         found: set[str] = set()
-        for _path, call in src.calls():
-            if _name(call) == func.name and src.function_of(call) is not func:
+        for call in src.calls_named(func.name):
+            if src.function_of(call) is not func:
                 found |= _templates(src, _argument(call, index, expr.id), depth + 1)
         return found or {HOLE}
     return {HOLE}

@@ -111,8 +111,13 @@ def spark_session():
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder
+    # Extra settings, "key=value;key=value" (the tests turn off what only pays on big data).
+    for pair in filter(None, os.environ.get("JICENG_SPARK_CONF", "").split(";")):
+        key, _, value = pair.partition("=")
+        builder = builder.config(key.strip(), value.strip())
     _spark = (
-        SparkSession.builder.master(os.environ.get("JICENG_SPARK_MASTER", "local[2]"))
+        builder.master(os.environ.get("JICENG_SPARK_MASTER", "local[2]"))
         .appName("jiceng-indicators")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
