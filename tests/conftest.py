@@ -64,7 +64,8 @@ def pytest_collection_modifyitems(config, items):
 
     The second run of `scripts/test` (on PostgreSQL) repeats what can differ between databases;
     tests of pure functions already ran on SQLite. A test that reaches a database only through a
-    process it starts says so with the marker `database`.
+    process it starts says so with the marker `database`; a test that repeats, at a larger
+    size, code that other tests run on both databases says so with `one_database`.
     """
     # Long tests first: a parallel run then ends with short tests on every worker instead of
     # one worker finishing a long test alone (pytest-xdist's worksteal balances the rest).
@@ -73,6 +74,9 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, dropped = [], []
     for item in items:
+        if item.get_closest_marker("one_database") is not None:
+            dropped.append(item)
+            continue
         uses_db = (
             item.get_closest_marker("django_db") is not None
             or item.get_closest_marker("database") is not None
