@@ -7,7 +7,7 @@ Every rule is written out as the contract says it, one resident at a time.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from jiceng.analytics.compute import IndicatorValue, make_value
@@ -29,8 +29,46 @@ INDICATORS = [
     "t2d_glucose_control",
     "fd_sign_rate",
     "fd_key_sign_rate",
+    # indicators-more.md
+    "mat_early_reg",
+    "mat_postpartum",
+    "mat_system_mgmt",
+    "newborn_visit",
+    "child_mgmt",
+    "child_tcm",
+    "smi_std_mgmt",
+    "tb_first_visit",
+    "chronic_std_mgmt",
+    "general_exam",
+    "imm_coverage",
 ]
-DEFAULTS = {"htn_prevalence": 0.275, "t2d_prevalence": 0.124, "followups_spread_by_quarter": False}
+NATIONAL_2021 = {
+    "HepB": {1: 0, 2: 1, 3: 6},
+    "BCG": {1: 0},
+    "IPV": {1: 2, 2: 3},
+    "bOPV": {1: 4, 2: 48},
+    "DTaP": {1: 3, 2: 4, 3: 5, 4: 18},
+    "DT": {1: 72},
+    "MMR": {1: 8, 2: 18},
+    "JE-L": {1: 8, 2: 24},
+    "MPSV-A": {1: 6, 2: 9},
+    "MPSV-AC": {1: 36, 2: 72},
+    "HepA-L": {1: 18},
+}
+DEFAULTS = {
+    "htn_prevalence": 0.275,
+    "t2d_prevalence": 0.124,
+    "followups_spread_by_quarter": False,
+    "immunization_schedule": NATIONAL_2021,
+}
+# An indicator whose optional table is absent from the record set has no value.
+NEEDS = {
+    "mat_early_reg": "pregnancies",
+    "mat_postpartum": "pregnancies",
+    "mat_system_mgmt": "pregnancies",
+    "newborn_visit": "pregnancies",
+    "imm_coverage": "vaccinations",
+}
 
 
 def present(r: dict, day: date) -> bool:
@@ -42,6 +80,15 @@ def present(r: dict, day: date) -> bool:
 
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later, or that month's last day when it has no such day."""
+    total = d.year * 12 + d.month - 1 + months
+    y, m = divmod(total, 12)
+    m += 1
+    last = (date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)).day
+    return date(y, m, min(d.day, last))
 
 
 def quarter(d: date) -> tuple[int, int]:
@@ -87,8 +134,11 @@ class Oracle:
                 "exams",
                 "services",
                 "contracts",
+                "pregnancies",
+                "vaccinations",
             )
         }
+        self.absent = {name for name in ("pregnancies", "vaccinations") if name not in data}
         self.tree = tree
         self.s = {**DEFAULTS, **(settings or {})}
 
@@ -262,7 +312,151 @@ class Oracle:
             "fd_sign_rate": (sum(1 for r in people if self.signed(r, p, key=False)), perm),
             "fd_key_sign_rate": (sum(1 for r in people if self.signed(r, p, key=True)), key),
         }
+        rows.update(self.more(nodes, people, htn, t2d, perm, p))
+        for name, table in NEEDS.items():
+            if table in self.absent:
+                rows[name] = (0, None)
         return [make_value(i, code, p.label, *rows[i]) for i in INDICATORS]
+
+    # -- indicators-more.md -------------------------------------------------------
+    def services_of(self, rid: str, service: str) -> list[date]:
+        return [
+            s["service_date"]
+            for s in self.d["services"]
+            if s["resident_id"] == rid and s["service"] == service
+        ]
+
+    def more(self, nodes, people, htn, t2d, perm, p: Period) -> dict[str, tuple]:
+        ids = {r["resident_id"] for r in people}
+        by_id = {r["resident_id"]: r for r in self.d["residents"]}
+        deliveries = [
+            g
+            for g in self.d["pregnancies"]
+            if g["resident_id"] in ids and within(g.get("delivery_date"), p.start, p.end)
+        ]
+        live_births = sum(g["live_births"] for g in deliveries)
+
+        def early(g: dict) -> bool:
+            checks = self.services_of(g["resident_id"], "prenatal_check")
+            return (
+                g["live_births"] >= 1
+                and g["registered_weeks"] < 13
+                and any(d <= g["delivery_date"] for d in checks)
+            )
+
+        def postpartum(g: dict) -> bool:
+            visits = self.services_of(g["resident_id"], "postpartum_visit")
+            last = g["delivery_date"] + timedelta(days=28)
+            return g["live_births"] >= 1 and any(
+                within(d, g["delivery_date"], last) for d in visits
+            )
+
+        def system(g: dict) -> bool:
+            checks = {
+                d
+                for d in self.services_of(g["resident_id"], "prenatal_check")
+                if d <= g["delivery_date"]
+            }
+            return early(g) and len(checks) >= 5 and postpartum(g)
+
+        newborns = [r for r in people if within(r["birth_date"], p.start, p.end)]
+        visited = sum(
+            1
+            for r in newborns
+            if any(
+                within(d, r["birth_date"], r["birth_date"] + timedelta(days=28))
+                for d in self.services_of(r["resident_id"], "newborn_visit")
+            )
+        )
+        present_end = [r for r in people if present(r, p.end)]
+        children = [
+            r
+            for r in present_end
+            if r["birth_date"] <= p.end and age_on(r["birth_date"], p.end) <= 6
+        ]
+        toddlers = [
+            r for r in present_end if r["birth_date"] <= p.end < add_months(r["birth_date"], 36)
+        ]
+        smi = [r for r in people if self.enrolled(r, "smi", p)]
+        tb_rows = [
+            c
+            for c in self.d["conditions"]
+            if c["condition"] == "tb"
+            and c["resident_id"] in ids
+            and within(c["enrolled_date"], p.start, p.end)
+            and present(by_id[c["resident_id"]], c["enrolled_date"])
+        ]
+        tb_seen = sum(
+            1
+            for c in tb_rows
+            if any(
+                f["resident_id"] == c["resident_id"]
+                and f["condition"] == "tb"
+                and f["mode"] == "face_to_face"
+                and within(
+                    f["visit_date"], c["enrolled_date"], c["enrolled_date"] + timedelta(days=3)
+                )
+                for f in self.d["followups"]
+            )
+        )
+        due = []
+        for r in present_end:
+            for vaccine, doses in self.s["immunization_schedule"].items():
+                for dose, months in doses.items():
+                    if within(add_months(r["birth_date"], months), p.start, p.end):
+                        due.append((r["resident_id"], vaccine, int(dose)))
+        given = {
+            (v["resident_id"], v["vaccine"], v["dose"])
+            for v in self.d["vaccinations"]
+            if v["vaccination_date"] <= p.end
+        }
+        htn_std = sum(1 for r in htn if self.standard(r, "hypertension", p))
+        t2d_std = sum(1 for r in t2d if self.standard(r, "diabetes", p))
+        return {
+            "mat_early_reg": (sum(1 for g in deliveries if early(g)), live_births),
+            "mat_postpartum": (sum(1 for g in deliveries if postpartum(g)), live_births),
+            "mat_system_mgmt": (sum(1 for g in deliveries if system(g)), live_births),
+            "newborn_visit": (visited, live_births),
+            "child_mgmt": (
+                sum(
+                    1
+                    for r in children
+                    if any(
+                        within(d, p.start, p.end)
+                        for d in self.services_of(r["resident_id"], "child_checkup")
+                    )
+                ),
+                self.population(nodes, p.year, "children_0_6"),
+            ),
+            "child_tcm": (
+                sum(
+                    1
+                    for r in toddlers
+                    if any(
+                        within(d, p.start, p.end)
+                        for d in self.services_of(r["resident_id"], "tcm_child")
+                    )
+                ),
+                len(toddlers),
+            ),
+            "smi_std_mgmt": (sum(1 for r in smi if self.standard(r, "smi", p)), len(smi)),
+            "tb_first_visit": (tb_seen, len(tb_rows)),
+            "chronic_std_mgmt": (htn_std + t2d_std, len(htn) + len(t2d)),
+            "general_exam": (
+                sum(
+                    1
+                    for r in present_end
+                    if any(
+                        e["resident_id"] == r["resident_id"]
+                        and e["kind"] == "general"
+                        and within(e["exam_date"], p.start, p.end)
+                        for e in self.d["exams"]
+                    )
+                ),
+                perm,
+            ),
+            "imm_coverage": (sum(1 for k in due if k in given), len(due)),
+        }
 
     def compute(self, periods: list[Period]) -> list[IndicatorValue]:
         out = []

@@ -25,9 +25,14 @@ BASE_TABLES: dict[str, set[str]] = {t.name: {c for c, _ in store_columns(t)} for
 BASE_TABLES["closure"] = {"ancestor", "descendant", "distance"}
 
 
+# A table a record set may leave out; an indicator that requires an absent one has no value.
+OPTIONAL_TABLES = ("pregnancies", "vaccinations")
+
+
 class Setting(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    default: float | bool
+    # a number or a flag; the immunization schedule is a table: vaccine -> {dose: months}
+    default: bool | float | dict[str, dict[int, int]]
     description: str
 
 
@@ -41,7 +46,17 @@ class Definition(BaseModel):
     numerator: str
     denominator: str
     denominator_source: Literal["population", "count"]
+    # optional record set tables without which the indicator has no value
+    requires: tuple[str, ...] = ()
     version: str = ""
+
+    @field_validator("requires")
+    @classmethod
+    def _requires(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for name in v:
+            if name not in OPTIONAL_TABLES:
+                raise ValueError(f"requires: {name} is not an optional table")
+        return v
 
     @field_validator("code")
     @classmethod
@@ -92,6 +107,13 @@ def _sql_literal(v: Any) -> str:
         return f"DATE '{v.isoformat()}'"
     if isinstance(v, int | float):
         return repr(v)
+    if isinstance(v, dict):  # the immunization schedule, as a table
+        rows = ", ".join(
+            f"('{vaccine}', {int(dose)}, {int(months)})"
+            for vaccine, doses in sorted(v.items())
+            for dose, months in sorted(doses.items(), key=lambda x: int(x[0]))
+        )
+        return f"(SELECT * FROM (VALUES {rows}) AS schedule(vaccine, dose, due_months))"
     raise TypeError(type(v))
 
 
