@@ -651,8 +651,9 @@ def load_recordset(
                 s.write_rejects(rejects)
                 if (skip_invalid and rejects)
                 else (
+                    # fetchall: DuckDB 2 refuses register() while a result is unfinished
                     sum(
-                        con.execute(f"SELECT count(*) FROM bad_{n}").fetchone()[0]
+                        con.execute(f"SELECT count(*) FROM bad_{n}").fetchall()[0][0]
                         for n in s.present
                     )
                     if skip_invalid
