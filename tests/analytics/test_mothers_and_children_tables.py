@@ -288,3 +288,21 @@ def test_a_malformed_schedule_is_refused(schedule, text):
 
 def test_a_schedule_from_yaml_or_json_may_have_text_doses():
     assert dict(validate_schedule({"HepB": {"1": 0, "2": "1"}})["HepB"]) == {1: 0, 2: 1}
+
+
+def test_a_store_loaded_before_the_new_tables_still_exports_for_spark(tmp_path):
+    import pyarrow.parquet as pq
+
+    from jiceng.analytics.engines import export_parquet
+
+    store = tmp_path / "old.duckdb"
+    load_recordset(write_recordset(tmp_path / "rs", good()), store, pii_key=KEY)
+    con = duckdb.connect(str(store))
+    con.execute("DROP TABLE pregnancies")
+    con.execute("DROP TABLE vaccinations")
+    con.close()
+    out = export_parquet(store)
+    empty = pq.read_table(out / "vaccinations.parquet")
+    assert empty.num_rows == 0
+    assert empty.column_names == ["resident_id", "vaccine", "dose", "vaccination_date"]
+    assert pq.read_table(out / "residents.parquet").num_rows == 2
