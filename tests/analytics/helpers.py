@@ -44,7 +44,10 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
 def write_recordset(
     folder: Path, data: dict[str, list[dict]], tree: list[OrgRow] | None = TREE
 ) -> Path:
-    """One CSV per table with every declared column (empty tables get a header only)."""
+    """One CSV per table with every declared column (empty tables get a header only).
+
+    The optional tables pregnancies and vaccinations are written only when ``data`` has them.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     if tree is not None:
         write_csv(
@@ -60,6 +63,7 @@ def write_recordset(
         "exams",
         "services",
         "contracts",
+        *(t for t in ("pregnancies", "vaccinations") if t in data),
     ):
         cols = [c.name for c in TABLE_BY_NAME[name].columns]
         rows = data.get(name, [])

@@ -16,13 +16,17 @@ def test_the_template_has_a_csv_for_every_table_with_the_contracts_columns():
         assert header == [c.name for c in table.columns]
     description = zf.read("说明.csv").decode("utf-8-sig")
     assert "身份证号" in description and "followups" in description
+    assert "pregnancies （可选）" in description and "vaccinations （可选）" in description
+    assert "HepB" in description and "prenatal_first 按 prenatal_check" in description
 
 
 def test_the_unzipped_template_passes_the_record_set_check(tmp_path):
     zipfile.ZipFile(io.BytesIO(template_zip())).extractall(tmp_path)
     result = check_recordset(tmp_path)
     assert result.problems == []
-    assert result.counts["residents"] == 2
+    assert result.counts["residents"] == 4  # two adults, a mother and her child
+    assert result.counts["pregnancies"] == 1
+    assert result.counts["vaccinations"] == 3
 
 
 def test_the_template_page_downloads_the_zip(personas, client_for):

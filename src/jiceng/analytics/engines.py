@@ -16,9 +16,25 @@ from typing import Protocol
 import duckdb
 import sqlglot
 
-from .schema import TABLES
+from .schema import TABLE_BY_NAME, TABLES, store_columns
 
 STORE_TABLES = [t.name for t in TABLES] + ["closure"]
+
+
+def _readers(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """SQL reading each table of a store. A store loaded before an optional table existed
+    (pregnancies, vaccinations) lacks it: it reads as an empty relation of its columns."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    out = {}
+    for name in STORE_TABLES:
+        if name in have or name not in TABLE_BY_NAME:
+            out[name] = f"SELECT * FROM {name}"
+        else:
+            cols = ", ".join(
+                f"CAST(NULL AS {t}) AS {c}" for c, t in store_columns(TABLE_BY_NAME[name])
+            )
+            out[name] = f"SELECT {cols} WHERE false"
+    return out
 
 
 @dataclass(frozen=True)
@@ -90,9 +106,9 @@ def export_parquet(store: Path, out: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(store), read_only=True)
     try:
-        for name in STORE_TABLES:
+        for name, sql in _readers(con).items():
             target = str(out / f"{name}.parquet").replace("'", "''")
-            con.execute(f"COPY {name} TO '{target}' (FORMAT parquet)")
+            con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
     finally:
         con.close()
     stamp.write_text(mtime)
@@ -176,14 +192,14 @@ def copy_to_postgres(store: Path, dsn: str, schema: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as pg:
         pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         pg.execute(f"CREATE SCHEMA {schema}")
-        for name in STORE_TABLES:
-            cols = src.execute(f"DESCRIBE {name}").fetchall()
+        for name, sql in _readers(src).items():
+            cols = src.execute(f"DESCRIBE {sql}").fetchall()
             ddl = ", ".join(
                 f"{c[0]} {types.get(c[1], 'numeric' if c[1].startswith('DECIMAL') else 'text')}"
                 for c in cols
             )
             pg.execute(f"CREATE TABLE {schema}.{name} ({ddl})")
-            rel = src.execute(f"SELECT * FROM {name}")
+            rel = src.execute(sql)
             with pg.cursor().copy(f"COPY {schema}.{name} FROM STDIN") as cp:
                 while batch := rel.fetchmany(100_000):
                     buf = io.StringIO()

@@ -22,6 +22,7 @@ from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.core.exports import csv_writer
 from jiceng.core.pii import mask_id_numbers
 
+from .immunization import DEFAULT_SCHEDULE, Schedule, validate_schedule
 from .readers import find_sources, raw_columns, register_raw
 from .schema import TABLE_BY_NAME, TABLES, Column, Table, store_columns
 from .tree import OrgRow, closure, tree_problems
@@ -76,6 +77,7 @@ class _Check:
     where: str  # SQL condition over conv_<table>
     message: Callable[[dict], str]
     reason: str  # short reason for the rejects file
+    extra: str = ""  # more SQL columns for the message, e.g. "(SELECT …) AS x_name"
 
 
 def _q(name: str) -> str:
@@ -146,7 +148,9 @@ def _from_text(col: Column, r: str) -> str:
         return f"CASE WHEN upper({r}) IN ('M', '男') THEN 'M' WHEN upper({r}) IN ('F', '女') THEN 'F' END"
     if t == "enum":
         vals = ", ".join(_lit(v) for v in col.values)
-        return f"CASE WHEN {r} IN ({vals}) THEN {r} END"
+        # older codes are stored as their current code
+        old = "".join(f" WHEN {r} = {_lit(a)} THEN {_lit(b)}" for a, b in col.aliases)
+        return f"CASE WHEN {r} IN ({vals}) THEN {r}{old} END"
     if t == "keylist":
         return (
             f"nullif(array_to_string(list_filter(list_transform(string_split({r}, ';'), "
@@ -208,10 +212,16 @@ def _column_checks(table: Table, present: dict[str, str]) -> list[_Check]:
     return checks
 
 
-def _table_checks(table: Table, has_residents: bool = True) -> list[_Check]:
+def _table_checks(
+    table: Table, has_residents: bool = True, schedule: Schedule = DEFAULT_SCHEDULE
+) -> list[_Check]:
     """Checks that involve several columns or other tables."""
     name = table.name
     checks: list[_Check] = []
+    if name == "pregnancies":
+        checks += _pregnancy_checks()
+    if name == "vaccinations":
+        checks += _vaccination_checks(schedule, has_residents)
     if name == "followups":
         checks.append(
             _Check(
@@ -283,6 +293,69 @@ def _table_checks(table: Table, has_residents: bool = True) -> list[_Check]:
     return checks
 
 
+def _pregnancy_checks() -> list[_Check]:
+    return [
+        _Check(
+            "delivery_date",
+            "c_delivery_date < c_registered_date",
+            lambda row: (
+                f"分娩日期 {row['r_delivery_date']} 早于建册日期 {row['r_registered_date']}"
+            ),
+            "分娩日期早于建册日期",
+        ),
+        _Check(
+            "live_births",
+            "c_live_births > 0 AND r_delivery_date IS NULL",
+            lambda row: f"活产数 {row['r_live_births']} 大于 0，但没有填写分娩日期",
+            "有活产但没有分娩日期",
+        ),
+    ]
+
+
+def _vaccination_checks(schedule: Schedule, has_residents: bool) -> list[_Check]:
+    codes = ", ".join(_lit(v) for v in schedule)
+    allowed = "、".join(schedule)
+    last = " ".join(f"WHEN {_lit(v)} THEN {max(d)}" for v, d in schedule.items())
+    checks = [
+        _Check(
+            "vaccine",
+            f"c_vaccine IS NOT NULL AND c_vaccine NOT IN ({codes})",
+            lambda row: f"疫苗代码「{row['r_vaccine']}」不在免疫程序中（可用：{allowed}）",
+            "疫苗代码不在免疫程序中",
+        ),
+        _Check(
+            "dose",
+            "c_dose <= 0",
+            lambda row: f"剂次 {row['r_dose']} 无效：应为 1 及以上的整数",
+            "剂次无效",
+        ),
+        _Check(
+            "dose",
+            f"c_dose > CASE c_vaccine {last} END",
+            lambda row: (
+                f"剂次 {row['r_dose']} 超出免疫程序：疫苗 {row['c_vaccine']} "
+                f"只有 {max(schedule[row['c_vaccine']])} 剂"
+            ),
+            "剂次超出免疫程序",
+        ),
+    ]
+    if has_residents:
+        birth = "(SELECT g.birth_date FROM good_residents g WHERE g.resident_id = c_resident_id)"
+        checks.append(
+            _Check(
+                "vaccination_date",
+                f"c_vaccination_date < {birth}",
+                lambda row: (
+                    f"接种日期 {row['r_vaccination_date']} 早于居民「{row['r_resident_id']}」"
+                    f"的出生日期 {row['x_birth_date']}"
+                ),
+                "接种日期早于出生日期",
+                extra=f"{birth} AS x_birth_date",
+            )
+        )
+    return checks
+
+
 def hmac_sql(expr: str, key: bytes) -> str:
     """SQL computing HMAC-SHA256(key, expr) as lower-case hex (RFC 2104, in DuckDB)."""
     if len(key) > 64:
@@ -304,8 +377,10 @@ class _Session:
         tree: list[OrgRow] | None,
         skip_invalid: bool,
         progress: Progress | None,
+        schedule: Schedule | None = None,
     ):
         self.con = con
+        self.schedule = DEFAULT_SCHEDULE if schedule is None else validate_schedule(schedule)
         self.src = src
         self.tree_arg = tree
         self.skip = skip_invalid
@@ -417,9 +492,11 @@ class _Session:
 
     def _good_residents(self) -> None:
         bad = "AND _row NOT IN (SELECT _row FROM bad_residents)" if self.skip else ""
+        # One row per resident (a duplicated id is an error of its own).
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE good_residents AS SELECT DISTINCT c_resident_id AS resident_id "
-            f"FROM conv_residents WHERE c_resident_id IS NOT NULL {bad}"
+            "CREATE OR REPLACE TEMP TABLE good_residents AS SELECT c_resident_id AS resident_id, "
+            "min(c_birth_date) AS birth_date "
+            f"FROM conv_residents WHERE c_resident_id IS NOT NULL {bad} GROUP BY c_resident_id"
         )
 
     def _check(self, table: Table) -> None:
@@ -427,11 +504,11 @@ class _Session:
         if name not in self.present:
             return
         checks = _column_checks(table, self.present[name]) + _table_checks(
-            table, "residents" in self.present
+            table, "residents" in self.present, self.schedule
         )
         fname = self.files[name].name
         for ch in checks:
-            rows = self._fetch(name, ch.where)
+            rows = self._fetch(name, ch.where, ch.extra)
             for row in rows[:MAX_PER_CHECK]:
                 self.problems.append(Problem(ch.message(row), fname, int(row["_row"]), ch.column))
             if len(rows) > MAX_PER_CHECK:
@@ -459,9 +536,10 @@ class _Session:
                 f"FROM ({union}) GROUP BY _row"
             )
 
-    def _fetch(self, name: str, where: str) -> list[dict]:
+    def _fetch(self, name: str, where: str, extra: str = "") -> list[dict]:
+        more = f", {extra}" if extra else ""
         cur = self.con.execute(
-            f"SELECT * FROM conv_{name} WHERE {where} ORDER BY _row LIMIT {MAX_PER_CHECK + 1}"
+            f"SELECT *{more} FROM conv_{name} WHERE {where} ORDER BY _row LIMIT {MAX_PER_CHECK + 1}"
         )
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
@@ -602,14 +680,22 @@ def _connect(path: str, tmpdir: str) -> duckdb.DuckDBPyConnection:
 
 
 def check_recordset(
-    src: Path, *, tree: list[OrgRow] | None = None, progress: Progress | None = None
+    src: Path,
+    *,
+    tree: list[OrgRow] | None = None,
+    progress: Progress | None = None,
+    immunization_schedule: Schedule | None = None,
 ) -> CheckResult:
-    """Validate a record set directory without loading it."""
+    """Validate a record set directory without loading it.
+
+    Vaccinations are checked against ``immunization_schedule`` (default: the national
+    programme, ``immunization.NATIONAL_2021``).
+    """
     src = Path(src)
     with tempfile.TemporaryDirectory(prefix="jiceng-check-") as tmp:
         con = _connect(":memory:", tmp)
         try:
-            s = _Session(con, src, tree, False, progress)
+            s = _Session(con, src, tree, False, progress, immunization_schedule)
             s.run()
             counts = s.counts()
         finally:
@@ -626,6 +712,7 @@ def load_recordset(
     skip_invalid: bool = False,
     rejects: Path | None = None,
     progress: Progress | None = None,
+    immunization_schedule: Schedule | None = None,
 ) -> LoadResult:
     """Validate and load ``src`` into the DuckDB file ``store`` (replaced atomically).
 
@@ -643,16 +730,17 @@ def load_recordset(
         con = _connect(str(tmp_store), tmp)
         ok = False
         try:
-            s = _Session(con, src, tree, skip_invalid, progress)
+            s = _Session(con, src, tree, skip_invalid, progress, immunization_schedule)
             s.run()
             if s.problems and (not skip_invalid or s.fatal or s.tree_fatal):
                 raise ValidationFailed(s.problems)
             rejected = (
                 s.write_rejects(rejects)
                 if (skip_invalid and rejects)
+                # fetchall: DuckDB 2 refuses register() while a result is unfinished
                 else (
                     sum(
-                        con.execute(f"SELECT count(*) FROM bad_{n}").fetchone()[0]
+                        con.execute(f"SELECT count(*) FROM bad_{n}").fetchall()[0][0]
                         for n in s.present
                     )
                     if skip_invalid

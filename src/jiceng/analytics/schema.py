@@ -17,6 +17,8 @@ class Column:
     required: bool = False
     values: tuple[str, ...] = ()
     label: str = ""
+    # older codes accepted for an enum and stored as the current one: (old, current)
+    aliases: tuple[tuple[str, str], ...] = ()
     # numeric sanity bounds (inclusive), checked at load
     low: float | None = None
     high: float | None = None
@@ -50,8 +52,7 @@ SERVICES = (
     "tcm_elderly",
     "tcm_child",
     "newborn_visit",
-    "prenatal_first",
-    "prenatal_followup",
+    "prenatal_check",
     "postpartum_visit",
     "postpartum_42day",
     "child_checkup",
@@ -61,6 +62,12 @@ SERVICES = (
     "elderly_selfcare_assessment",
     "infectious_disease_report",
     "health_supervision",
+)
+# Older service codes, read as the current code at load: every antenatal check, the first
+# included, is a `prenatal_check`. The store and the indicators only see `prenatal_check`.
+SERVICE_ALIASES = (
+    ("prenatal_first", "prenatal_check"),
+    ("prenatal_followup", "prenatal_check"),
 )
 ORG_KINDS = (
     "province",
@@ -165,7 +172,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("resident_id", "text", True, label="居民编号"),
             Column("service_date", "date", True, label="服务日期"),
-            Column("service", "enum", True, SERVICES, label="服务项目"),
+            Column("service", "enum", True, SERVICES, label="服务项目", aliases=SERVICE_ALIASES),
         ),
         refers_to_residents=True,
     ),
@@ -181,6 +188,34 @@ TABLES: tuple[Table, ...] = (
             Column("paid_package", "bool", label="有偿签约包"),
             Column("org_code", "text", label="签约机构编码"),
         ),
+        refers_to_residents=True,
+    ),
+    Table(
+        "pregnancies",
+        "孕产妇登记",
+        (
+            Column("resident_id", "text", True, label="居民编号"),
+            Column("registered_date", "date", True, label="建册日期"),
+            Column("registered_weeks", "int", True, label="建册孕周", low=0, high=45),
+            Column("delivery_date", "date", label="分娩日期"),
+            Column("live_births", "int", True, label="活产数", low=0),
+            Column("org_code", "text", label="建册机构编码"),
+        ),
+        optional=True,
+        refers_to_residents=True,
+    ),
+    Table(
+        "vaccinations",
+        "预防接种",
+        (
+            Column("resident_id", "text", True, label="居民编号"),
+            # a code of the immunization schedule (immunization.py), checked at load
+            Column("vaccine", "text", True, label="疫苗代码"),
+            # 1 up to the schedule's doses of the vaccine, checked at load
+            Column("dose", "int", True, label="剂次"),
+            Column("vaccination_date", "date", True, label="接种日期"),
+        ),
+        optional=True,
         refers_to_residents=True,
     ),
 )

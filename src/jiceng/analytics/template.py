@@ -11,6 +11,7 @@ import zipfile
 
 from jiceng.core.exports import csv_writer
 
+from .immunization import DEFAULT_SCHEDULE
 from .schema import TABLES, Column
 
 TYPE_TEXT = {
@@ -72,6 +73,25 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
             "electronic": "是",
             "standardized": "否",
         },
+        # a mother and her child, for the pregnancies and vaccinations tables
+        {
+            "resident_id": "R0003",
+            "sex": "F",
+            "birth_date": "1996-04-20",
+            "org_code": VILLAGE,
+            "record_date": "2018-06-01",
+            "electronic": "1",
+            "standardized": "1",
+        },
+        {
+            "resident_id": "R0004",
+            "sex": "M",
+            "birth_date": "2025-03-08",
+            "org_code": VILLAGE,
+            "record_date": "2025-03-20",
+            "electronic": "1",
+            "standardized": "1",
+        },
     ],
     "conditions": [
         {
@@ -107,7 +127,12 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
             "complete": "1",
         }
     ],
-    "services": [{"resident_id": "R0001", "service_date": "2025-05-20", "service": "tcm_elderly"}],
+    "services": [
+        {"resident_id": "R0001", "service_date": "2025-05-20", "service": "tcm_elderly"},
+        {"resident_id": "R0003", "service_date": "2024-07-25", "service": "prenatal_check"},
+        {"resident_id": "R0003", "service_date": "2025-03-15", "service": "postpartum_visit"},
+        {"resident_id": "R0004", "service_date": "2025-03-15", "service": "newborn_visit"},
+    ],
     "contracts": [
         {
             "resident_id": "R0001",
@@ -119,13 +144,39 @@ EXAMPLES: dict[str, list[dict[str, str]]] = {
             "org_code": VILLAGE,
         }
     ],
+    "pregnancies": [
+        {
+            "resident_id": "R0003",
+            "registered_date": "2024-07-25",
+            "registered_weeks": "10",
+            "delivery_date": "2025-03-08",
+            "live_births": "1",
+            "org_code": VILLAGE,
+        }
+    ],
+    "vaccinations": [
+        {"resident_id": "R0004", "vaccine": "HepB", "dose": "1", "vaccination_date": "2025-03-08"},
+        {"resident_id": "R0004", "vaccine": "BCG", "dose": "1", "vaccination_date": "2025-03-08"},
+        {"resident_id": "R0004", "vaccine": "HepB", "dose": "2", "vaccination_date": "2025-04-09"},
+    ],
 }
 
 
-def _describe(column: Column) -> str:
+def _describe(column: Column, table: str = "") -> str:
     kind = TYPE_TEXT.get(column.type, column.type)
     if column.values:
         kind += "：" + "、".join(column.values)
+    if column.aliases:
+        old = "；".join(f"旧代码 {a} 按 {b} 读入" for a, b in column.aliases)
+        kind += f"（{old}）"
+    if column.low is not None and column.high is not None:
+        kind += f"，{column.low:g}–{column.high:g}"
+    elif column.low is not None:
+        kind += f"，不小于 {column.low:g}"
+    if (table, column.name) == ("vaccinations", "vaccine"):
+        kind = "代码（免疫程序）：" + "、".join(DEFAULT_SCHEDULE)
+    if (table, column.name) == ("vaccinations", "dose"):
+        kind += "，1 至该疫苗在免疫程序中的剂次数"
     return kind
 
 
@@ -141,7 +192,7 @@ def description_rows() -> list[list[str]]:
                     col.name,
                     col.label,
                     "是" if col.required else "",
-                    _describe(col),
+                    _describe(col, table.name),
                 ]
             )
     return rows
