@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .definitions import Registry, bind, registry
-from .engines import DuckDBRunner, Runner, SparkRunner, transpile
+from .engines import DuckDBRunner, Runner, SparkRunner, absent_tables, transpile
 from .periods import Period
 
 
@@ -38,10 +38,15 @@ def make_value(indicator: str, org: str, period: str, num: Any, den: Any) -> Ind
     return IndicatorValue(org, period, indicator, n, d, value)
 
 
-def leaf_query(reg: Registry, params: dict[str, Any]) -> str:
-    """One query: every numerator and denominator at the leaves, summed up the closure."""
+def leaf_query(reg: Registry, params: dict[str, Any], absent: set[str] = frozenset()) -> str:
+    """One query: every numerator and denominator at the leaves, summed up the closure.
+
+    Indicators that require a table in ``absent`` are left out (they have no value).
+    """
     parts = []
     for d in reg.indicators:
+        if absent & set(d.requires):
+            continue
         for part in ("numerator", "denominator"):
             sql = bind(getattr(d, part), params).strip()
             parts.append(
@@ -57,7 +62,12 @@ def leaf_query(reg: Registry, params: dict[str, Any]) -> str:
 
 
 def run_period(
-    runner: Runner, reg: Registry, period: Period, settings: dict[str, Any], nodes: list[str]
+    runner: Runner,
+    reg: Registry,
+    period: Period,
+    settings: dict[str, Any],
+    nodes: list[str],
+    absent: set[str] = frozenset(),
 ) -> list[IndicatorValue]:
     params = {"start": period.start, "end": period.end, "year": period.year, **settings}
     dialect = runner.dialect
@@ -65,14 +75,14 @@ def run_period(
         body = transpile(bind(sql, params), dialect)
         for template in dialect.materialize:
             runner.execute(template.format(name=name, sql=body))
-    rows = runner.fetch(transpile(leaf_query(reg, params), dialect))
+    rows = runner.fetch(transpile(leaf_query(reg, params, absent), dialect))
     sums: dict[tuple[str, str, str], Any] = {(o, i, p): v for o, i, p, v in rows}
     out = []
     for org in nodes:
         for d in reg.indicators:
             num = sums.get((org, d.code, "n"), 0)
             den = sums.get((org, d.code, "d"))
-            if den is None and d.denominator_source == "count":
+            if den is None and d.denominator_source == "count" and not absent & set(d.requires):
                 den = 0
             out.append(make_value(d.code, org, period.label, num, den))
     return out
@@ -104,10 +114,11 @@ def compute_indicators(
     runner = runner or open_runner(Path(store), engine)
     try:
         nodes = [r[0] for r in runner.fetch("SELECT org_code FROM orgs ORDER BY org_code")]
+        absent = absent_tables(Path(store)) if store is not None else set()
         out: list[IndicatorValue] = []
         for i, period in enumerate(periods):
             progress(f"计算 {period.label}", i, len(periods))
-            out += run_period(runner, reg, period, resolved, nodes)
+            out += run_period(runner, reg, period, resolved, nodes, absent)
         progress("计算完成", len(periods), len(periods))
         return out
     finally:

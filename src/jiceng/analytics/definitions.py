@@ -164,9 +164,11 @@ def _check_sql(
     if not isinstance(tree, exp.Query):
         return "SQL must be a SELECT"
     ctes = {c.alias for c in tree.find_all(exp.CTE)}
-    aliases = {a.alias for a in tree.find_all(exp.Alias)} | {
-        t.alias for t in tree.find_all(exp.TableAlias)
-    }
+    aliases = (
+        {a.alias for a in tree.find_all(exp.Alias)}
+        | {t.alias for t in tree.find_all(exp.TableAlias)}
+        | {c.name for t in tree.find_all(exp.TableAlias) for c in t.columns}  # VALUES t(a, b)
+    )
     for t in tree.find_all(exp.Table):
         if t.name not in known and t.name not in ctes:
             return f"unknown table {t.name}"

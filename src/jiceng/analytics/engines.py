@@ -96,6 +96,25 @@ class DuckDBRunner:
         self.con.close()
 
 
+def absent_tables(store: Path) -> set[str]:
+    """The optional tables the record set of ``store`` did not hold.
+
+    A store loaded before the loader recorded its tables holds none of the optional tables.
+    """
+    from .definitions import OPTIONAL_TABLES
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'tables'").fetchone()
+        except duckdb.CatalogException:
+            row = None
+    finally:
+        con.close()
+    held = set(row[0].split(",")) if row else set()
+    return {t for t in OPTIONAL_TABLES if t not in held}
+
+
 def export_parquet(store: Path, out: Path | None = None) -> Path:
     """Write every table of a store as Parquet (for Spark); reuse an up-to-date export."""
     out = out or store.with_name(store.name + ".parquet")

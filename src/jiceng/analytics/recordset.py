@@ -757,6 +757,8 @@ def load_recordset(
                     ("loaded_at", datetime.now(UTC).isoformat()),
                     ("tree_source", s.tree_source),
                     ("rejected", str(rejected)),
+                    # the tables the record set held (an absent optional table: no value)
+                    ("tables", ",".join(sorted(s.present))),
                 ],
             )
             for name in s.present:
