@@ -93,6 +93,7 @@ def merge(
             for r in tree
         ]
         for name, table in data.items():
+            tables.setdefault(name, [])  # an empty table is present, not absent
             for r in table:
                 r = dict(r)
                 for k in ("resident_id", "org_code"):

@@ -13,7 +13,18 @@ from hypothesis import strategies as st
 from jiceng.analytics import compute_indicators, load_recordset, parse_period
 
 from .helpers import TREE, by_key, merge, split, write_recordset
-from .oracle import Oracle
+from .oracle import NATIONAL_2021, Oracle, add_months
+
+CONDITIONS = ["hypertension", "diabetes", "smi", "tb"]
+SERVICES = [
+    "tcm_elderly",
+    "child_checkup",
+    "prenatal_check",
+    "postpartum_visit",
+    "newborn_visit",
+    "tcm_child",
+]
+OPTIONAL = ("pregnancies", "vaccinations")
 
 PERIODS = [parse_period(x) for x in ("2025", "2025Q1", "2025Q2", "2025Q3", "2025-02", "2025-07")]
 VILLAGES = ["A1", "A2", "AT1", "B1"]
@@ -53,6 +64,15 @@ def births(draw) -> date:
 
 
 @st.composite
+def child_births(draw) -> date:
+    """Children around the ages the rules turn on: due doses, 36 months, 6 years, newborns."""
+    anchor = draw(st.one_of(st.sampled_from(EDGES), days, st.just(date(2025, 5, 31))))
+    months = draw(st.sampled_from([0, 0, 1, 2, 3, 6, 8, 9, 18, 24, 35, 36, 37, 48, 72, 83, 84]))
+    shift = draw(st.sampled_from([-1, 0, 0, 1, 15]))
+    return add_months(anchor, -months) + timedelta(days=shift)
+
+
+@st.composite
 def recordsets(draw) -> dict:
     n = draw(st.integers(1, 7))
     residents = []
@@ -61,7 +81,7 @@ def recordsets(draw) -> dict:
             {
                 "resident_id": f"R{i}",
                 "sex": draw(st.sampled_from(["M", "F"])),
-                "birth_date": draw(births()),
+                "birth_date": draw(st.one_of(births(), child_births())),
                 "org_code": draw(st.sampled_from([*VILLAGES, "AT"])),
                 "record_date": draw(maybe_day),
                 "electronic": draw(st.booleans()),
@@ -74,7 +94,7 @@ def recordsets(draw) -> dict:
     conditions = [
         {
             "resident_id": draw(st.sampled_from(ids)),
-            "condition": draw(st.sampled_from(["hypertension", "diabetes"])),
+            "condition": draw(st.sampled_from(CONDITIONS)),
             "enrolled_date": draw(st.one_of(days, st.just(date(2020, 5, 5)))),
             "ended_date": draw(st.one_of(st.none(), st.none(), days)),
         }
@@ -85,14 +105,20 @@ def recordsets(draw) -> dict:
     ]
     followups = []
     pairs = [(c["resident_id"], c["condition"]) for c in conditions]
-    any_pair = st.tuples(st.sampled_from(ids), st.sampled_from(["hypertension", "diabetes"]))
+    any_pair = st.tuples(st.sampled_from(ids), st.sampled_from(CONDITIONS))
     for _ in range(draw(st.integers(0, 30))):
         rid, cond = draw(st.sampled_from(pairs) if pairs and draw(st.integers(0, 4)) else any_pair)
+        enrolled = [
+            c["enrolled_date"]
+            for c in conditions
+            if (c["resident_id"], c["condition"]) == (rid, cond)
+        ]
+        near = [d + timedelta(days=k) for d in enrolled for k in (-1, 0, 3, 4)]
         followups.append(
             {
                 "resident_id": rid,
                 "condition": cond,
-                "visit_date": draw(days),
+                "visit_date": draw(st.sampled_from(near) if near and draw(st.booleans()) else days),
                 "mode": draw(st.sampled_from(["face_to_face", "face_to_face", "phone"])),
                 "sbp": draw(st.sampled_from([None, 120, 139, 140, 149, 150, 160])),
                 "dbp": draw(st.sampled_from([None, 70, 85, 89, 90, 95])),
@@ -112,19 +138,87 @@ def recordsets(draw) -> dict:
         {
             "resident_id": draw(st.sampled_from(ids)),
             "exam_date": draw(days),
-            "kind": draw(st.sampled_from(["elderly_annual", "general"])),
+            "kind": draw(st.sampled_from(["elderly_annual", "general", "chronic_annual"])),
             "complete": draw(st.booleans()),
         }
         for _ in range(draw(st.integers(0, 5)))
     ]
-    services = [
-        {
-            "resident_id": draw(st.sampled_from(ids)),
-            "service_date": draw(days),
-            "service": draw(st.sampled_from(["tcm_elderly", "child_checkup"])),
-        }
-        for _ in range(draw(st.integers(0, 4)))
+    pregnancies = []
+    for _ in range(draw(st.integers(0, 4))):
+        registered = draw(days) - timedelta(days=draw(st.sampled_from([0, 40, 200, 280])))
+        delivered = draw(
+            st.one_of(
+                st.none(),
+                st.sampled_from([0, 1, 150, 210, 280]).map(
+                    lambda k, r=registered: r + timedelta(days=k)
+                ),
+            )
+        )
+        pregnancies.append(
+            {
+                "resident_id": draw(st.sampled_from(ids)),
+                "registered_date": registered,
+                "registered_weeks": draw(st.sampled_from([0, 6, 12, 13, 20, 45])),
+                "delivery_date": delivered,
+                "live_births": 0 if delivered is None else draw(st.sampled_from([0, 1, 1, 2])),
+            }
+        )
+    # Services of a newborn near its birth and of a mother near her delivery: the windows of
+    # 28 days start there.
+    starts = [(r["resident_id"], r["birth_date"]) for r in residents] + [
+        (g["resident_id"], g["delivery_date"]) for g in pregnancies if g["delivery_date"]
     ]
+    near = [(rid, d + timedelta(days=k)) for rid, d in starts for k in (-1, 0, 28, 29)]
+    services = []
+    for _ in range(draw(st.integers(0, 10))):
+        rid, day = (
+            draw(st.sampled_from(near))
+            if near and draw(st.booleans())
+            else (
+                draw(st.sampled_from(ids)),
+                draw(days),
+            )
+        )
+        services.append(
+            {"resident_id": rid, "service_date": day, "service": draw(st.sampled_from(SERVICES))}
+        )
+    # Four or five prenatal checks on distinct days before a delivery and a postpartum visit
+    # on the edge of its window, now and then: the system management rule needs all three.
+    for g in pregnancies:
+        if g["delivery_date"] and draw(st.booleans()):
+            for k in range(draw(st.sampled_from([4, 5, 5]))):
+                services.append(
+                    {
+                        "resident_id": g["resident_id"],
+                        "service_date": g["delivery_date"] - timedelta(days=7 * k),
+                        "service": "prenatal_check",
+                    }
+                )
+            services.append(
+                {
+                    "resident_id": g["resident_id"],
+                    "service_date": g["delivery_date"]
+                    + timedelta(days=draw(st.sampled_from([0, 28, 29]))),
+                    "service": "postpartum_visit",
+                }
+            )
+    vaccinations = []
+    born = {r["resident_id"]: r["birth_date"] for r in residents}
+    for _ in range(draw(st.integers(0, 8))):
+        rid = draw(st.sampled_from(ids))
+        vaccine = draw(st.sampled_from(sorted(NATIONAL_2021)))
+        dose = draw(st.sampled_from(sorted(NATIONAL_2021[vaccine])))
+        due = add_months(born[rid], NATIONAL_2021[vaccine][dose])
+        vaccinations.append(
+            {
+                "resident_id": rid,
+                "vaccine": vaccine,
+                "dose": dose,
+                "vaccination_date": max(
+                    born[rid], due + timedelta(days=draw(st.sampled_from([-3, 0, 20, 400])))
+                ),
+            }
+        )
     contracts = []
     for _ in range(draw(st.integers(0, 5))):
         start = draw(days)
@@ -150,6 +244,7 @@ def recordsets(draw) -> dict:
                 "org_code": code,
                 "year": 2025,
                 "permanent_residents": draw(st.integers(0, 20)),
+                "children_0_6": draw(st.one_of(st.none(), st.integers(0, 9))),
                 "residents_65_plus": draw(st.one_of(st.none(), st.integers(0, 9))),
                 "adults_18_plus": draw(st.one_of(st.none(), st.integers(0, 15))),
                 "key_population": draw(st.one_of(st.none(), st.integers(0, 9))),
@@ -157,7 +252,7 @@ def recordsets(draw) -> dict:
                 "t2d_estimated": draw(st.one_of(st.none(), st.just(1.25))),
             }
         )
-    return {
+    data = {
         "residents": residents,
         "conditions": conditions,
         "followups": followups,
@@ -166,6 +261,12 @@ def recordsets(draw) -> dict:
         "contracts": contracts,
         "population": population,
     }
+    # The optional tables are sometimes absent (their indicators then have no value).
+    if draw(st.integers(0, 3)):
+        data["pregnancies"] = pregnancies
+    if draw(st.integers(0, 3)):
+        data["vaccinations"] = vaccinations
+    return data
 
 
 def engine_values(data: dict, settings_: dict | None = None, engine: str = "duckdb", tree=TREE):
@@ -184,6 +285,8 @@ def assert_agree(batch: list[dict], settings_: dict | None = None) -> None:
     values = engine_values(tables, settings_, tree=tree)
     for prefix, data in specs:
         got = by_key(split(values, prefix))
+        # in the merged record set an optional table is present when one member has it
+        data = {**{t: [] for t in OPTIONAL if t in tables}, **data}
         want = by_key(Oracle(data, TREE, settings_).compute(PERIODS))
         assert set(got) == set(want)
         diffs = [(k, got[k], want[k]) for k in want if got[k] != want[k]]
