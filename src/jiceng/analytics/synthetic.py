@@ -46,6 +46,20 @@ def _series(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, np.arange(len(owner)) - starts[owner]
 
 
+def _text(a: np.ndarray) -> pa.Array:
+    """A column of a few distinct codes (much faster than converting the strings one by one)."""
+    names = np.unique(a[:4096]).tolist()
+    idx = np.full(len(a), -1, dtype=np.int32)
+    for i, name in enumerate(names):
+        idx[a == name] = i
+    if (idx < 0).any():  # codes not among the first rows
+        extra = np.unique(a[idx < 0]).tolist()
+        for i, name in enumerate(extra, len(names)):
+            idx[a == name] = i
+        names += extra
+    return pa.array(names, type=pa.string()).take(pa.array(idx))
+
+
 def _write(out: Path, name: str, table: pa.Table, fmt: str) -> None:
     if fmt == "parquet":
         pq.write_table(table, out / f"{name}.parquet", row_group_size=1 << 20)
@@ -190,7 +204,7 @@ def generate_recordset(
     idnum = np.char.add("33010119", np.char.zfill(rng.integers(0, 10**10, n).astype(str), 10))
     residents_table = {
         "resident_id": ids_pa,
-        "sex": np.where(female, "F", "M"),
+        "sex": pa.array(["M", "F"]).take(pa.array(female.astype(np.int32))),
         "birth_date": _dates(birth),
         "org_code": org_of(np.arange(n)),
         "record_date": _dates(record, has_record),
@@ -277,7 +291,7 @@ def generate_recordset(
         pa.table(
             {
                 "resident_id": rid(np.concatenate([who, tb_who])),
-                "condition": np.concatenate([cond, np.full(n_tb, "tb")]),
+                "condition": _text(np.concatenate([cond, np.full(n_tb, "tb")])),
                 "enrolled_date": _dates(np.concatenate([enrolled, tb_enrolled])),
                 "ended_date": _dates(
                     np.concatenate([ended_date, tb_ended_date]), np.concatenate([ended, tb_ended])
@@ -357,9 +371,9 @@ def generate_recordset(
         pa.table(
             {
                 "resident_id": rid(fu_who),
-                "condition": fu_cond,
+                "condition": _text(fu_cond),
                 "visit_date": _dates(fu_date),
-                "mode": fu_mode,
+                "mode": _text(fu_mode),
                 "sbp": pa.array(sbp, mask=~(measured & is_htn)),
                 "dbp": pa.array(dbp, mask=~(measured & is_htn)),
                 "fasting_glucose": pa.array(glu, mask=~(measured & is_dm)),
@@ -425,7 +439,7 @@ def generate_recordset(
     )
     registered = delivery - gestation * 7 - rng.integers(0, 7, n_deliv) + weeks * 7
     checks = np.where(
-        rng.random(n_deliv) < p_of(0.94, mother),
+        rng.random(n_deliv) < p_of(0.97, mother),
         rng.integers(5, 10, n_deliv),
         rng.integers(1, 5, n_deliv),
     )
@@ -492,7 +506,7 @@ def generate_recordset(
             {
                 "resident_id": rid(r),
                 "exam_date": _dates(np.concatenate(ex["date"])),
-                "kind": np.concatenate(ex["kind"]),
+                "kind": _text(np.concatenate(ex["kind"])),
                 "complete": np.concatenate(ex["complete"]),
             }
         ),
@@ -507,7 +521,7 @@ def generate_recordset(
             {
                 "resident_id": rid(r),
                 "service_date": _dates(np.concatenate(sv["date"])),
-                "service": np.concatenate(sv["service"]),
+                "service": _text(np.concatenate(sv["service"])),
             }
         ),
         fmt,
@@ -542,7 +556,7 @@ def generate_recordset(
         pa.table(
             {
                 "resident_id": rid(r),
-                "vaccine": np.concatenate(va["vaccine"]),
+                "vaccine": _text(np.concatenate(va["vaccine"])),
                 "dose": np.concatenate(va["dose"]),
                 "vaccination_date": _dates(np.concatenate(va["date"])),
             }
