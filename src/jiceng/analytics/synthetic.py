@@ -585,9 +585,11 @@ def generate_recordset(
             key = np.where(mask, np.where(key == "", name, key + ";" + name), key)
         in_key = (age_y >= 65) | patients | smi_patient | ((age_y >= 0) & (age_y <= 6))
         rate = np.where(in_key, qual**2, 0.675 * qual**2)
-        r = np.nonzero((rng.random(n) < rate) & (birth <= ys + 120))[0]
+        # babies born during the year are signed within two months of their birth
+        ye = min(_days(date(y, 12, 31)), y_end)
+        r = np.nonzero((rng.random(n) < rate) & (birth <= ye))[0]
         s = np.minimum(ys + rng.integers(0, 120, len(r)), y_end)
-        s = np.maximum(s, birth[r])
+        s = np.minimum(np.maximum(s, birth[r] + rng.integers(0, 60, len(r))), ye)
         ct["r"].append(r)
         ct["start"].append(s)
         ct["end"].append(np.maximum(s + 365, _days(date(y, 12, 31))))
