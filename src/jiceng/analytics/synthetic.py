@@ -530,11 +530,12 @@ def generate_recordset(
 
     # vaccinations per the default schedule: about 98% of the doses falling due from a
     # quarter before the first year on, most within a week of the due day, some up to four
-    # weeks later (none after the end)
+    # weeks later (none after the end, nor after the child died or moved out)
     kids = np.nonzero(
         birth >= y0 - 92 - 31 * max(max(d.values()) for d in DEFAULT_SCHEDULE.values())
     )[0]
     p_given = np.clip(0.985 + (qual[kids] - 1) * 0.3, 0.9, 0.998)
+    gone = np.minimum(np.where(died, death, y_end), np.where(moved, moved_date, y_end))[kids]
     va = {k: [] for k in ("r", "vaccine", "dose", "date")}
     for vaccine, doses in DEFAULT_SCHEDULE.items():
         for dose, months in doses.items():
@@ -544,7 +545,7 @@ def generate_recordset(
                 rng.integers(0, 8, len(kids)),
                 rng.integers(8, 29, len(kids)),
             )
-            given = (due >= y0 - 92) & (due + delay <= y_end) & (rng.random(len(kids)) < p_given)
+            given = (due >= y0 - 92) & (due + delay <= gone) & (rng.random(len(kids)) < p_given)
             va["r"].append(kids[given])
             va["vaccine"].append(np.full(int(given.sum()), vaccine))
             va["dose"].append(np.full(int(given.sum()), dose, dtype="int64"))
