@@ -85,6 +85,10 @@ class DuckDBRunner:
         threads = os.environ.get("JICENG_DUCKDB_THREADS")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        # A store loaded before an optional table existed lacks it: an empty one stands in.
+        for name, sql in _readers(self.con).items():
+            if sql.endswith("WHERE false"):
+                self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)

@@ -23,6 +23,8 @@ TABLES = (
     "exams",
     "services",
     "contracts",
+    "pregnancies",
+    "vaccinations",
 )
 # Tables an upload cannot do without; the others may be missing.
 REQUIRED = ("population", "residents")
@@ -35,6 +37,8 @@ TABLE_LABELS = {
     "exams": gettext_lazy("health examinations"),
     "services": gettext_lazy("services"),
     "contracts": gettext_lazy("family-doctor contracts"),
+    "pregnancies": gettext_lazy("pregnancy registrations"),
+    "vaccinations": gettext_lazy("vaccinations"),
 }
 
 
