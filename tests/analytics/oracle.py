@@ -61,6 +61,8 @@ DEFAULTS = {
     "followups_spread_by_quarter": False,
     "immunization_schedule": NATIONAL_2021,
 }
+# The older codes of an antenatal check count as prenatal_check.
+OLDER_CODES = {"prenatal_first": "prenatal_check", "prenatal_followup": "prenatal_check"}
 # An indicator whose optional table is absent from the record set has no value.
 NEEDS = {
     "mat_early_reg": "pregnancies",
@@ -323,7 +325,7 @@ class Oracle:
         return [
             s["service_date"]
             for s in self.d["services"]
-            if s["resident_id"] == rid and s["service"] == service
+            if s["resident_id"] == rid and OLDER_CODES.get(s["service"], s["service"]) == service
         ]
 
     def more(self, nodes, people, htn, t2d, perm, p: Period) -> dict[str, tuple]:

@@ -25,6 +25,18 @@ CONTRACT = [
     "t2d_glucose_control",
     "fd_sign_rate",
     "fd_key_sign_rate",
+    # indicators-more.md
+    "mat_early_reg",
+    "mat_postpartum",
+    "mat_system_mgmt",
+    "newborn_visit",
+    "child_mgmt",
+    "child_tcm",
+    "smi_std_mgmt",
+    "tb_first_visit",
+    "chronic_std_mgmt",
+    "general_exam",
+    "imm_coverage",
 ]
 
 
@@ -36,10 +48,13 @@ def test_every_indicator_of_the_contract_is_defined():
 
 
 def test_the_settings_have_the_contract_defaults():
+    from jiceng.analytics.immunization import NATIONAL_2021
+
     assert registry().resolve_settings(None) == {
         "htn_prevalence": 0.275,
         "t2d_prevalence": 0.124,
         "followups_spread_by_quarter": False,
+        "immunization_schedule": {k: dict(v) for k, v in NATIONAL_2021.items()},
     }
     with pytest.raises(ValueError, match="未知的指标设置「prevalence」"):
         registry().resolve_settings({"prevalence": 1})

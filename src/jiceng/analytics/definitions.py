@@ -94,6 +94,10 @@ class Registry:
         for k, v in (given or {}).items():
             if k not in out:
                 raise ValueError(f"未知的指标设置「{k}」（可用：{'、'.join(out)}）")
+            if k == "immunization_schedule":
+                from .immunization import validate_schedule
+
+                v = {vaccine: dict(doses) for vaccine, doses in validate_schedule(v).items()}
             out[k] = v
         return out
 

@@ -585,7 +585,7 @@ def generate_recordset(
         for mask, name in groups:
             key = np.where(mask, np.where(key == "", name, key + ";" + name), key)
         in_key = (age_y >= 65) | patients | smi_patient | ((age_y >= 0) & (age_y <= 6))
-        rate = np.where(in_key, qual**2, 0.675 * qual**2)
+        rate = np.where(in_key, qual**2, 0.655 * qual**2)
         # babies born during the year are signed within two months of their birth
         ye = min(_days(date(y, 12, 31)), y_end)
         r = np.nonzero((rng.random(n) < rate) & (birth <= ye))[0]

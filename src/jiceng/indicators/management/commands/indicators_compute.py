@@ -45,6 +45,16 @@ def write_csv(path: Path, values) -> None:
 
 def _setting(text: str):
     key, _sep, raw = text.partition("=")
+    if key.strip() == "immunization_schedule":
+        # a province's own schedule: a YAML file of vaccine -> {dose: due months}
+        import yaml
+
+        from jiceng.analytics.immunization import validate_schedule
+
+        path = Path(raw.strip())
+        if not path.is_file():
+            raise ValueError(f"免疫程序文件「{path}」不存在")
+        return "immunization_schedule", validate_schedule(yaml.safe_load(path.read_text("utf-8")))
     low = raw.strip().lower()
     if low in ("true", "1", "yes", "是"):
         return key.strip(), True
@@ -107,6 +117,11 @@ class Command(BaseCommand):
                         tree=tree_for(src),
                         pii_key=settings.JICENG_PII_KEY.encode(),
                         progress=bar,
+                        **(
+                            {"immunization_schedule": settings_["immunization_schedule"]}
+                            if "immunization_schedule" in settings_
+                            else {}
+                        ),
                     )
                 else:
                     from .records_load import load_as
