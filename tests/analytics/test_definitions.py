@@ -136,3 +136,33 @@ def test_every_definition_transpiles_for_the_other_engines(engine):
         bind(reg.views["standard_managed"], params), DIALECTS[engine]
     )
     assert transpile(leaf_query(reg, params), DIALECTS[engine])
+
+
+def test_every_indicator_is_in_a_group_of_the_national_specification():
+    reg = registry()
+    assert list(reg.groups) == [
+        "records",
+        "elderly",
+        "chronic",
+        "maternal",
+        "child",
+        "immunization",
+        "smi",
+        "tb",
+        "family_doctor",
+    ]
+    assert all(d.group in reg.groups for d in reg.indicators)
+    grouped = [d.group for d in reg.grouped()]
+    assert grouped == sorted(grouped, key=list(reg.groups).index)
+
+
+def test_an_indicator_in_an_unknown_group_is_refused_with_its_line(tmp_path):
+    text = DEFAULT_FILE.read_text(encoding="utf-8").replace(
+        "    group: tb\n", "    group: tuberculosis\n"
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationFailed) as e:
+        load_definitions(path)
+    assert any("unknown group tuberculosis" in p.message for p in e.value.problems)
+    assert all(p.row for p in e.value.problems)  # the line of the file

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +46,7 @@ class Definition(BaseModel):
     numerator: str
     denominator: str
     denominator_source: Literal["population", "count"]
+    group: str = ""  # a key of the file's groups
     # optional record set tables without which the indicator has no value
     requires: tuple[str, ...] = ()
     version: str = ""
@@ -69,6 +70,7 @@ class Definition(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str
+    groups: dict[str, str] = {}
     settings: dict[str, Setting]
     views: dict[str, str]
     indicators: list[Definition]
@@ -81,6 +83,12 @@ class Registry:
     views: dict[str, str]  # name -> SQL, in dependency order
     indicators: list[Definition]
     source: Path
+    groups: dict[str, str] = field(default_factory=dict)  # code -> Chinese name, in order
+
+    def grouped(self) -> list[Definition]:
+        """The indicators in the order of their groups (and of the file within a group)."""
+        order = {g: i for i, g in enumerate(self.groups)}
+        return sorted(self.indicators, key=lambda d: order.get(d.group, len(order)))
 
     def get(self, code: str) -> Definition:
         for d in self.indicators:
@@ -261,6 +269,16 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
                 )
             )
         seen.add(d.code)
+        if parsed.groups and d.group not in parsed.groups:
+            problems.append(
+                Problem(
+                    f"unknown group {d.group} (groups: {', '.join(parsed.groups)})",
+                    fname,
+                    lines.get(("indicators", i, "group")),
+                    field=f"indicators[{i}].group",
+                    label=file_key(f"indicators[{i}].group"),
+                )
+            )
         for part in ("numerator", "denominator"):
             why = _check_sql(getattr(d, part), known, params, aggregate=True)
             if why:
@@ -278,7 +296,9 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
     indicators = [
         d.model_copy(update={"version": d.version or parsed.version}) for d in parsed.indicators
     ]
-    return Registry(parsed.version, parsed.settings, parsed.views, indicators, path)
+    return Registry(
+        parsed.version, parsed.settings, parsed.views, indicators, path, dict(parsed.groups)
+    )
 
 
 @lru_cache(maxsize=1)

@@ -26,15 +26,22 @@ class Indicator:
     name: str
     # The denominator is an estimate (patients estimated from a prevalence), not a count.
     estimated: bool = False
+    group: str = ""  # the group of the national service specification, in Chinese
 
 
 def definitions() -> list[Indicator]:
-    """The indicators of the current definitions, in registry order."""
+    """The indicators of the current definitions, grouped as the national specification."""
     from jiceng.analytics import registry
 
+    reg = registry()
     return [
-        Indicator(d.code, d.name_zh, "_estimated" in d.denominator or "prevalence" in d.denominator)
-        for d in registry().indicators
+        Indicator(
+            d.code,
+            d.name_zh,
+            "_estimated" in d.denominator or "prevalence" in d.denominator,
+            reg.groups.get(d.group, ""),
+        )
+        for d in reg.grouped()
     ]
 
 
@@ -395,6 +402,7 @@ class Row:
     target: Target | None = None
     has_value_row: bool = False
     estimated: bool = False  # the denominator is an estimate (shown rounded, marked 估算)
+    group: str = ""
 
     @property
     def change_pp(self) -> float | None:
@@ -411,6 +419,7 @@ class Row:
         return {
             "indicator": self.code,
             "name": self.name,
+            "group": self.group,
             "numerator": self.numerator,
             "denominator": self.denominator,
             "denominator_estimated": self.estimated,
@@ -448,6 +457,7 @@ def _rows(
                 target=targets.get(d.code),
                 has_value_row=v is not None,
                 estimated=d.estimated,
+                group=d.group,
             )
         )
     return rows
@@ -576,6 +586,17 @@ class Table:
     total: TableRow | None
     hidden: int  # nodes at that level without any value
     coverage: Coverage | None = None  # of the total, when it sums regions below
+
+    @property
+    def column_groups(self) -> list[tuple[str, int]]:
+        """(group name, number of columns) for each run of columns of one group."""
+        out: list[tuple[str, int]] = []
+        for d in self.columns:
+            if out and out[-1][0] == d.group:
+                out[-1] = (d.group, out[-1][1] + 1)
+            else:
+                out.append((d.group, 1))
+        return out
 
 
 def _sort_rows(rows: list[TableRow], sort: str, codes: set[str]) -> tuple[list[TableRow], str]:
