@@ -153,3 +153,29 @@ def test_values_stored_without_a_node_link_are_found_by_their_code(personas, tre
     )
     assert row.value == pytest.approx(0.5)
     assert queries.available_periods(tree.VA2) == ["2025"]
+
+
+def test_the_indicators_are_grouped_as_the_national_specification(personas, values, client_for):
+    from lxml import html as lxml_html
+
+    from jiceng.analytics import registry
+
+    t = personas.tree
+    page = client_for(personas.county_reviewer).get(url(t.A, "2025")).content.decode()
+    doc = lxml_html.fromstring(page)
+    headings = [th.text_content().strip() for th in doc.xpath("//tr[@class='group-row']/th")]
+    assert headings == list(registry().groups.values())
+    # each indicator sits under its own group's heading
+    group_of = {}
+    current = None
+    for tr in doc.xpath("//table[@id='indicators']/tbody/tr"):
+        if tr.get("class") == "group-row":
+            current = tr.text_content().strip()
+        else:
+            group_of[tr.get("data-indicator")] = current
+    reg = registry()
+    assert group_of == {d.code: reg.groups[d.group] for d in reg.indicators}
+    api = client_for(personas.county_reviewer).get(
+        f"/api/v1/indicators/values/{t.A.code}?period=2025"
+    )
+    assert {v["indicator"]: v["group"] for v in api.json()["values"]} == group_of

@@ -45,16 +45,18 @@ def _period(node: Node, period: str | None) -> str:
 class DefinitionOut(Schema):
     code: str
     name: str
+    group: str = ""
 
 
 @router.get("/definitions", response=list[DefinitionOut], summary="Indicator definitions")
 def definitions(request):
-    return [{"code": d.code, "name": d.name} for d in queries.definitions()]
+    return [{"code": d.code, "name": d.name, "group": d.group} for d in queries.definitions()]
 
 
 class ValueOut(Schema):
     indicator: str
     name: str
+    group: str = Field("", description="the group of the national service specification")
     numerator: float | None
     denominator: float | None
     denominator_estimated: bool = Field(
