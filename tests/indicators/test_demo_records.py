@@ -51,6 +51,19 @@ def test_the_demo_county_gets_values_for_every_period_and_some_missed_targets(se
     assert all(r.value is not None for r in county.rows)
     assert all(0 < r.value < 1 for r in county.rows)  # nothing is 0% or 100%
     assert any(r.met is False for r in county.rows)
+    # every persona of the county or above sees a value in every group of the national
+    # specification (a village of 1,500 may truly have no TB case in a year)
+    groups = {d.group for d in queries.definitions()}
+    checked = []
+    for name, user in region.users.items():
+        node = user.node
+        if node is None or node.kind not in ("province", "city", "county"):
+            continue
+        rows = queries.node_indicators(node, "2025").rows
+        shown = {r.group for r in rows if r.value is not None}
+        assert shown == groups, (name, node.name, groups - shown)
+        checked.append(name)
+    assert len(checked) >= 3, checked  # the county's, the city's and the province's people
     # the county hospital is no place of residence: it has no values
     hospital = region.county.children.get(kind="county_hospital")
     assert not IndicatorValue.objects.filter(node=hospital).exists()
