@@ -257,6 +257,9 @@ JICENG_XLSX_MAX_MEMBERS = int(os.environ.get("JICENG_XLSX_MAX_MEMBERS", "2000"))
 JICENG_ANALYTICS_DIR = Path(os.environ.get("JICENG_ANALYTICS_DIR", VAR_DIR / "analytics"))
 # Secret for the keyed hash of personal identifiers (id_number); defaults to SECRET_KEY.
 JICENG_PII_KEY = os.environ.get("JICENG_PII_KEY", SECRET_KEY)
+# A province's own immunization schedule (YAML: vaccine -> {dose: due months}); empty: the
+# national programme of 2021. See docs/indicators.md.
+JICENG_IMMUNIZATION_SCHEDULE = os.environ.get("JICENG_IMMUNIZATION_SCHEDULE", "")
 
 # Background jobs: a running job beats; with no beat for this long its worker is dead.
 JICENG_JOB_LEASE_SECONDS = int(os.environ.get("JICENG_JOB_LEASE_SECONDS", "120"))

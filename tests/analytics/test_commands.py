@@ -191,3 +191,37 @@ def test_the_region_of_a_load_can_be_named_and_must_exist(tree, analytics_dir, t
     with pytest.raises(Exception, match="999"):
         run("records_load", str(src), "--name", "r2", "--region", "999")
     assert not RecordSet.objects.filter(name="r2").exists()
+
+
+def test_the_deployments_own_immunization_schedule_checks_loads_and_counts_due_doses(
+    src, analytics_dir, settings, tmp_path
+):
+    """JICENG_IMMUNIZATION_SCHEDULE: a schedule with HepB only (three doses at 0, 1, 6 months)."""
+    data = good()
+    data["residents"].append(
+        {"resident_id": "K1", "sex": "F", "birth_date": date(2025, 3, 10), "org_code": "A1"}
+    )
+    data["vaccinations"] = [
+        {"resident_id": "K1", "vaccine": "HepB", "dose": 1, "vaccination_date": date(2025, 3, 10)},
+        {"resident_id": "K1", "vaccine": "BCG", "dose": 1, "vaccination_date": date(2025, 3, 10)},
+    ]
+    folder = write_recordset(tmp_path / "vax", data)
+    schedule = tmp_path / "schedule.yaml"
+    schedule.write_text("HepB: {1: 0, 2: 1, 3: 6}\n", encoding="utf-8")
+    settings.JICENG_IMMUNIZATION_SCHEDULE = str(schedule)
+    # BCG is not in this province's schedule: the load is refused, naming the row
+    code, _out, err = run("records_load", str(folder), "--name", "vax")
+    assert code == 1 and "vaccinations.csv" in err and "BCG" in err
+    data["vaccinations"] = data["vaccinations"][:1]
+    write_recordset(folder, data)
+    code, _out, err = run("records_load", str(folder), "--name", "vax")
+    assert code == 0, err
+    code, _out, err = run("indicators_compute", "--record-set", "vax", "--period", "2025")
+    assert code == 0, err
+    v = IndicatorValue.objects.get(org_code="A1", period="2025", indicator="imm_coverage")
+    # due in 2025: HepB 1 (10 Mar), 2 (10 Apr), 3 (10 Sep) — not the national 14 doses
+    assert (v.numerator, v.denominator) == (1, 3)
+    # a bad file is refused in Chinese, naming the file
+    schedule.write_text("HepB: {1: 0, 3: 6}\n", encoding="utf-8")
+    code, _out, err = run("indicators_compute", "--record-set", "vax", "--period", "2025")
+    assert code == 2 and "schedule.yaml" in err and "HepB" in err

@@ -160,6 +160,8 @@ def run_load(pk: int, src: str | None = None, skip_invalid: bool = False) -> dic
 def _load(rs: RecordSet, src: str | None, skip_invalid: bool) -> dict:
     from jiceng.analytics import load_recordset
 
+    from .schedule import deployment_schedule
+
     pk = rs.pk
     report = Reporter(pk, "load")
     report.set(_("Starting"), 0, skip_invalid=skip_invalid)
@@ -179,6 +181,7 @@ def _load(rs: RecordSet, src: str | None, skip_invalid: bool) -> dict:
             skip_invalid=skip_invalid,
             rejects=rejects,
             progress=report.load_stage,
+            immunization_schedule=deployment_schedule(),
         )
     except ValidationFailed as e:
         rs.refresh_from_db()
@@ -201,6 +204,8 @@ def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
     """Compute ``periods`` on record set ``pk`` and store the values (replacing earlier ones)."""
     from jiceng.analytics import compute_indicators, parse_period
 
+    from .schedule import schedule_settings
+
     rs = RecordSet.objects.select_related("node", "loaded_by").filter(pk=pk).first()
     if rs is None:
         return {"status": "skipped", "reason": f"record set {pk} was withdrawn"}
@@ -211,7 +216,11 @@ def run_compute(pk: int, periods: list[str], engine: str = "duckdb") -> dict:
         with Heartbeat(lambda: _beat(pk)):
             parsed = [parse_period(p) for p in periods]
             values = compute_indicators(
-                Path(rs.store_path), parsed, engine=engine, progress=report.fraction
+                Path(rs.store_path),
+                parsed,
+                engine=engine,
+                settings=schedule_settings(),
+                progress=report.fraction,
             )
             report.set(_("Saving values"), 92, periods=periods)
             saved = save_values(rs, values, engine, actor=rs.loaded_by)

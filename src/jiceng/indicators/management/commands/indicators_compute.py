@@ -88,13 +88,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         from jiceng.indicators.models import RecordSet
+        from jiceng.indicators.schedule import schedule_settings
         from jiceng.indicators.store import save_values
 
         try:
             periods = [parse_period(p) for p in opts["period"]]
-            settings_ = dict(_setting(s) for s in opts["setting"])
+            # the deployment's schedule, unless --setting gives another
+            settings_ = {**schedule_settings(), **dict(_setting(s) for s in opts["setting"])}
         except ValueError as e:
             self.stderr.write(str(e))
+            sys.exit(2)
+        except ValidationFailed as e:
+            print_problems(self.stderr, e.problems)
             sys.exit(2)
         bar = Bar(not opts["no_progress"])
         rs = None

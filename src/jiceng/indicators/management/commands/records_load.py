@@ -38,6 +38,8 @@ def load_as(
     folder = Path(settings.JICENG_ANALYTICS_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".cli-{uuid.uuid4().hex}.duckdb"
+    from jiceng.indicators.schedule import deployment_schedule
+
     result = load_recordset(
         src,
         tmp,
@@ -46,6 +48,7 @@ def load_as(
         skip_invalid=skip_invalid,
         rejects=rejects,
         progress=progress,
+        immunization_schedule=deployment_schedule(),
     )
     try:
         owner = region or covering_region(tmp)
