@@ -1,11 +1,11 @@
 """The immunization schedule (免疫程序): vaccine code -> {dose: due age in months}.
 
 The default is the national immunization programme of 2021 (国家免疫规划疫苗儿童免疫程序
-2021年版) as given by the indicator contract. The load checks read it (a vaccine code must be
-in the schedule, a dose must not exceed the schedule's doses). It is kept here as data rather
-than as a setting of ``definitions/indicators.yaml``, whose settings are scalars bound into
-the SQL; a province's own schedule (setting ``immunization_schedule``) is validated with
-:func:`validate_schedule` and passed to ``check_recordset``/``load_recordset``.
+2021年版) as given by the indicator contract: the default of the setting
+``immunization_schedule`` in ``definitions/indicators.yaml``, the one place it is written.
+The load checks read it (a vaccine code must be in the schedule, a dose must not exceed the
+schedule's doses); a province's own schedule is validated with :func:`validate_schedule` and
+passed to ``check_recordset``/``load_recordset`` and to the computation as that setting.
 """
 
 from __future__ import annotations
@@ -13,21 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-Schedule = Mapping[str, Mapping[int, int]]
+import yaml
 
-_NATIONAL_2021 = {
-    "HepB": {1: 0, 2: 1, 3: 6},
-    "BCG": {1: 0},
-    "IPV": {1: 2, 2: 3},
-    "bOPV": {1: 4, 2: 48},
-    "DTaP": {1: 3, 2: 4, 3: 5, 4: 18},
-    "DT": {1: 72},
-    "MMR": {1: 8, 2: 18},
-    "JE-L": {1: 8, 2: 24},
-    "MPSV-A": {1: 6, 2: 9},
-    "MPSV-AC": {1: 36, 2: 72},
-    "HepA-L": {1: 18},
-}
+Schedule = Mapping[str, Mapping[int, int]]
 
 # Ages up to which a dose may be due (the programme ends at 6 years; some room for catch-up).
 MAX_DUE_MONTHS = 18 * 12
@@ -86,5 +74,13 @@ def _whole(v: object) -> int | None:
     return None
 
 
-NATIONAL_2021: Schedule = validate_schedule(_NATIONAL_2021)
+def _national() -> Schedule:
+    from .definitions import DEFAULT_FILE
+
+    # Read from the definitions file without validating its SQL (which needs this module).
+    data = yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8"))
+    return validate_schedule(data["settings"]["immunization_schedule"]["default"])
+
+
+NATIONAL_2021: Schedule = _national()
 DEFAULT_SCHEDULE: Schedule = NATIONAL_2021
