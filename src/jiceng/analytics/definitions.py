@@ -238,19 +238,16 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
     params["year"] = 2000
     params.update({k: s.default for k, s in parsed.settings.items()})
     problems: list[Problem] = []
+
+    def problem(message: str, path: tuple, key: str) -> None:
+        """A problem at the YAML node ``path``, known to the user as ``key``."""
+        problems.append(Problem(message, fname, lines.get(path), field=key, label=file_key(key)))
+
     known = {k: set(v) for k, v in BASE_TABLES.items()}
     for name, sql in parsed.views.items():
         why = _check_sql(sql, known, params, aggregate=False)
         if why:
-            problems.append(
-                Problem(
-                    why,
-                    fname,
-                    lines.get(("views", name)),
-                    field=f"views.{name}",
-                    label=file_key(f"views.{name}"),
-                )
-            )
+            problem(why, ("views", name), f"views.{name}")
             continue
         cols = _output_columns(sql, params)
         if "*" in cols:
@@ -259,38 +256,22 @@ def load_definitions(path: Path = DEFAULT_FILE) -> Registry:
     seen = set()
     for i, d in enumerate(parsed.indicators):
         if d.code in seen:
-            problems.append(
-                Problem(
-                    f"duplicate indicator code {d.code}",
-                    fname,
-                    lines.get(("indicators", i, "code")),
-                    field=f"indicators[{i}].code",
-                    label=file_key(f"indicators[{i}].code"),
-                )
+            problem(
+                f"duplicate indicator code {d.code}",
+                ("indicators", i, "code"),
+                f"indicators[{i}].code",
             )
         seen.add(d.code)
         if parsed.groups and d.group not in parsed.groups:
-            problems.append(
-                Problem(
-                    f"unknown group {d.group} (groups: {', '.join(parsed.groups)})",
-                    fname,
-                    lines.get(("indicators", i, "group")),
-                    field=f"indicators[{i}].group",
-                    label=file_key(f"indicators[{i}].group"),
-                )
+            problem(
+                f"unknown group {d.group} (groups: {', '.join(parsed.groups)})",
+                ("indicators", i, "group"),
+                f"indicators[{i}].group",
             )
         for part in ("numerator", "denominator"):
             why = _check_sql(getattr(d, part), known, params, aggregate=True)
             if why:
-                problems.append(
-                    Problem(
-                        why,
-                        fname,
-                        lines.get(("indicators", i, part)),
-                        field=f"{d.code}.{part}",
-                        label=file_key(f"{d.code}.{part}"),
-                    )
-                )
+                problem(why, ("indicators", i, part), f"{d.code}.{part}")
     if problems:
         raise ValidationFailed(problems)
     indicators = [
