@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import csv_file, run, write
+from .helpers import run, write
 
 DATASET = """
 code: Q
