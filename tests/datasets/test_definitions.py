@@ -145,6 +145,13 @@ def test_elements_may_be_listed_apart_and_placed_in_sections_by_code():
     assert ds.elements["A"].section == "S1"
 
 
+def test_options_may_be_plain_codes_or_a_mapping_of_code_to_name():
+    text = GOOD.replace("[{code: m, name: 男}, {code: f, name: 女}]", "{m: 男, f: 女}")
+    assert parse_dataset(text, "map.yaml").elements["B"].options[1].name == "女"
+    text = GOOD.replace("[{code: m, name: 男}, {code: f, name: 女}]", "[m, f]")
+    assert parse_dataset(text, "list.yaml").elements["B"].option_codes == ("m", "f")
+
+
 def test_unknown_keys_are_warnings_not_errors(tmp_path):
     text = GOOD.replace("period_type: quarterly", "period_type: quarterly\nowner: 县卫健委")
     ds = parse_dataset(text, "extra.yaml")

@@ -547,6 +547,10 @@ class _Checker:
     def options(self, value: Any, path: Path_) -> list[Option] | None:
         if value is None:
             return []
+        if isinstance(value, dict) and value:  # {code: name, ...}
+            value = [
+                {"code": k, "name": v if isinstance(v, str) else str(k)} for k, v in value.items()
+            ]
         if not isinstance(value, list) or not value:
             self.problem(path, "分类（options）应为非空列表，每项有 code 和 name")
             return None
