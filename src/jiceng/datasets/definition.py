@@ -268,6 +268,7 @@ class _Checker:
         self.locate = locate or self._locate_line
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.element_codes: dict[str, Path_] = {}
 
     def _locate_line(self, path: Path_) -> tuple[int | None, str]:
         p = tuple(path)
@@ -526,6 +527,13 @@ class _Checker:
         if obj is None:
             return None
         code = self.code(obj, "code", path, "数据元")
+        if code is not None:
+            if code in self.element_codes:
+                first = self.locate(self.element_codes[code])[0]
+                self.problem(path + ("code",), f"数据元编码「{code}」重复（另见第 {first} 行）")
+                code = None
+            else:
+                self.element_codes[code] = path + ("code",)
         name = self.text(obj, "name", path)
         value_type = self.choice(obj, "value_type", path, VALUE_TYPES, "值类型")
         aggregation = self.choice(obj, "aggregation", path, AGGREGATIONS, "汇总方式")
@@ -591,7 +599,9 @@ class _Checker:
         ok = True
         for ref in expr.refs:
             el = elements.get(ref.element)
-            if el is None:
+            if el is None and ref.element in self.element_codes:
+                ok = False  # defined, but with problems of its own (reported there)
+            elif el is None:
                 self.problem(path, f"表达式引用了未定义的数据元「{ref.element}」（{ref}）")
                 ok = False
             elif ref.option is not None and ref.option not in el.option_codes:
