@@ -91,7 +91,11 @@ def test_every_bad_row_is_reported_at_once(tmp_path):
 @pytest.mark.parametrize(
     ("orgs", "where", "reason"),
     [
-        ("org_code,name,kind\nU,院,township_hc\n", "orgs.csv，第1行", "缺少列「parent_code」"),
+        (
+            "org_code,name,kind\nU,院,township_hc\n",
+            "orgs.csv，第1行",
+            "缺少列「parent_code」；表头应为 org_code,name,parent_code,kind[,open_date,close_date]",
+        ),
         (ORGS + "U,重复,C,township_hc\n", "orgs.csv，第4行，org_code列", "重复"),
         (ORGS + "V,村,NOWHERE,township_hc\n", "orgs.csv，第4行，parent_code列", "不在机构表中"),
         (
@@ -166,16 +170,32 @@ def test_an_existing_output_file_is_left_as_it_was_on_bad_input(tmp_path):
     assert out.read_text(encoding="utf-8") == "earlier\n"
 
 
-def test_values_not_in_utf8_are_refused(tmp_path):
+def _values_file(tmp_path, data: bytes):
     ds = write(tmp_path / "q.yaml", DATASET)
     (tmp_path / "orgs.csv").write_text(ORGS, encoding="utf-8")
     values = tmp_path / "values.csv"
-    values.write_bytes("org_code,period,element,option,value\nU,2025Q1,N,,无效数据\n".encode("gbk"))
-    code, _out, err = run(
+    values.write_bytes(data)
+    return run(
         "datavalues", "validate", "--dataset", ds, "--orgs", str(tmp_path / "orgs.csv"),
         "--values", str(values), "--period", "2025", "--out", str(tmp_path / "o.csv"),
     )  # fmt: skip
-    assert code == 1 and "values.csv" in err and "UTF-8" in err
+
+
+def test_values_saved_as_gbk_by_a_chinese_excel_are_read(tmp_path):
+    data = "org_code,period,element,option,value\nU,2025Q1,N,,无效数据\n".encode("gbk")
+    code, _out, err = _values_file(tmp_path, data)
+    # read as GBK: the value itself is then the problem, named as the user wrote it
+    assert code == 1 and "「无效数据」不是整数" in err
+
+
+def test_values_in_no_known_encoding_are_refused(tmp_path):
+    code, _out, err = _values_file(tmp_path, b"org_code,period,element,option,value\n\xff\xff\n")
+    assert code == 1 and "values.csv" in err and "既不是 UTF-8 也不是 GBK" in err
+
+
+def test_the_option_column_may_be_left_out_when_no_element_has_options(tmp_path):
+    code, _out, err = _values_file(tmp_path, b"org_code,period,element,value\nU,2025Q1,N,3\n")
+    assert code == 0, err
 
 
 def test_a_missing_argument_is_a_usage_error(tmp_path):

@@ -57,17 +57,20 @@ class Completion:
 class _Rows:
     """Rows of one CSV file as dicts, with the problems of the file collected on the way."""
 
-    def __init__(self, path: Path, required: list[str], optional: list[str] = ()):
+    def __init__(self, path: Path, expected: str, required: list[str], optional: list[str] = ()):
         self.name = path.name
         self.problems: list[Problem] = []
         self.extra = 0
         self.rows: list[tuple[int, dict[str, str]]] = []
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            data = path.read_bytes()
         except FileNotFoundError:
             raise ValidationFailed([Problem("文件不存在", file=str(path))]) from None
-        except UnicodeDecodeError:
-            raise ValidationFailed([Problem("文件不是 UTF-8 编码的 CSV", file=self.name)]) from None
+        text = _decode(data)
+        if text is None:
+            raise ValidationFailed(
+                [Problem("文件既不是 UTF-8 也不是 GBK 编码的 CSV", file=self.name)]
+            )
         try:
             records = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
@@ -78,12 +81,12 @@ class _Rows:
         missing = [c for c in required if c not in header]
         dup = sorted({c for c in header if c and header.count(c) > 1})
         problems = [
-            Problem(f"缺少列「{c}」；表头应为 {','.join(required)}", file=self.name, row=1)
-            for c in missing
+            Problem(f"缺少列「{c}」；表头应为 {expected}", file=self.name, row=1) for c in missing
         ] + [Problem(f"列「{c}」出现了两次", file=self.name, row=1, column=c) for c in dup]
         if problems:
             raise ValidationFailed(problems)
         known = set(required) | set(optional)
+        defaults = {c: "" for c in optional}
         index = {c: header.index(c) for c in known if c in header}
         for n, record in enumerate(records[1:], start=2):
             if not any(c.strip() for c in record):
@@ -94,7 +97,7 @@ class _Rows:
             if len(record) < len(header):
                 self.add(n, "", f"这一行只有 {len(record)} 列，比表头少（表头 {len(header)} 列）")
                 continue
-            self.rows.append((n, {c: record[i].strip() for c, i in index.items()}))
+            self.rows.append((n, {**defaults, **{c: record[i].strip() for c, i in index.items()}}))
 
     def add(self, row: int, column: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -106,6 +109,16 @@ class _Rows:
         if self.extra:
             return [*self.problems, Problem(f"另有 {self.extra} 个问题未列出", file=self.name)]
         return self.problems
+
+
+def _decode(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GBK (GB 18030), as Excel saves CSV in China."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _date(text: str) -> date | None:
@@ -121,7 +134,10 @@ def _date(text: str) -> date | None:
 def read_orgs(path: str | Path) -> list[Org]:
     """``org_code,name,parent_code,kind[,open_date,close_date]``."""
     rows = _Rows(
-        Path(path), ["org_code", "name", "parent_code", "kind"], ["open_date", "close_date"]
+        Path(path),
+        "org_code,name,parent_code,kind[,open_date,close_date]",
+        ["org_code", "parent_code", "kind"],
+        ["name", "open_date", "close_date"],
     )
     orgs: list[Org] = []
     seen: dict[str, int] = {}
@@ -228,7 +244,13 @@ Values = dict[tuple[str, Period, str, str], Value]
 
 def read_values(path: str | Path, ds: DataSet, orgs: list[Org]) -> Values:
     """``org_code,period,element,option,value``; an empty value is "not reported" and skipped."""
-    rows = _Rows(Path(path), ["org_code", "period", "element", "option", "value"])
+    # `option` may be left out when no element of the file has options
+    rows = _Rows(
+        Path(path),
+        "org_code,period,element,option,value",
+        ["org_code", "period", "element", "value"],
+        ["option"],
+    )
     by_code = {o.code: o for o in orgs}
     out: Values = {}
     seen: dict[tuple, int] = {}
@@ -284,7 +306,7 @@ def read_completions(
     path: str | Path, ds: DataSet, orgs: list[Org]
 ) -> dict[tuple[str, Period], date]:
     """``org_code,period,completed_at``: when each unit completed the form of a period."""
-    rows = _Rows(Path(path), ["org_code", "period", "completed_at"])
+    rows = _Rows(Path(path), "org_code,period,completed_at", ["org_code", "period", "completed_at"])
     by_code = {o.code: o for o in orgs}
     out: dict[tuple[str, Period], date] = {}
     seen: dict[tuple, int] = {}
