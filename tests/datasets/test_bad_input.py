@@ -198,6 +198,18 @@ def test_the_option_column_may_be_left_out_when_no_element_has_options(tmp_path)
     assert code == 0, err
 
 
+def test_an_output_in_a_missing_directory_is_a_message_not_a_traceback(tmp_path):
+    ds = write(tmp_path / "q.yaml", DATASET)
+    (tmp_path / "orgs.csv").write_text(ORGS, encoding="utf-8")
+    (tmp_path / "v.csv").write_text("org_code,period,element,option,value\n" + GOOD + "\n")
+    code, _out, err = run(
+        "datavalues", "aggregate", "--dataset", ds, "--orgs", str(tmp_path / "orgs.csv"),
+        "--values", str(tmp_path / "v.csv"), "--period", "2025",
+        "--out", str(tmp_path / "no" / "out.csv"),
+    )  # fmt: skip
+    assert code == 1 and "无法写出结果文件" in err
+
+
 def test_a_missing_argument_is_a_usage_error(tmp_path):
     code, _out, _err = run("datavalues", "aggregate", "--dataset", "x.yaml")
     assert code == 2

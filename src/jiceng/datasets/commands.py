@@ -136,7 +136,12 @@ def _datavalues(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             [v.org_code, v.period.label, v.rule.code, format_value(v.left), format_value(v.right)]
             for v in violations
         ]
-    _write(Path(args.out), header, body)
+    try:
+        _write(Path(args.out), header, body)
+    except OSError as exc:
+        raise ValidationFailed(
+            [Problem(f"无法写出结果文件：{exc.strerror or exc}", file=args.out)]
+        ) from None
     out.write(f"已写出 {len(body)} 行到 {args.out}\n")
     return 0
 
