@@ -143,6 +143,7 @@ def test_elements_may_be_listed_apart_and_placed_in_sections_by_code():
     ds = parse_dataset(text, "apart.yaml")
     assert ds.sections[0].elements == ("B", "A")
     assert ds.elements["A"].section == "S1"
+    assert list(ds.elements) == ["B", "A"]  # the form's order, which the output follows
 
 
 def test_options_may_be_plain_codes_or_a_mapping_of_code_to_name():

@@ -9,7 +9,7 @@ that a file written for a later version still loads.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -458,7 +458,7 @@ class _Checker:
         for entry, path in loose:
             el = self.element(entry, path, "")
             if el is not None:
-                self.add_element(found, el, path)
+                found[el.code] = (el, path)
                 by_code_loose[el.code] = el
         sections: list[Section] = []
         raw_sections = top.get("sections")
@@ -489,6 +489,8 @@ class _Checker:
                 epath = spath + (key, ei)
                 if isinstance(entry, str | int) and not isinstance(entry, bool):
                     ref = str(entry).strip()
+                    if ref not in by_code_loose and ref in self.element_codes:
+                        continue  # defined with problems of its own, reported there
                     if ref not in by_code_loose:
                         self.problem(epath, f"分组引用了未定义的数据元「{ref}」")
                         continue
@@ -496,14 +498,15 @@ class _Checker:
                         self.problem(epath, f"数据元「{ref}」已放在另一个分组里")
                         continue
                     found[ref] = (
-                        Element(**{**by_code_loose[ref].__dict__, "section": scode}),
+                        replace(by_code_loose[ref], section=scode),
                         found[ref][1],
                     )
                     codes.append(ref)
                     placed.add(ref)
                     continue
                 el = self.element(entry, epath, scode)
-                if el is not None and self.add_element(found, el, epath):
+                if el is not None:
+                    found[el.code] = (el, epath)
                     codes.append(el.code)
                     placed.add(el.code)
             sections.append(Section(scode, sname, tuple(codes)))
@@ -512,15 +515,8 @@ class _Checker:
             sections.append(Section("", "", tuple(unplaced)))
         if not found and not self.problems:
             self.problem(("sections",), "数据集没有任何数据元")
-        return found, sections
-
-    def add_element(self, found: dict, el: Element, path: Path_) -> bool:
-        if el.code in found:
-            first = self.locate(found[el.code][1])[0]
-            self.problem(path + ("code",), f"数据元编码「{el.code}」重复（另见第 {first} 行）")
-            return False
-        found[el.code] = (el, path)
-        return True
+        in_form_order = {code: found[code] for sec in sections for code in sec.elements}
+        return in_form_order, sections
 
     def element(self, entry: Any, path: Path_, section: str) -> Element | None:
         obj = self.mapping(entry, path, "element")
