@@ -265,3 +265,23 @@ def validate(ds, orgs, values, label):
                 if not holds:
                     out.append((unit["code"], p, rule["code"], left, right))
     return sorted(out, key=lambda v: (v[0], v[1], v[2]))
+
+
+# ---------------------------------------------------------------- outliers
+
+
+def middle(values):
+    s = sorted(values)
+    if len(s) % 2 == 1:
+        return s[len(s) // 2]
+    return (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+
+
+def is_outlier(earlier, value):
+    """``earlier``: the values reported in the 24 periods before, in any order."""
+    if len(earlier) < 6:
+        return False
+    m = middle(earlier)
+    mad = middle([abs(v - m) for v in earlier])
+    spread = 3 * Fraction("1.4826") * mad
+    return value < m - spread or value > m + spread

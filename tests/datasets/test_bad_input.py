@@ -33,6 +33,7 @@ BAD_VALUES = [
     ("U,2025Q1,N,,-1", "value", "负数"),
     ("U,2025Q1,I,,1.5", "value", "不是整数"),
     ("U,2025Q1,X,,12,5", "", "比表头多"),
+    ("U,2025Q1,X,", "", "比表头少"),
     ("U,2025Q1,X,,十二", "value", "不是数字"),
     ("U,2025Q1,P,,100.5", "value", "超出 0–100"),
     ("U,2025Q1,P,,-1", "value", "超出 0–100"),
@@ -208,6 +209,15 @@ def test_an_output_in_a_missing_directory_is_a_message_not_a_traceback(tmp_path)
         "--out", str(tmp_path / "no" / "out.csv"),
     )  # fmt: skip
     assert code == 1 and "无法写出结果文件" in err
+
+
+def test_trailing_optional_cells_may_be_left_out_of_a_row(tmp_path):
+    orgs = (
+        "org_code,name,parent_code,kind,open_date,close_date\nC,县,,county\nU,院,C,township_hc,,\n"
+    )
+    code, err, out = _run(tmp_path, [GOOD], orgs=orgs)
+    assert code == 0, err
+    assert out.exists()
 
 
 def test_a_missing_argument_is_a_usage_error(tmp_path):

@@ -95,8 +95,13 @@ class _Rows:
                 self.add(n, "", f"这一行有 {len(record)} 列，比表头多（表头 {len(header)} 列）")
                 continue
             if len(record) < len(header):
-                self.add(n, "", f"这一行只有 {len(record)} 列，比表头少（表头 {len(header)} 列）")
-                continue
+                # trailing optional cells may be left out (`C,县,,county` under open/close dates)
+                if any(c in required for c in header[len(record) :]):
+                    self.add(
+                        n, "", f"这一行只有 {len(record)} 列，比表头少（表头 {len(header)} 列）"
+                    )
+                    continue
+                record = record + [""] * (len(header) - len(record))
             self.rows.append((n, {**defaults, **{c: record[i].strip() for c, i in index.items()}}))
 
     def add(self, row: int, column: str, message: str) -> None:
