@@ -44,7 +44,7 @@ def test_malformed_periods_are_refused_in_chinese(text):
 
 
 def _values(**kw):
-    return lambda ref: kw.get(str(ref)[2:-1].replace(".", "_"))
+    return lambda ref: kw.get(ref.key.replace(".", "_"))
 
 
 def test_each_operator_precedence_and_parentheses_exactly():

@@ -174,7 +174,7 @@ def aggregate(
 
 def _lookup(values: dict[str, Value | None]):
     def value_of(ref: Ref) -> Fraction | None:
-        v = values.get(str(ref)[2:-1])
+        v = values.get(ref.key)
         return v if isinstance(v, Fraction) else None
 
     return value_of

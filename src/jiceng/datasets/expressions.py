@@ -5,7 +5,7 @@ numbers, ``+ - * /`` and parentheses, evaluated exactly (as fractions, never flo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -26,10 +26,13 @@ class Ref:
     element: str
     option: str | None = None
 
+    @property
+    def key(self) -> str:
+        """``CODE`` or ``CODE.OPTION``: the key of the value (and the output's ``code``)."""
+        return self.element if self.option is None else f"{self.element}.{self.option}"
+
     def __str__(self) -> str:
-        return (
-            f"#{{{self.element}}}" if self.option is None else f"#{{{self.element}.{self.option}}}"
-        )
+        return f"#{{{self.key}}}"
 
 
 # A parsed expression: a Fraction, a Ref, ("neg", node) or (op, left, right).
@@ -181,9 +184,3 @@ class _Parser:
             self.i += 1
             return node
         raise ExpressionError(self.unexpected())
-
-
-def missing_states(refs: list[Ref], values: Mapping[Ref, Fraction | None]) -> tuple[bool, bool]:
-    """(any missing, all missing) of ``refs``; with no references, neither."""
-    missing = [values.get(r) is None for r in refs]
-    return any(missing), bool(missing) and all(missing)

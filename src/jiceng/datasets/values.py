@@ -47,13 +47,6 @@ class Org:
         return not (self.close_date is not None and self.close_date < period.start)
 
 
-@dataclass(frozen=True)
-class Completion:
-    org: str
-    period: Period
-    completed_at: date
-
-
 class _Rows:
     """Rows of one CSV file as dicts, with the problems of the file collected on the way."""
 
