@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.yamllines import Locator, Path_, construct, line_locator, line_map
 
 from .expressions import Expression, ExpressionError, Ref, parse_expression
 from .periods import PERIOD_TYPES
@@ -32,7 +33,6 @@ DEFAULT_DUE_DAYS = 10
 RESERVED_PREFIX = "_"
 _BAD_CODE_CHARS = set(".{}#,\"' \t\n")
 
-Path_ = tuple[str | int, ...]
 
 _KNOWN_KEYS = {
     "dataset": {
@@ -153,46 +153,8 @@ class DataSet:
 # ---------------------------------------------------------------- reading the file
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
 # Keys whose number-looking values are text as written ("1.10", "2025", "100").
 RAW_TEXT_KEYS = {"code", "version", "numerator", "denominator", "left", "right", "name"}
-_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-
-
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, key: Any = None) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            k = loader.construct_object(key_node, deep=True)
-            out[k] = _construct(loader, value_node, k)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, child) for child in node.value]
-    if key in RAW_TEXT_KEYS and node.tag in _NUMBER_TAGS:
-        return node.value
-    return loader.construct_object(node, deep=True)
-
-
-def _line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                dups.append((path + (key,), seen[key], line))
-            seen[key] = line
-            lines[path + (key,)] = line
-            if isinstance(value_node, yaml.MappingNode | yaml.SequenceNode):
-                _line_map(value_node, path + (key,), lines, dups)
-                lines[path + (key,)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for i, child in enumerate(node.value):
-            _line_map(child, path + (i,), lines, dups)
 
 
 def parse_dataset(text: str, filename: str) -> DataSet:
@@ -206,10 +168,10 @@ def parse_dataset(text: str, filename: str) -> DataSet:
             ) from None
         text = text.replace("\t", " ")
     try:
-        loader = _Loader(text)
+        loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = _construct(loader, node) if node is not None else None
+            data = construct(loader, node, RAW_TEXT_KEYS) if node is not None else None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -229,8 +191,8 @@ def parse_dataset(text: str, filename: str) -> DataSet:
         raise ValidationFailed([Problem("数据集定义文件是空的", file=filename)])
     lines: dict[Path_, int] = {}
     dups: list = []
-    _line_map(node, (), lines, dups)
-    checker = _Checker(data, lines, filename)
+    line_map(node, (), lines, dups)
+    checker = _Checker(data, filename, line_locator(lines))
     for path, first, _row in dups:
         checker.problem(path, f"字段「{path[-1]}」写了两次（另见第 {first} 行）")
     return checker.dataset()
@@ -261,22 +223,13 @@ def sample_dataset_paths() -> list[Path]:
 class _Checker:
     """Walks the parsed data, collecting every problem with its line and field."""
 
-    def __init__(self, data: Any, lines: dict[Path_, int], filename: str, locate=None):
+    def __init__(self, data: Any, filename: str, locate: Locator):
         self.data = data
-        self.lines = lines
         self.filename = filename
-        self.locate = locate or self._locate_line
+        self.locate = locate
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.element_codes: dict[str, Path_] = {}
-
-    def _locate_line(self, path: Path_) -> tuple[int | None, str]:
-        p = tuple(path)
-        while p:
-            if p in self.lines:
-                return self.lines[p], ""
-            p = p[:-1]
-        return self.lines.get((), 1), ""
 
     def nice(self, path: Path_) -> str:
         out = ""

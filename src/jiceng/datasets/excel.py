@@ -22,8 +22,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.yamllines import Path_, cell_locator
 
-from .definition import DataSet, Path_, _Checker
+from .definition import DataSet, _Checker
 
 MAX_BYTES = 20 * 1024 * 1024  # a definition is a few kilobytes; refuse anything huge
 
@@ -232,15 +233,7 @@ def read_dataset_excel(data: bytes, filename: str) -> DataSet:
             entries.append(entry)
         raw[key] = entries
 
-    def locate(path: Path_) -> tuple[int | None, str]:
-        p = tuple(path)
-        while p:
-            if p in where:
-                return where[p]
-            p = p[:-1]
-        return None, ""
-
-    return _Checker(raw, {}, filename, locate=locate).dataset()
+    return _Checker(raw, filename, cell_locator(where)).dataset()
 
 
 def _option(text: str) -> dict[str, str] | str:
