@@ -6,8 +6,9 @@ non-terminating quotient to :data:`PLACES` decimal places).
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -206,6 +207,19 @@ def indicator_value(
 # ---------------------------------------------------------------- completeness
 
 
+def expected(
+    ds: DataSet, orgs: list[Org], periods: Iterable[Period]
+) -> Iterator[tuple[Org, Period]]:
+    """(unit, period) for each unit of the reporting kinds open during each period: the
+    forms expected, and the unit-periods the validation rules are checked for."""
+    periods = list(periods)
+    for org in orgs:
+        if org.kind in ds.institution_kinds:
+            for p in periods:
+                if org.open_during(p):
+                    yield org, p
+
+
 def completeness(
     ds: DataSet,
     orgs: list[Org],
@@ -216,30 +230,25 @@ def completeness(
     up = ancestors(orgs)
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     due = timedelta(days=ds.due_days)
-    for org in orgs:
-        if org.kind not in ds.institution_kinds:
-            continue
-        for p in periods:
-            if not org.open_during(p):
-                continue
-            at = completions.get((org.code, p))
-            got = (1, int(at is not None), int(at is not None and at <= p.end + due))
-            for node in up[org.code]:
-                acc = out[node]
-                for i in range(3):
-                    acc[i] += got[i]
+    for org, p in expected(ds, orgs, periods):
+        at = completions.get((org.code, p))
+        got = (1, int(at is not None), int(at is not None and at <= p.end + due))
+        for node in up[org.code]:
+            acc = out[node]
+            for i in range(3):
+                acc[i] += got[i]
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------- validation rules
 
 COMPARE = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
 }
 
 
@@ -274,18 +283,14 @@ def validate(ds: DataSet, orgs: list[Org], values: Values, period: Period) -> li
     """Every violation within ``period`` by units of the reporting kinds open at the time,
     sorted by unit, period and rule code."""
     periods = period.periods(ds.period_type)
-    cells = unit_cells({k: v for k, v in values.items() if k[1] in set(periods)})
+    inside = set(periods)
+    cells = unit_cells({k: v for k, v in values.items() if k[1] in inside})
     out = []
-    for org in orgs:
-        if org.kind not in ds.institution_kinds:
-            continue
-        for p in periods:
-            if not org.open_during(p):
-                continue
-            cell = cells.get((org.code, p), {})
-            for rule in ds.rules:
-                found = check_rule(rule, cell)
-                if found is not None:
-                    out.append(Violation(org.code, p, rule, *found))
+    for org, p in expected(ds, orgs, periods):
+        cell = cells.get((org.code, p), {})
+        for rule in ds.rules:
+            found = check_rule(rule, cell)
+            if found is not None:
+                out.append(Violation(org.code, p, rule, *found))
     out.sort(key=lambda v: (v.org_code, v.period.label, v.rule.code))
     return out
