@@ -127,6 +127,22 @@ def institution_consistency(submission: Submission, readable: Iterable[str] | No
     return out
 
 
+def _grade_rows(subs: list[Submission]) -> Iterable[tuple[int, str, str, str]]:
+    """(submission id, level, item, grade) of every grade given: from the grades prefetched
+    with ``prefetch_related("grades")`` if every submission has them, else in one query."""
+    from jiceng.assessments.models import Grade
+
+    if all("grades" in getattr(s, "_prefetched_objects_cache", {}) for s in subs):
+        return [
+            (s.pk, g.level, g.item_code, g.grade) for s in subs for g in s.grades.all() if g.grade
+        ]
+    return (
+        Grade.objects.filter(submission__in=[s.pk for s in subs])
+        .exclude(grade="")
+        .values_list("submission_id", "level", "item_code", "grade")
+    )
+
+
 def group_consistency(submissions: Iterable[Submission], key, readable=None) -> list[dict]:
     """Consistency aggregated per group: ``key(submission)`` → a group name.
 
@@ -141,13 +157,7 @@ def group_consistency(submissions: Iterable[Submission], key, readable=None) -> 
     )
     subs = list(submissions)
     all_grades: dict[int, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-    from jiceng.assessments.models import Grade
-
-    for sub_id, level, code, grade in (
-        Grade.objects.filter(submission__in=[s.pk for s in subs])
-        .exclude(grade="")
-        .values_list("submission_id", "level", "item_code", "grade")
-    ):
+    for sub_id, level, code, grade in _grade_rows(subs):
         all_grades[sub_id][level][code] = grade
     for sub in subs:
         name = key(sub)

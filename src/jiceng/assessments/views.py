@@ -28,7 +28,7 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs.models import Node
 
@@ -159,7 +159,7 @@ def get_cycle(user, pk: int) -> Cycle:
 def cycle_detail(request, pk: int):
     user = request.user
     cycle = get_cycle(user, pk)
-    subs = list(
+    subs = (
         queries.visible_submissions(user)
         .filter(cycle=cycle)
         .select_related("county_reviewer", "rechecker")
@@ -167,7 +167,9 @@ def cycle_detail(request, pk: int):
     )
     stage = request.GET.get("stage", "")
     if stage:
-        subs = [s for s in subs if s.stage == stage]
+        subs = subs.filter(stage=stage)
+    page, page_query = paging.page_of(request, subs)
+    subs = list(page.object_list)
     for s in subs:
         s.facts = queries.submission_facts(user, s)
     can_sample = [
@@ -186,6 +188,8 @@ def cycle_detail(request, pk: int):
             "cycle": cycle,
             "subnav_query": f"region={board_region.code}&{query}" if board_region else query,
             "subs": subs,
+            "page": page,
+            "query": page_query,
             "stage": stage,
             "stages": Stage.choices,
             "can_sample": {s.pk for s in can_sample},

@@ -203,7 +203,8 @@ def consistency(request):
     subs = list(
         queries.visible_submissions(request.user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
-        .select_related("county_reviewer", "catalog")
+        .select_related("county_reviewer", "rechecker", "catalog")
+        .prefetch_related("grades")
         .order_by("institution__path")
     )
     county_of = queries.counties_by_path(s.institution.path for s in subs)
