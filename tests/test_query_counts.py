@@ -347,8 +347,56 @@ def measured(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         small = _measure(region)
         _grow(region)
         large = _measure(region)
+        pagers = _pagers(region)
         transaction.set_rollback(True)
-    return {"small": small, "large": large}
+    return {"small": small, "large": large, "pagers": pagers}
+
+
+def _pagers(region) -> dict[str, str]:
+    """Each list that grows with the institutions, a row a page: the pager's link to the next
+    page, which must keep the list's filters (``PAGED``)."""
+    import html
+
+    from django.test import Client
+
+    from jiceng.core import paging
+
+    o = _objects(region)
+    values = {**vars(o), "county": region.county.code, "this_year": region.years[1]}
+    out = {}
+    with mock.patch.object(paging, "PAGE_SIZE", 1):
+        for persona, url in PAGED:
+            client = Client()
+            client.force_login(region.users[persona])
+            page = client.get(url.format(**values)).content.decode()
+            found = re.search(r'href="([^"]*)" rel="next"', page)
+            out[url] = html.unescape(found.group(1)) if found else ""
+    return out
+
+
+# Pages listing what grows with the institutions (or the counties), with their filters.
+PAGED = [
+    ("province_admin", "/evaluation/cycles/{cycle}/?stage=draft"),
+    ("province_admin", "/evaluation/consistency/?region={county}&year={last_year}"),
+    ("province_admin", "/evaluation/publication/?region={county}&year={last_year}"),
+    ("city_reviewer", "/evaluation/?x=1"),
+    ("province_admin", "/indicators/table/{county}/?period={last_year}&level=institution"),
+    ("province_admin", "/indicators/targets/?year={this_year}"),
+    ("province_admin", "/indicators/recordsets/?x=1"),
+]
+
+
+@pytest.mark.django_db
+def test_long_lists_come_a_page_at_a_time_and_the_pager_keeps_the_filters(measured):
+    wrong = {}
+    for url, link in measured["pagers"].items():
+        query = url.split("?", 1)[1]
+        if not query.startswith("x="):
+            query = re.sub(r"\{\w+\}", "", query)  # the filters' names, not their values
+        names = [kv.split("=")[0] for kv in query.split("&")]
+        if not link or not all(f"{n}=" in link for n in names) or "page=2" not in link:
+            wrong[url] = link
+    assert wrong == {}
 
 
 def test_every_page_and_endpoint_is_checked():
@@ -389,6 +437,8 @@ def test_print_the_counts_when_asked(measured):
     """``JICENG_PRINT_QUERY_COUNTS=1 pytest -s tests/test_query_counts.py`` prints the table."""
     if os.environ.get("JICENG_PRINT_QUERY_COUNTS") != "1":
         return
+    for url, link in measured["pagers"].items():
+        print(f"{url:<70} next page: {link}")
     print(f"\n{'persona':<18} {'page':<55} {'one county':>10} {'two':>10}")
     for (who, pattern), m in sorted(measured["small"].items()):
         big = measured["large"][(who, pattern)]

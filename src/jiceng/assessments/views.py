@@ -97,12 +97,15 @@ def _open_regions(user) -> list[Node]:
 def index(request):
     user = request.user
     cycles = list(queries.visible_cycles(user)[:100])
+    page, page_query = paging.page_of(request, queries.waiting_for(user))
     return render(
         request,
         "assessments/index.html",
         {
             "cycles": cycles,
-            "waiting": queries.waiting_for(user),
+            "waiting": page.object_list,
+            "page": page,
+            "query": page_query,
             "can_open": bool(_open_regions(user)),
             "own": _own_submissions(user),
         },

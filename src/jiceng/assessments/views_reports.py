@@ -27,7 +27,7 @@ from jiceng.assessments.models import (
     VerdictRecord,
     VerdictValue,
 )
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs import labels
 from jiceng.orgs.models import Node
@@ -119,6 +119,7 @@ def publication(request):
     table["rows"] = [
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
+    page, page_query = paging.page_of(request, table["rows"])
     can_publish = (
         scope.can(request.user, scope.Action.PUBLISH, region) and table["publication"] is None
     )
@@ -127,6 +128,8 @@ def publication(request):
         "assessments/publication.html",
         {
             "t": table,
+            "page": page,
+            "query": page_query,
             "region": region,
             "year": year,
             "years": years,
@@ -181,6 +184,7 @@ def publication_xlsx(request):
     table["rows"] = [
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
+    page, page_query = paging.page_of(request, table["rows"])
     data = publication_workbook(table)
     audit.record_download(
         request.user,
@@ -222,14 +226,14 @@ def consistency(request):
     def readable(s: Submission):
         return queries.readable_levels(user, s)
 
+    page, page_query = paging.page_of(request, [s for s in subs if s.county_locked])
     per_institution = [
         {
             "sub": s,
             "facts": queries.submission_facts(user, s),
             **institution_consistency(s, readable(s)),
         }
-        for s in subs
-        if s.county_locked
+        for s in page.object_list
     ]
     return render(
         request,
@@ -240,6 +244,8 @@ def consistency(request):
             "years": years,
             "regions": _regions(request.user),
             "per_institution": per_institution,
+            "page": page,
+            "query": page_query,
             "per_county": group_consistency(subs, county_name, readable),
             "per_reviewer": group_consistency(subs, reviewer_name, readable),
         },
@@ -251,6 +257,7 @@ def progress(request):
     region, year, years = _region_and_year(request)
     board = queries.progress_board(request.user, region, year)
     cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
+    page, page_query = paging.page_of(request, board["late"])
     return render(
         request,
         "assessments/progress.html",
@@ -261,6 +268,8 @@ def progress(request):
             "regions": _regions(request.user),
             "board": board,
             "cycles": cycles,
+            "page": page,
+            "query": page_query,
         },
     )
 
