@@ -284,8 +284,10 @@ def _build(today: dt.date):
 
 
 def _grow(region) -> None:
-    """A second county built by the demo the same way, with every stage, and a cycle of the
-    city three years ago (it holds both counties)."""
+    """A second county built by the demo the same way, with every stage, a cycle of the
+    city three years ago (it holds both counties), and users of its own (the demo gives
+    logins to the first county only)."""
+    from jiceng.accounts.models import Role, User
     from jiceng.demo import region as demo_region
 
     with _small_demo(2):
@@ -294,6 +296,13 @@ def _grow(region) -> None:
         region.counties.append(county)
         _populate(region, county)
     _open_city_cycle(region, region.years[0] - 2)
+    institution = region.by_county[county.pk][0]
+    for name, role, node, works_at in (
+        ("admin_2", Role.ADMIN, county, None),
+        ("county_reviewer_2", Role.COUNTY_REVIEWER, county, institution),
+        ("clerk_2", Role.INSTITUTION_STAFF, institution, None),
+    ):
+        User.objects.create_user(name, role=role, node=node, institution=works_at)
 
 
 @dataclass
