@@ -96,13 +96,16 @@ def _open_regions(user) -> list[Node]:
 @login_required
 def index(request):
     user = request.user
-    cycles = list(queries.visible_cycles(user)[:100])
+    cycles, cycles_query = paging.page_of(
+        request, queries.visible_cycles(user).order_by("-year", "region__path"), param="cycles"
+    )
     page, page_query = paging.page_of(request, queries.waiting_for(user))
     return render(
         request,
         "assessments/index.html",
         {
             "cycles": cycles,
+            "cycles_query": cycles_query,
             "waiting": page.object_list,
             "page": page,
             "query": page_query,
