@@ -153,11 +153,7 @@ class Submission(models.Model):
 
     def grades_at(self, level: str) -> dict[str, str]:
         """Item code → grade at ``level`` (self, county, recheck); ungraded items left out.
-
-        Reads the grades prefetched with ``prefetch_related("grades")`` if they were, so that
-        a list of submissions costs one query for all their grades, not one a submission."""
-        if "grades" in getattr(self, "_prefetched_objects_cache", {}):
-            return {g.item_code: g.grade for g in self.grades.all() if g.level == level and g.grade}
+        (For many submissions at once: ``consistency.grades_by_submission``, one query.)"""
         rows = self.grades.filter(level=level).exclude(grade="")
         return dict(rows.values_list("item_code", "grade"))
 

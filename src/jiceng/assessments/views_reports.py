@@ -15,7 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiceng.assessments import actions, queries
-from jiceng.assessments.consistency import group_consistency, institution_consistency
+from jiceng.assessments.consistency import (
+    grades_by_submission,
+    group_consistency,
+    institution_consistency,
+)
 from jiceng.assessments.excel import publication_workbook
 from jiceng.assessments.forms import LookBackForm
 from jiceng.assessments.models import (
@@ -208,9 +212,9 @@ def consistency(request):
         queries.visible_submissions(request.user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
         .select_related("county_reviewer", "rechecker", "catalog")
-        .prefetch_related("grades")
         .order_by("institution__path")
     )
+    grades = grades_by_submission(subs)  # one query for every figure of the page
     county_of = queries.counties_by_path(s.institution.path for s in subs)
 
     def county_name(s: Submission):
@@ -231,7 +235,7 @@ def consistency(request):
         {
             "sub": s,
             "facts": queries.submission_facts(user, s),
-            **institution_consistency(s, readable(s)),
+            **institution_consistency(s, readable(s), grades[s.pk]),
         }
         for s in page.object_list
     ]
@@ -246,8 +250,8 @@ def consistency(request):
             "per_institution": per_institution,
             "page": page,
             "query": page_query,
-            "per_county": group_consistency(subs, county_name, readable),
-            "per_reviewer": group_consistency(subs, reviewer_name, readable),
+            "per_county": group_consistency(subs, county_name, readable, grades),
+            "per_reviewer": group_consistency(subs, reviewer_name, readable, grades),
         },
     )
 
