@@ -15,7 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiceng.assessments import actions, queries
-from jiceng.assessments.consistency import group_consistency, institution_consistency
+from jiceng.assessments.consistency import (
+    grades_by_submission,
+    group_consistency,
+    institution_consistency,
+)
 from jiceng.assessments.excel import publication_workbook
 from jiceng.assessments.forms import LookBackForm
 from jiceng.assessments.models import (
@@ -27,7 +31,7 @@ from jiceng.assessments.models import (
     VerdictRecord,
     VerdictValue,
 )
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs import labels
 from jiceng.orgs.models import Node
@@ -119,6 +123,7 @@ def publication(request):
     table["rows"] = [
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
+    page, page_query = paging.page_of(request, table["rows"])
     can_publish = (
         scope.can(request.user, scope.Action.PUBLISH, region) and table["publication"] is None
     )
@@ -127,6 +132,8 @@ def publication(request):
         "assessments/publication.html",
         {
             "t": table,
+            "page": page,
+            "query": page_query,
             "region": region,
             "year": year,
             "years": years,
@@ -181,6 +188,7 @@ def publication_xlsx(request):
     table["rows"] = [
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
+    page, page_query = paging.page_of(request, table["rows"])
     data = publication_workbook(table)
     audit.record_download(
         request.user,
@@ -203,9 +211,10 @@ def consistency(request):
     subs = list(
         queries.visible_submissions(request.user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
-        .select_related("county_reviewer", "catalog")
+        .select_related("county_reviewer", "rechecker", "catalog")
         .order_by("institution__path")
     )
+    grades = grades_by_submission(subs)  # one query for every figure of the page
     county_of = queries.counties_by_path(s.institution.path for s in subs)
 
     def county_name(s: Submission):
@@ -221,14 +230,14 @@ def consistency(request):
     def readable(s: Submission):
         return queries.readable_levels(user, s)
 
+    page, page_query = paging.page_of(request, [s for s in subs if s.county_locked])
     per_institution = [
         {
             "sub": s,
             "facts": queries.submission_facts(user, s),
-            **institution_consistency(s, readable(s)),
+            **institution_consistency(s, readable(s), grades[s.pk]),
         }
-        for s in subs
-        if s.county_locked
+        for s in page.object_list
     ]
     return render(
         request,
@@ -239,8 +248,10 @@ def consistency(request):
             "years": years,
             "regions": _regions(request.user),
             "per_institution": per_institution,
-            "per_county": group_consistency(subs, county_name, readable),
-            "per_reviewer": group_consistency(subs, reviewer_name, readable),
+            "page": page,
+            "query": page_query,
+            "per_county": group_consistency(subs, county_name, readable, grades),
+            "per_reviewer": group_consistency(subs, reviewer_name, readable, grades),
         },
     )
 
@@ -250,6 +261,7 @@ def progress(request):
     region, year, years = _region_and_year(request)
     board = queries.progress_board(request.user, region, year)
     cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
+    page, page_query = paging.page_of(request, board["late"])
     return render(
         request,
         "assessments/progress.html",
@@ -260,6 +272,8 @@ def progress(request):
             "regions": _regions(request.user),
             "board": board,
             "cycles": cycles,
+            "page": page,
+            "query": page_query,
         },
     )
 
