@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from .definitions import Registry, bind, registry
-from .engines import DuckDBRunner, Runner, SparkRunner, absent_tables, transpile
+from .engines import (
+    DuckDBRunner,
+    Runner,
+    SparkRunner,
+    absent_tables,
+    check_store_format,
+    transpile,
+)
 from .periods import Period
 
 
@@ -110,6 +117,8 @@ def compute_indicators(
     reg = reg or registry()
     resolved = reg.resolve_settings(settings)
     progress = progress or (lambda stage, done, total: None)
+    if store is not None:
+        check_store_format(Path(store))
     own = runner is None
     runner = runner or open_runner(Path(store), engine)
     try:
