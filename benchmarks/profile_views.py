@@ -1,6 +1,6 @@
 """Profile one period of the indicator engine on a loaded store, view by view.
 
-    python benchmarks/profile.py STORE [--period 2025] [--top 12] [--definitions FILE]
+    python benchmarks/profile_views.py STORE [--period 2025] [--top 12] [--definitions FILE]
 
 Materialises each per-period view in order with its time and row count, then times every
 numerator and denominator on its own (as in the leaf query) and the whole leaf query.
