@@ -300,7 +300,12 @@ def markdown(results: dict) -> str:
                 if k in r
             ]
             if "equal_to_duckdb" in r:
-                extra.append("values equal to DuckDB's" if r["equal_to_duckdb"] else "DIFFERENT")
+                same = (
+                    "its year equal to the year alone"
+                    if step.startswith("compute-duckdb")
+                    else "values equal to DuckDB's"
+                )
+                extra.append(same if r["equal_to_duckdb"] else "DIFFERENT")
             name = label(step) + (f" ({', '.join(extra)})" if extra else "")
             secs = r.get("seconds", 0)
             rate = f"{total / secs:,.0f}" if secs and step != "generate" else ""
