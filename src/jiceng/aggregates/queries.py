@@ -232,7 +232,7 @@ class Reporting:
 
     node: Node
     period: Period
-    total: tuple[int, int, int]
+    total: dict
     regions: list[dict]
     late: list[dict]
     missing: list[dict]
@@ -286,4 +286,4 @@ def reporting(version: DataSetVersion, node: Node, period: Period) -> Reporting:
             missing.append(entry)
         elif at > date.fromordinal(p.end.toordinal() + ds.due_days):
             late.append(entry)
-    return Reporting(node, period, counts.get(node.code, (0, 0, 0)), regions, late, missing)
+    return Reporting(node, period, row(node), regions, late, missing)

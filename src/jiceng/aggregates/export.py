@@ -1,0 +1,54 @@
+"""The reporting-rate summary as an Excel workbook (regions, late units, missing units)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from jiceng.aggregates.models import DataSetVersion
+from jiceng.aggregates.queries import Reporting
+from jiceng.core import xlsx
+
+
+def reporting_workbook(version: DataSetVersion, rep: Reporting) -> bytes:
+    """Three sheets: by region, late units, missing units (the reminder list)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("By region")
+    xlsx.append(ws, [f"{version.name} · {rep.node.name} · {rep.period.label}"])
+    ws.cell(row=1, column=1).font = Font(bold=True)
+    xlsx.append(
+        ws,
+        [
+            _("Region"),
+            _("Expected"),
+            _("Received"),
+            _("On time"),
+            _("Completeness"),
+            _("Timeliness"),
+        ],
+    )
+    rows = [
+        (row["node"].name, row["expected"], row["received"], row["on_time"])
+        for row in [rep.total, *rep.regions]
+    ]
+    for name, e, r, t in rows:
+        n = xlsx.append(ws, [name, e, r, t, r / e if e else None, t / e if e else None])
+        for col in (5, 6):
+            ws.cell(row=n, column=col).number_format = xlsx.PERCENT_2
+    for title, entries in ((_("Late"), rep.late), (_("Missing"), rep.missing)):
+        sheet = wb.create_sheet(title)
+        xlsx.append(sheet, [_("Unit"), _("Code"), _("Above"), _("Period"), _("Completed on")])
+        for entry in entries:
+            xlsx.append(
+                sheet,
+                [
+                    entry["unit"].name,
+                    entry["unit"].code,
+                    entry["parent"].name if entry["parent"] else "",
+                    entry["period"],
+                    entry["completed_at"].isoformat() if entry["completed_at"] else "",
+                ],
+            )
+    return xlsx.to_bytes(wb)
