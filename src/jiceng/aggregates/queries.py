@@ -25,15 +25,18 @@ from jiceng.datasets.periods import MONTHS_IN
 from jiceng.datasets.values import Org, Value
 from jiceng.orgs.models import Node
 
-_DEFINITIONS: dict[int, DataSet] = {}
+_DEFINITIONS: dict[tuple, DataSet] = {}
 
 
 def definition_of(version: DataSetVersion) -> DataSet:
-    """The parsed definition of a loaded version (parsed once per process)."""
-    ds = _DEFINITIONS.get(version.pk)
+    """The parsed definition of a loaded version (parsed once per process and source)."""
+    key = (version.pk, version.code, version.version, hash(version.source))
+    ds = _DEFINITIONS.get(key)
     if ds is None:
         ds = parse_dataset(version.source, version.source_name or f"{version.code}.yaml")
-        _DEFINITIONS[version.pk] = ds
+        if len(_DEFINITIONS) > 200:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = ds
     return ds
 
 
