@@ -26,6 +26,7 @@ EXPECTED = {
         Action.PUBLISH: set(),
         Action.ENTER_DATA: {"TA1", "VA1", "VA2"},  # a township centre fills its clinics' forms
         Action.APPROVE_DATA: set(),
+        Action.IMPORT_DATA: set(),
     },
     "village_clerk": {
         Action.VIEW: {"VA1"},
@@ -86,6 +87,7 @@ EXPECTED = {
         Action.SELF_ASSESS: set(),
         Action.ENTER_DATA: set(),
         Action.APPROVE_DATA: INST_A,
+        Action.IMPORT_DATA: INST_A,
     },
     "province_admin": {
         Action.VIEW: ALL,

@@ -78,7 +78,7 @@ def _require(actor, action: scope.Action, node: Node) -> None:
     if actor is None:
         return
     if not scope.can(actor, action, node):
-        if action == scope.Action.ENTER_DATA:
+        if action in (scope.Action.ENTER_DATA, scope.Action.IMPORT_DATA):
             raise PermissionDenied(
                 _("%(unit)s is outside the units whose forms you fill.") % {"unit": node.name}
             )
@@ -165,13 +165,19 @@ def clean_values(ds: DataSet, raw: dict[str, str]) -> tuple[dict[str, str | None
 
 
 def do_save_values(
-    actor, version: DataSetVersion, node: Node, period: str, raw: dict[str, str]
+    actor,
+    version: DataSetVersion,
+    node: Node,
+    period: str,
+    raw: dict[str, str],
+    action: scope.Action = scope.Action.ENTER_DATA,
 ) -> Report:
     """Save (draft) values of one form: all or nothing; every change audited before/after.
 
     ``raw`` maps "CODE" or "CODE.OPTION" to the text typed; an empty text deletes the value.
+    ``action`` is ``IMPORT_DATA`` for a county's batch (API, file import).
     """
-    _require(actor, scope.Action.ENTER_DATA, node)
+    _require(actor, action, node)
     period = _check_form(version, node, period)
     ds = definition_of(version)
     cleaned, problems = clean_values(ds, raw)

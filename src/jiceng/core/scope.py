@@ -37,6 +37,7 @@ class Action(StrEnum):
     REOPEN = "reopen"  # re-open an approved level of an institution's evaluation
     ENTER_DATA = "enter_data"  # fill in and complete a unit's aggregate data forms
     APPROVE_DATA = "approve_data"  # approve (lock) and unlock a unit's aggregate data forms
+    IMPORT_DATA = "import_data"  # write many units' aggregate values at once (API, file import)
 
 
 # Work done by a person in a role; a global superuser does not do it on anyone's behalf.
@@ -158,6 +159,8 @@ def can(user: User, action: Action | str, node: Node) -> bool:
         return (
             role == Role.INSTITUTION_STAFF and node.is_institution and _own_institution(user, node)
         )
+    if action == Action.IMPORT_DATA:
+        return role == Role.ADMIN and node.is_institution
     if action == Action.APPROVE_DATA:
         return (
             role in {Role.ADMIN, Role.COUNTY_REVIEWER}
