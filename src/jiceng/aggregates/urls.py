@@ -6,6 +6,7 @@ app_name = "aggregates"
 urlpatterns = [
     path("", views.index, name="index"),
     path("load/", views.load, name="load"),
+    path("import/", views.import_values, name="import"),
     path("sets/<int:pk>/", views.dataset, name="dataset"),
     path("form/<int:pk>/<str:unit>/<str:period>/", views.form, name="form"),
     path("form/<int:pk>/<str:unit>/<str:period>/save/", views.save, name="save"),

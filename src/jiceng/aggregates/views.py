@@ -97,6 +97,44 @@ def dataset(request, pk: int):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_values(request):
+    """A county's file of many units' values, all or nothing."""
+    from jiceng.aggregates.importer import import_values as run_import
+
+    user = request.user
+    if not catalog_queries.can_manage_catalogs(user):
+        raise PermissionDenied("only administrators import values")
+    versions = queries.latest_versions(queries.visible_datasets(user))
+    ctx: dict = {"versions": versions}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        code = request.POST.get("dataset", "")
+        ctx["chosen"] = code
+        if upload is None or code not in {v.code for v in versions}:
+            ctx["error"] = _("Choose a data set and a file.")
+            status = 400
+        else:
+            ctx["filename"] = upload.name
+            try:
+                done = run_import(user, code, upload.read(), upload.name)
+            except ValidationFailed as exc:
+                ctx["problems"], ctx["error"] = exc.problems, exc.summary
+                status = 422
+            except UserError as exc:
+                ctx["error"] = str(exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(values)s values in %(forms)s forms.") % done,
+                )
+                return redirect("aggregates:index")
+    return render(request, "aggregates/import.html", ctx, status=status)
+
+
 # ---------------------------------------------------------------- the entry form
 
 
