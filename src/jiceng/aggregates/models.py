@@ -11,6 +11,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+PERIOD_TYPE_LABELS = {
+    "monthly": _("Monthly"),
+    "quarterly": _("Quarterly"),
+    "yearly": _("Yearly"),
+}
+
 
 class DataSetVersion(models.Model):
     """One loaded version of a data set definition (e.g. 满意度调查 2025)."""
@@ -59,6 +65,18 @@ class DataSetVersion(models.Model):
     def node(self):
         """The node the data set hangs on (scope checks and the audit trail)."""
         return self.owner
+
+    @property
+    def period_type_label(self) -> str:
+        return str(PERIOD_TYPE_LABELS.get(self.period_type, self.period_type))
+
+    @property
+    def kind_labels(self) -> list[str]:
+        """The reporting institution types as people read them (乡镇卫生院 …)."""
+        from jiceng.orgs.models import Kind
+
+        labels = dict(Kind.choices)
+        return [str(labels.get(k, k)) for k in self.institution_kinds or []]
 
     def definition(self):
         """The parsed :class:`jiceng.datasets.DataSet` (cached per version)."""
