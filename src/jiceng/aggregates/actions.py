@@ -203,7 +203,8 @@ def do_save_values(
             if text is None:
                 delete.append(old.pk)
                 continue
-            number = None if ds.elements[key.partition(".")[0]].value_type == "text" else text
+            text_element = ds.elements[key.partition(".")[0]].value_type == "text"
+            number = None if text_element else Decimal(text)
             if old is None:
                 element, _sep, option = key.partition(".")
                 create.append(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
@@ -194,7 +195,7 @@ def populate(region: Region, rng: random.Random) -> None:
                             element=element,
                             option=option,
                             value=text,
-                            number=text,
+                            number=Decimal(text),
                         )
                     )
                 late = rng.random() < P_LATE
