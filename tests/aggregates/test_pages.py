@@ -96,10 +96,16 @@ def test_the_county_approves_and_unlocks_and_a_locked_form_cannot_be_changed(
     actions.do_save_values(personas.clerk, sat, t.TA1, "2025Q1", {"OUT_SURVEYED": "40"})
     actions.do_complete(personas.clerk, sat, t.TA1, "2025Q1")
     reviewer = client_for(personas.county_reviewer)
+    home = reviewer.get("/").content.decode()
+    assert "待审核" in home and form_url(sat, t.TA1, "2025Q1") in home
+    assert (
+        form_url(sat, t.TA1, "2025Q1") in reviewer.get(reverse("aggregates:index")).content.decode()
+    )
     page = reviewer.get(form_url(sat, t.TA1, "2025Q1")).content.decode()
     assert 'data-testid="approve"' in page and "disabled" in page
     reviewer.post(form_url(sat, t.TA1, "2025Q1", "approve"))
     assert Report.objects.get(node=t.TA1).locked
+    assert "待审核" not in reviewer.get("/").content.decode()
     clerk = client_for(personas.clerk)
     response = clerk.post(
         form_url(sat, t.TA1, "2025Q1", "save"), {"v-OUT_SURVEYED": "1"}, HTTP_HX_REQUEST="true"

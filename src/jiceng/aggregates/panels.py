@@ -13,3 +13,14 @@ def forms_waiting(request):
     if not forms:
         return None
     return {"template": "aggregates/panels/waiting.html", "forms": forms}
+
+
+@register_panel(order=19)
+def forms_to_approve(request):
+    """County reviewers and administrators: completed forms waiting for approval."""
+    if request.user.role not in ("county_reviewer", "admin"):
+        return None
+    forms, n = queries.forms_to_approve(request.user, limit=10)
+    if not forms:
+        return None
+    return {"template": "aggregates/panels/approve.html", "forms": forms, "n": n}

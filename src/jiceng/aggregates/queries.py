@@ -226,6 +226,20 @@ def forms_to_fill(user, today: date | None = None, limit: int = 30) -> list[dict
     return out[:limit]
 
 
+def forms_to_approve(user, limit: int = 50) -> tuple[list[Report], int]:
+    """待审核: completed, unlocked forms of units the user approves, oldest first, and how
+    many were found (counted up to 4 × ``limit``)."""
+    root = scope.scope_root(user)
+    if root is None and not scope.is_global(user):
+        return [], 0
+    qs = Report.objects.filter(completed_at__isnull=False, locked=False)
+    if root is not None:
+        qs = qs.filter(node__path__startswith=root.path)
+    qs = qs.select_related("dataset", "node").order_by("completed_at", "pk")
+    out = [r for r in qs[: limit * 4] if scope.can(user, scope.Action.APPROVE_DATA, r.node)]
+    return out[:limit], len(out)
+
+
 # ---------------------------------------------------------------- reporting rate
 
 

@@ -38,6 +38,9 @@ def index(request):
         {
             "datasets": queries.visible_datasets(user),
             "forms": queries.forms_to_fill(user),
+            "to_approve": queries.forms_to_approve(user)[0]
+            if user.role in ("county_reviewer", "admin")
+            else [],
             "can_manage": catalog_queries.can_manage_catalogs(user),
             "root": root,
         },
