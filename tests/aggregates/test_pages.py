@@ -165,3 +165,21 @@ def test_the_reporting_rate_lists_late_and_missing_units_and_exports_them(
         reverse("aggregates:reporting", args=[t.A.code]) + f"?dataset={sat.pk}&period=2025-01"
     )
     assert "比数据集的报告周期" in month.content.decode()
+
+
+def test_validation_rule_analysis_lists_every_violation_of_a_region(personas, client_for, sat):
+    t = personas.tree
+    actions.do_save_values(
+        None, sat, t.TA1, "2025Q1", {"OUT_SURVEYED": "40", "OUT_SATISFIED": "41"}
+    )  # 41 > 40: OUT_SATISFIED_WITHIN
+    actions.do_save_values(None, sat, t.TA2, "2025Q2", {"OUT_SURVEYED": "12"})  # < 30: sample
+    actions.do_save_values(None, sat, t.TB1, "2025Q1", {"IN_SURVEYED": "1", "IN_SATISFIED": "2"})
+    client = client_for(personas.county_reviewer)
+    url = reverse("aggregates:validation", args=[t.A.code]) + f"?dataset={sat.pk}&period=2025"
+    response = client.get(url)
+    found = [(v["unit"].code, v["period"], v["rule"].code) for v in response.context["violations"]]
+    assert found == [
+        (t.TA1.code, "2025Q1", "OUT_SATISFIED_WITHIN"),
+        (t.TA2.code, "2025Q2", "OUT_SAMPLE_SIZE"),
+    ]
+    assert "门诊满意人数多于门诊调查人数" in response.content.decode()

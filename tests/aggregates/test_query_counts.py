@@ -19,16 +19,20 @@ def queries_of(client, url: str) -> int:
     return len(ctx)
 
 
-def test_the_reporting_rate_costs_the_same_on_one_county_and_on_two(personas, client_for):
+def test_the_reporting_rate_and_the_rule_analysis_cost_the_same_on_one_county_and_on_two(
+    personas, client_for
+):
     t = personas.tree
     sat = load_sample("satisfaction", t.P)
     for unit in (t.TA1, t.TA2, t.TB1):
+        actions.do_save_values(None, sat, unit, "2025Q1", {"OUT_SURVEYED": "3"})
         actions.do_complete(None, sat, unit, "2025Q1", at=datetime(2025, 4, 2, tzinfo=UTC))
     client = client_for(personas.province_admin)
     query = f"?dataset={sat.pk}&period=2025"
-    one = queries_of(client, reverse("aggregates:reporting", args=[t.A.code]) + query)
-    two = queries_of(client, reverse("aggregates:reporting", args=[t.C.code]) + query)
-    assert one == two
+    for page in ("aggregates:reporting", "aggregates:validation"):
+        one = queries_of(client, reverse(page, args=[t.A.code]) + query)
+        two = queries_of(client, reverse(page, args=[t.C.code]) + query)
+        assert one == two, page
 
 
 def test_a_form_costs_the_same_with_few_and_many_values(personas, client_for):

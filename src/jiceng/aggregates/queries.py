@@ -255,6 +255,43 @@ class Reporting:
     missing: list[dict]
 
 
+def _orgs(node: Node) -> tuple[list[Org], dict[str, Node]]:
+    """The engine's view of ``node``'s subtree (one query) and the nodes by code."""
+    nodes = list(Node.objects.subtree(node).order_by("path"))
+    code_of = {n.pk: n.code for n in nodes}
+    orgs = [
+        Org(n.code, n.name, code_of.get(n.parent_id), n.kind, n.opened, n.closed) for n in nodes
+    ]
+    return orgs, {n.code: n for n in nodes}
+
+
+def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
+    """Validation rule analysis: every violation in ``node``'s subtree within ``period``."""
+    from jiceng.datasets import validate
+    from jiceng.datasets.engine import format_value
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, by_code = _orgs(node)
+    values = {}
+    for code, p, element, option, text in DataValue.objects.filter(
+        dataset__code=version.code, node__path__startswith=node.path, period__in=labels
+    ).values_list("node__code", "period", "element", "option", "value"):
+        el = ds.elements.get(element)
+        if el is not None:
+            values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
+    return [
+        {
+            "unit": by_code[v.org_code],
+            "period": v.period.label,
+            "rule": v.rule,
+            "left": format_value(v.left),
+            "right": format_value(v.right),
+        }
+        for v in validate(ds, orgs, values, period)
+    ]
+
+
 def _rate(n: int, d: int) -> Decimal | None:
     return None if not d else (Decimal(n) * 100 / d).quantize(Decimal("0.1"))
 
@@ -263,12 +300,8 @@ def reporting(version: DataSetVersion, node: Node, period: Period) -> Reporting:
     """Expected/received/on time for ``node`` and its children, late and missing units."""
     ds = definition_of(version)
     periods = period.periods(ds.period_type)
-    nodes = list(Node.objects.subtree(node).order_by("path"))
-    code_of = {n.pk: n.code for n in nodes}
-    by_code = {n.code: n for n in nodes}
-    orgs = [
-        Org(n.code, n.name, code_of.get(n.parent_id), n.kind, n.opened, n.closed) for n in nodes
-    ]
+    orgs, by_code = _orgs(node)
+    nodes = list(by_code.values())
     labels = [p.label for p in periods]
     completions: dict[tuple[str, Period], date] = {}
     for code, p, at in Report.objects.filter(

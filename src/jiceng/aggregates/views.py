@@ -356,3 +356,14 @@ def reporting_export(request, code: str):
     name = f"reporting-{version.code}-{node.code}-{period.label}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def validation(request, code: str):
+    """Validation rule analysis of a region and period (all units, all rules)."""
+    node, versions, version, period, error = _reporting_args(request, code)
+    ctx = {"node": node, "versions": versions, "version": version, "error": error}
+    if version is not None:
+        ctx["period"] = period
+        ctx["violations"] = queries.violations(version, node, period)
+    return render(request, "aggregates/validation.html", ctx)
