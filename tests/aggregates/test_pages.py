@@ -183,3 +183,23 @@ def test_validation_rule_analysis_lists_every_violation_of_a_region(personas, cl
         (t.TA2.code, "2025Q2", "OUT_SAMPLE_SIZE"),
     ]
     assert "门诊满意人数多于门诊调查人数" in response.content.decode()
+
+
+def test_aggregated_values_add_up_the_tree_and_rates_come_from_the_totals(
+    personas, client_for, sat
+):
+    t = personas.tree
+    actions.do_save_values(
+        None, sat, t.TA1, "2025Q1", {"OUT_SURVEYED": "40", "OUT_SATISFIED": "36"}
+    )
+    actions.do_save_values(
+        None, sat, t.TA2, "2025Q2", {"OUT_SURVEYED": "60", "OUT_SATISFIED": "61"}
+    )
+    client = client_for(personas.county_reviewer)
+    url = reverse("aggregates:values", args=[t.A.code]) + f"?dataset={sat.pk}&period=2025"
+    table = client.get(url).context["table"]
+    assert [n.code for n in table["columns"]] == [t.A.code, t.TA1.code, t.TA2.code, t.CA1.code]
+    rows = {r["code"]: r["values"] for r in table["rows"]}
+    assert rows["OUT_SURVEYED"] == ["100", "40", "60", ""]
+    # (36 + 61) / (40 + 60) × 100 = 97, not the mean of 90 and 101.67
+    assert rows["OUT_SATISFACTION_RATE"] == ["97", "90", "101.6666666667", ""]

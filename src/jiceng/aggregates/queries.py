@@ -265,6 +265,74 @@ def _orgs(node: Node) -> tuple[list[Org], dict[str, Node]]:
     return orgs, {n.code: n for n in nodes}
 
 
+def _subtree_values(ds: DataSet, version: DataSetVersion, node: Node, labels: list[str]):
+    """The engine's values of ``node``'s subtree for the periods ``labels`` (one query)."""
+    values = {}
+    for code, p, element, option, text in DataValue.objects.filter(
+        dataset__code=version.code, node__path__startswith=node.path, period__in=labels
+    ).values_list("node__code", "period", "element", "option", "value"):
+        el = ds.elements.get(element)
+        if el is not None:
+            values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
+    return values
+
+
+def _completions(version: DataSetVersion, node: Node, labels: list[str]):
+    completions: dict[tuple[str, Period], date] = {}
+    for code, p, at in Report.objects.filter(
+        dataset__code=version.code,
+        node__path__startswith=node.path,
+        period__in=labels,
+        completed_at__isnull=False,
+    ).values_list("node__code", "period", "completed_at"):
+        completions[(code, parse_period(p))] = timezone.localdate(at)
+    return completions
+
+
+def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
+    """The aggregated values and indicators of ``node`` and its children for ``period``
+    (the contract's ``aggregate``): ``{"columns": [nodes], "rows": [{code, name, level,
+    values}]}``."""
+    from jiceng.datasets import aggregate
+    from jiceng.datasets.engine import COMPLETENESS, TIMELINESS
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, by_code = _orgs(node)
+    values = _subtree_values(ds, version, node, labels)
+    rows = aggregate(ds, orgs, values, period, _completions(version, node, labels))
+    columns = [node] + [n for n in by_code.values() if n.parent_id == node.pk]
+    wanted = {n.code for n in columns}
+    table: dict[tuple[str, str], str] = {
+        (r.org_code, r.code): r.value for r in rows if r.org_code in wanted
+    }
+    out = []
+
+    def add(code: str, name: str, level: int) -> None:
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "level": level,
+                "values": [table.get((n.code, code), "") for n in columns],
+            }
+        )
+
+    for el in ds.element_list():
+        add(el.code, el.name, 0)
+        for o in el.options:
+            add(f"{el.code}.{o.code}", o.name, 1)
+    for ind in ds.indicators:
+        add(ind.code, ind.name, 0)
+    return {
+        "columns": columns,
+        "rows": out,
+        "indicators": {i.code for i in ds.indicators},
+        "completeness": [table.get((n.code, COMPLETENESS), "") for n in columns],
+        "timeliness": [table.get((n.code, TIMELINESS), "") for n in columns],
+    }
+
+
 def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
     """Validation rule analysis: every violation in ``node``'s subtree within ``period``."""
     from jiceng.datasets import validate
@@ -273,13 +341,7 @@ def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = _orgs(node)
-    values = {}
-    for code, p, element, option, text in DataValue.objects.filter(
-        dataset__code=version.code, node__path__startswith=node.path, period__in=labels
-    ).values_list("node__code", "period", "element", "option", "value"):
-        el = ds.elements.get(element)
-        if el is not None:
-            values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
+    values = _subtree_values(ds, version, node, labels)
     return [
         {
             "unit": by_code[v.org_code],

@@ -15,5 +15,6 @@ urlpatterns = [
     path("form/<int:pk>/<str:unit>/<str:period>/unlock/", views.unlock, name="unlock"),
     path("reporting/<str:code>/", views.reporting, name="reporting"),
     path("validation/<str:code>/", views.validation, name="validation"),
+    path("values/<str:code>/", views.values, name="values"),
     path("reporting/<str:code>/export.xlsx", views.reporting_export, name="reporting_export"),
 ]

@@ -367,3 +367,14 @@ def validation(request, code: str):
         ctx["period"] = period
         ctx["violations"] = queries.violations(version, node, period)
     return render(request, "aggregates/validation.html", ctx)
+
+
+@login_required
+def values(request, code: str):
+    """Aggregated values and indicators of a node and its children for a period."""
+    node, versions, version, period, error = _reporting_args(request, code)
+    ctx = {"node": node, "versions": versions, "version": version, "error": error}
+    if version is not None:
+        ctx["period"] = period
+        ctx["table"] = queries.aggregated(version, node, period)
+    return render(request, "aggregates/values.html", ctx)
