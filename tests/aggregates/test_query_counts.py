@@ -29,7 +29,7 @@ def test_the_reporting_rate_and_the_rule_analysis_cost_the_same_on_one_county_an
         actions.do_complete(None, sat, unit, "2025Q1", at=datetime(2025, 4, 2, tzinfo=UTC))
     client = client_for(personas.province_admin)
     query = f"?dataset={sat.pk}&period=2025"
-    for page in ("aggregates:reporting", "aggregates:validation"):
+    for page in ("aggregates:reporting", "aggregates:validation", "aggregates:values"):
         one = queries_of(client, reverse(page, args=[t.A.code]) + query)
         two = queries_of(client, reverse(page, args=[t.C.code]) + query)
         assert one == two, page
