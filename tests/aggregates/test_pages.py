@@ -203,3 +203,19 @@ def test_aggregated_values_add_up_the_tree_and_rates_come_from_the_totals(
     assert rows["OUT_SURVEYED"] == ["100", "40", "60", ""]
     # (36 + 61) / (40 + 60) × 100 = 97, not the mean of 90 and 101.67
     assert rows["OUT_SATISFACTION_RATE"] == ["97", "90", "101.6666666667", ""]
+
+
+def test_a_definition_in_the_excel_layout_is_loaded_and_stored_as_yaml(personas, client_for):
+    from jiceng.datasets.definition import load_dataset_file, sample_dataset_paths
+    from jiceng.datasets.excel import write_dataset_excel
+
+    ds = load_dataset_file(sample_dataset_paths()[0])
+    client = client_for(personas.county_admin)
+    data = write_dataset_excel(ds)
+    response = client.post(
+        reverse("aggregates:load"), {"file": SimpleUploadedFile("集.xlsx", data)}
+    )
+    assert response.status_code == 302
+    version = DataSetVersion.objects.get()
+    assert version.owner == personas.tree.A and version.source_name == "集.yaml"
+    assert version.definition() == ds

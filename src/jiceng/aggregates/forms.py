@@ -7,12 +7,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-ACCEPTED = (".yaml", ".yml", ".json")
+ACCEPTED = (".yaml", ".yml", ".json", ".xlsx")
 
 
 class LoadDataSetForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Data set definition (YAML or JSON)"),
+        label=gettext_lazy("Data set definition (YAML, JSON or Excel)"),
         help_text=gettext_lazy("Nothing is loaded if the file has any problem."),
     )
     owner = forms.ChoiceField(
@@ -30,5 +30,5 @@ class LoadDataSetForm(forms.Form):
         if upload.size > settings.JICENG_MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is too large."))
         if not upload.name.lower().endswith(ACCEPTED):
-            raise forms.ValidationError(_("Upload a .yaml or .json file."))
+            raise forms.ValidationError(_("Upload a .yaml, .json or .xlsx file."))
         return upload

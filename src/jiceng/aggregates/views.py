@@ -47,6 +47,21 @@ def index(request):
     )
 
 
+def _read_definition(data: bytes, filename: str):
+    """The checked definition, the text to store and its name (an Excel file becomes YAML)."""
+    if filename.lower().endswith(".xlsx"):
+        from jiceng.aggregates.source import dataset_yaml
+        from jiceng.datasets.excel import read_dataset_excel
+
+        ds = read_dataset_excel(data, filename)
+        return ds, dataset_yaml(ds), filename.rsplit(".", 1)[0] + ".yaml"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(_("The file is not UTF-8 text.")) from None
+    return parse_dataset(text, filename), text, filename
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def load(request):
@@ -62,12 +77,8 @@ def load(request):
             ctx["filename"] = f.name
             try:
                 owner = catalog_queries.owner_from_code(request.user, form.cleaned_data["owner"])
-                try:
-                    text = f.read().decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise UserError(_("The file is not UTF-8 text.")) from None
-                ds = parse_dataset(text, f.name)
-                version = actions.do_load_dataset(request.user, ds, text, f.name, owner=owner)
+                ds, text, name = _read_definition(f.read(), f.name)
+                version = actions.do_load_dataset(request.user, ds, text, name, owner=owner)
             except ValidationFailed as exc:
                 ctx["problems"] = exc.problems
                 status = 422
