@@ -203,6 +203,12 @@ def test_aggregated_values_add_up_the_tree_and_rates_come_from_the_totals(
     assert rows["OUT_SURVEYED"] == ["100", "40", "60", ""]
     # (36 + 61) / (40 + 60) × 100 = 97, not the mean of 90 and 101.67
     assert rows["OUT_SATISFACTION_RATE"] == ["97", "90", "101.6666666667", ""]
+    export = client.get(
+        reverse("aggregates:values_export", args=[t.A.code]) + f"?dataset={sat.pk}&period=2025"
+    )
+    ws = load_workbook(io.BytesIO(export.content)).worksheets[0]
+    sheet = {r[0]: r[2:] for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert sheet["OUT_SURVEYED"] == (100, 40, 60, None)
 
 
 def test_a_definition_in_the_excel_layout_is_loaded_and_stored_as_yaml(personas, client_for):

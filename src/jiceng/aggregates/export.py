@@ -52,3 +52,34 @@ def reporting_workbook(version: DataSetVersion, rep: Reporting) -> bytes:
                 ],
             )
     return xlsx.to_bytes(wb)
+
+
+def values_workbook(version: DataSetVersion, node_name: str, period: str, table: dict) -> bytes:
+    """The aggregated values table: one row per element, option and indicator."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Aggregated values")
+    xlsx.append(ws, [f"{version.name} · {node_name} · {period}"])
+    ws.cell(row=1, column=1).font = Font(bold=True)
+    xlsx.append(ws, [_("Code"), _("Name"), *[n.name for n in table["columns"]]])
+    extra = [
+        {"code": "_completeness", "name": _("Completeness"), "values": table["completeness"]},
+        {"code": "_timeliness", "name": _("Timeliness"), "values": table["timeliness"]},
+    ]
+    for row in [*table["rows"], *extra]:
+        cells = [_number(v) for v in row["values"]]
+        n = xlsx.append(ws, [row["code"], row["name"], *cells])
+        for col, v in enumerate(cells, start=3):
+            if isinstance(v, float):
+                ws.cell(row=n, column=col).number_format = xlsx.count_format(v)
+    return xlsx.to_bytes(wb)
+
+
+def _number(text: str):
+    """A number as a number (Excel sums it), anything else as text; empty stays empty."""
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text

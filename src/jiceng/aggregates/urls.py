@@ -16,5 +16,6 @@ urlpatterns = [
     path("reporting/<str:code>/", views.reporting, name="reporting"),
     path("validation/<str:code>/", views.validation, name="validation"),
     path("values/<str:code>/", views.values, name="values"),
+    path("values/<str:code>/export.xlsx", views.values_export, name="values_export"),
     path("reporting/<str:code>/export.xlsx", views.reporting_export, name="reporting_export"),
 ]

@@ -389,3 +389,18 @@ def values(request, code: str):
         ctx["period"] = period
         ctx["table"] = queries.aggregated(version, node, period)
     return render(request, "aggregates/values.html", ctx)
+
+
+@login_required
+def values_export(request, code: str):
+    node, _versions, version, period, _error = _reporting_args(request, code)
+    if version is None:
+        return redirect("aggregates:values", code=node.code)
+    from jiceng.aggregates.export import values_workbook
+
+    table = queries.aggregated(version, node, period)
+    data = values_workbook(version, node.name, period.label, table)
+    response = HttpResponse(data, content_type=XLSX)
+    name = f"values-{version.code}-{node.code}-{period.label}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
