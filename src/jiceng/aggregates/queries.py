@@ -277,7 +277,10 @@ def _subtree_values(ds: DataSet, version: DataSetVersion, node: Node, labels: li
     return values
 
 
-def _completions(version: DataSetVersion, node: Node, labels: list[str]):
+def _completions(
+    version: DataSetVersion, node: Node, labels: list[str]
+) -> dict[tuple[str, Period], date]:
+    """(unit code, period) -> the day its form was completed, in ``node``'s subtree."""
     completions: dict[tuple[str, Period], date] = {}
     for code, p, at in Report.objects.filter(
         dataset__code=version.code,
@@ -364,15 +367,7 @@ def reporting(version: DataSetVersion, node: Node, period: Period) -> Reporting:
     periods = period.periods(ds.period_type)
     orgs, by_code = _orgs(node)
     nodes = list(by_code.values())
-    labels = [p.label for p in periods]
-    completions: dict[tuple[str, Period], date] = {}
-    for code, p, at in Report.objects.filter(
-        dataset__code=version.code,
-        node__path__startswith=node.path,
-        period__in=labels,
-        completed_at__isnull=False,
-    ).values_list("node__code", "period", "completed_at"):
-        completions[(code, parse_period(p))] = timezone.localdate(at)
+    completions = _completions(version, node, [p.label for p in periods])
     counts = completeness(ds, orgs, periods, completions)
 
     def row(n: Node) -> dict:

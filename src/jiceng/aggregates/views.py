@@ -21,7 +21,6 @@ from jiceng.aggregates.models import DataSetVersion
 from jiceng.core import scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.datasets import Period, parse_dataset, parse_period
-from jiceng.datasets.periods import MONTHS_IN
 from jiceng.orgs.models import Node
 from jiceng.standards import queries as catalog_queries
 
@@ -317,10 +316,7 @@ def unlock(request, pk: int, unit: str, period: str):
 
 
 def _last_ended(period_type: str) -> Period:
-    today = timezone.localdate()
-    step = MONTHS_IN[period_type]
-    now = today.year * 12 + today.month - 1
-    return Period(now - now % step - step, step)
+    return queries.periods_ended(period_type, timezone.localdate())[-1]
 
 
 def _reporting_args(request, code: str):
