@@ -225,3 +225,20 @@ def test_a_definition_in_the_excel_layout_is_loaded_and_stored_as_yaml(personas,
     version = DataSetVersion.objects.get()
     assert version.owner == personas.tree.A and version.source_name == "集.yaml"
     assert version.definition() == ds
+
+
+def test_the_analysis_lists_outliers_against_each_units_own_history(personas, client_for):
+    t = personas.tree
+    edu = load_sample("health_education", t.P)
+    # TA1 gave 10 lectures a quarter through 2023 and 2024 (median 10, MAD 0), then 60
+    for year in (2023, 2024):
+        for q in range(1, 5):
+            actions.do_save_values(None, edu, t.TA1, f"{year}Q{q}", {"LECTURES": "10"})
+    actions.do_save_values(None, edu, t.TA1, "2025Q1", {"LECTURES": "60"})
+    actions.do_save_values(None, edu, t.TA2, "2025Q1", {"LECTURES": "60"})  # no history
+    client = client_for(personas.county_reviewer)
+    url = reverse("aggregates:validation", args=[t.A.code]) + f"?dataset={edu.pk}&period=2025"
+    found = client.get(url).context["outliers"]
+    assert [(o["unit"].code, o["period"], o["key"], o["value"]) for o in found] == [
+        (t.TA1.code, "2025Q1", "LECTURES", "60")
+    ]

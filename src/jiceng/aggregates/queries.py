@@ -336,6 +336,43 @@ def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
     }
 
 
+def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
+    """Outlying values of ``node``'s subtree within ``period``, each judged against the same
+    unit's and key's 24 earlier periods (``jiceng.datasets.is_outlier``)."""
+    from jiceng.datasets.engine import format_value
+
+    ds = definition_of(version)
+    inside = period.periods(ds.period_type)
+    window = {q.previous(n).label for q in inside for n in range(WINDOW + 1)}
+    _orgs_list, by_code = _orgs(node)
+    cells = unit_cells(_subtree_values(ds, version, node, sorted(window)))
+    series: dict[tuple[str, str], dict[Period, Fraction]] = defaultdict(dict)
+    for (unit, q), cell in cells.items():
+        for key, v in cell.items():
+            if isinstance(v, Fraction):
+                series[(unit, key)][q] = v
+    names = {}
+    for el in ds.element_list():
+        names[el.code] = el.name
+        for o in el.options:
+            names[f"{el.code}.{o.code}"] = f"{el.name}（{o.name}）"
+    out = []
+    for (unit, key), s in sorted(series.items()):
+        for q in inside:
+            if q in s and is_outlier(s, q):
+                out.append(
+                    {
+                        "unit": by_code[unit],
+                        "period": q.label,
+                        "key": key,
+                        "name": names.get(key, key),
+                        "value": format_value(s[q]),
+                    }
+                )
+    out.sort(key=lambda o: (o["unit"].path, o["period"], o["key"]))
+    return out
+
+
 def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
     """Validation rule analysis: every violation in ``node``'s subtree within ``period``."""
     from jiceng.datasets import validate

@@ -373,6 +373,7 @@ def validation(request, code: str):
     if version is not None:
         ctx["period"] = period
         ctx["violations"] = queries.violations(version, node, period)
+        ctx["outliers"] = queries.region_outliers(version, node, period)
     return render(request, "aggregates/validation.html", ctx)
 
 
