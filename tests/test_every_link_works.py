@@ -113,7 +113,30 @@ def data(personas):
             deadline=today + dt.timedelta(days=10),
         )
     _put_values(t)
+    _put_aggregates(t)
     return personas
+
+
+def _put_aggregates(t) -> None:
+    """Two sample data sets with a few forms: draft, completed late, approved."""
+    from jiceng.aggregates import actions
+    from jiceng.aggregates.models import Report
+    from jiceng.datasets.definition import load_dataset_file, sample_dataset_paths
+
+    loaded = {}
+    for path in sample_dataset_paths():
+        if path.stem in ("satisfaction", "health_education"):
+            text = path.read_text(encoding="utf-8")
+            ds = load_dataset_file(path)
+            loaded[path.stem] = actions.do_load_dataset(None, ds, text, path.name, owner=t.P)
+    sat, edu = loaded["satisfaction"], loaded["health_education"]
+    actions.do_save_values(
+        None, sat, t.TA1, "2025Q1", {"OUT_SURVEYED": "40", "OUT_SATISFIED": "41"}
+    )
+    actions.do_complete(None, sat, t.TA1, "2025Q1", reason="含复诊患者")
+    actions.do_approve(None, Report.objects.get(dataset=sat, node=t.TA1, period="2025Q1"))
+    actions.do_save_values(None, edu, t.VA1, "2025Q1", {"LECTURES": "2"})
+    actions.do_complete(None, edu, t.TB1, "2025Q1")
 
 
 def _put_values(t) -> None:

@@ -24,11 +24,16 @@ EXPECTED = {
         Action.RECHECK: set(),
         Action.MANAGE_TREE: set(),
         Action.PUBLISH: set(),
+        Action.ENTER_DATA: {"TA1", "VA1", "VA2"},  # a township centre fills its clinics' forms
+        Action.APPROVE_DATA: set(),
+        Action.IMPORT_DATA: set(),
     },
     "village_clerk": {
         Action.VIEW: {"VA1"},
         Action.SELF_ASSESS: {"VA1"},
         Action.REVIEW: set(),
+        Action.ENTER_DATA: {"VA1"},
+        Action.APPROVE_DATA: set(),
     },
     "county_reviewer": {  # sits on county A, works at TA2
         Action.VIEW: COUNTY_A,
@@ -37,17 +42,21 @@ EXPECTED = {
         Action.SELF_ASSESS: set(),
         Action.MANAGE_TREE: set(),
         Action.PUBLISH: {"A"},
+        Action.ENTER_DATA: set(),
+        Action.APPROVE_DATA: INST_A - {"TA2", "VA3"},
     },
     "county_reviewer_b": {
         Action.VIEW: COUNTY_B,
         Action.REVIEW: {"TB1", "VB1"},
         Action.PUBLISH: {"B"},
+        Action.APPROVE_DATA: {"TB1", "VB1"},
     },
     "city_reviewer": {
         Action.VIEW: ALL - {"P"},
         Action.REVIEW: set(),
         Action.RECHECK: INST_ALL,
         Action.PUBLISH: {"C", "A", "B"},
+        Action.APPROVE_DATA: set(),
     },
     "province_reviewer": {
         Action.VIEW: ALL,
@@ -64,6 +73,8 @@ EXPECTED = {
         Action.VIEW_AUDIT: set(),
         Action.PUBLISH: set(),
         Action.MANAGE_CATALOGS: set(),
+        Action.ENTER_DATA: set(),
+        Action.APPROVE_DATA: set(),
     },
     "county_admin": {
         Action.VIEW: COUNTY_A,
@@ -74,6 +85,9 @@ EXPECTED = {
         Action.PUBLISH: {"A"},
         Action.REVIEW: set(),
         Action.SELF_ASSESS: set(),
+        Action.ENTER_DATA: set(),
+        Action.APPROVE_DATA: INST_A,
+        Action.IMPORT_DATA: INST_A,
     },
     "province_admin": {
         Action.VIEW: ALL,

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "jiceng.assessments",
     "jiceng.rectification",
     "jiceng.indicators",
+    "jiceng.aggregates",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ urlpatterns = [
     path("evaluation/", include("jiceng.assessments.urls")),
     path("rectification/", include("jiceng.rectification.urls")),
     path("indicators/", include("jiceng.indicators.urls")),
+    path("data/", include("jiceng.aggregates.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

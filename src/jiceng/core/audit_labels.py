@@ -74,6 +74,11 @@ ACTIONS: dict[str, Promise] = {
     "indicators.job_interrupted": pgettext_lazy("audit", "Import job interrupted"),
     "indicators.job_retried": pgettext_lazy("audit", "Retry import job"),
     "indicators.values_computed": pgettext_lazy("audit", "Compute indicator values"),
+    "aggregates.load_dataset": pgettext_lazy("audit", "Load data set"),
+    "aggregates.save_values": pgettext_lazy("audit", "Save data values"),
+    "aggregates.complete": pgettext_lazy("audit", "Complete data form"),
+    "aggregates.approve": pgettext_lazy("audit", "Approve data form"),
+    "aggregates.unlock": pgettext_lazy("audit", "Unlock data form"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
@@ -214,6 +219,8 @@ KEY_LABELS: dict[str, Promise] = {
     "submission": pgettext_lazy("audit", "Evaluation record"),
     "published": pgettext_lazy("audit", "Published"),
     "values": pgettext_lazy("audit", "Values"),
+    "elements": pgettext_lazy("audit", "Data elements"),
+    "violations": pgettext_lazy("audit", "Rules broken"),
     "outside_region_dropped": pgettext_lazy("audit", "Values outside the region not saved"),
 }
 
@@ -231,6 +238,7 @@ AREA_LABELS: dict[str, Promise] = {
     "assessments": pgettext_lazy("audit", "Evaluation"),
     "rectification": pgettext_lazy("audit", "Rectification"),
     "indicators": pgettext_lazy("audit", "Indicators"),
+    "aggregates": pgettext_lazy("audit", "Aggregate data"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 
@@ -285,6 +293,8 @@ OBJECT_TYPES = (
     "rectification.evidence",
     "indicators.recordset",
     "indicators.target",
+    "aggregates.datasetversion",
+    "aggregates.report",
 )
 
 

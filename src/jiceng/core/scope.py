@@ -35,10 +35,13 @@ class Action(StrEnum):
     VERIFY_FIX = "verify_fix"  # verify a reported fix: close it (销号) or send it back
     OPEN_CYCLE = "open_cycle"  # open a year's evaluation cycle for a region
     REOPEN = "reopen"  # re-open an approved level of an institution's evaluation
+    ENTER_DATA = "enter_data"  # fill in and complete a unit's aggregate data forms
+    APPROVE_DATA = "approve_data"  # approve (lock) and unlock a unit's aggregate data forms
+    IMPORT_DATA = "import_data"  # write many units' aggregate values at once (API, file import)
 
 
 # Work done by a person in a role; a global superuser does not do it on anyone's behalf.
-_ACTOR_ONLY = {Action.SUPERVISE, Action.REPORT_FIX, Action.VERIFY_FIX}
+_ACTOR_ONLY = {Action.SUPERVISE, Action.REPORT_FIX, Action.VERIFY_FIX, Action.ENTER_DATA}
 
 
 def _is_active(user: User) -> bool:
@@ -149,6 +152,18 @@ def can(user: User, action: Action | str, node: Node) -> bool:
     if action == Action.REOPEN:
         return (
             role in {Role.ADMIN, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER}
+            and node.is_institution
+            and not _own_institution(user, node)
+        )
+    if action == Action.ENTER_DATA:
+        return (
+            role == Role.INSTITUTION_STAFF and node.is_institution and _own_institution(user, node)
+        )
+    if action == Action.IMPORT_DATA:
+        return role == Role.ADMIN and node.is_institution
+    if action == Action.APPROVE_DATA:
+        return (
+            role in {Role.ADMIN, Role.COUNTY_REVIEWER}
             and node.is_institution
             and not _own_institution(user, node)
         )

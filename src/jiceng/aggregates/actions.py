@@ -1,0 +1,327 @@
+"""Writes of aggregate data, each audited: load a data set, save values (drafts), complete a
+form, approve (lock) and unlock it.
+
+A value's unit must be within the actor's scope (``scope.Action.ENTER_DATA``) and its
+period not locked; otherwise the write is refused in Chinese and nothing changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiceng.aggregates.models import DataSetVersion, DataValue, Report
+from jiceng.aggregates.queries import definition_of, form_checks
+from jiceng.core import audit, scope
+from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.datasets import DataSet, format_value, parse_period
+from jiceng.datasets.values import parse_value
+from jiceng.orgs.models import Node
+from jiceng.standards.actions import default_owner
+
+_DEFAULT = object()
+MAX_PLACES = 10  # decimal places a stored number keeps
+
+
+def require_manage(actor, owner: Node | None) -> None:
+    """Loading a data set for ``owner`` needs an administrator of ``owner`` or above."""
+    if actor is not None and not scope.can_manage_catalog(actor, owner):
+        raise PermissionDenied(_("Only administrators of the owner region load data sets."))
+
+
+def do_load_dataset(
+    actor, ds: DataSet, source_text: str, source_name: str, owner=_DEFAULT
+) -> DataSetVersion:
+    """Store a checked data set version for ``owner`` (default: the actor's region); audited.
+
+    A version already loaded for that region is refused.
+    """
+    if owner is _DEFAULT:
+        owner = default_owner(actor)
+    require_manage(actor, owner)
+    with transaction.atomic():
+        if DataSetVersion.objects.filter(owner=owner, code=ds.code, version=ds.version).exists():
+            raise UserError(
+                _("Data set %(code)s version %(version)s is already loaded.")
+                % {"code": ds.code, "version": ds.version}
+            )
+        version = DataSetVersion.objects.create(
+            code=ds.code,
+            version=ds.version,
+            name=ds.name,
+            period_type=ds.period_type,
+            institution_kinds=list(ds.institution_kinds),
+            source_name=source_name,
+            source=source_text,
+            active=True,
+            owner=owner,
+            loaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(
+            actor,
+            "aggregates.load_dataset",
+            version,
+            after={**audit.snapshot(version), "source": None, "elements": len(ds.elements)},
+        )
+    return version
+
+
+# ---------------------------------------------------------------- one form
+
+
+def _require(actor, action: scope.Action, node: Node) -> None:
+    if actor is None:
+        return
+    if not scope.can(actor, action, node):
+        if action in (scope.Action.ENTER_DATA, scope.Action.IMPORT_DATA):
+            raise PermissionDenied(
+                _("%(unit)s is outside the units whose forms you fill.") % {"unit": node.name}
+            )
+        raise PermissionDenied(
+            _("You may not approve or unlock the forms of %(unit)s.") % {"unit": node.name}
+        )
+
+
+def _check_form(version: DataSetVersion, node: Node, period: str) -> str:
+    """The canonical period label; refuses a unit kind or period type the set does not take."""
+    ds = definition_of(version)
+    if node.kind not in ds.institution_kinds:
+        raise UserError(
+            _("%(unit)s does not report the data set %(name)s.")
+            % {"unit": node.name, "name": ds.name}
+        )
+    try:
+        p = parse_period(period)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if p.type != ds.period_type:
+        raise UserError(
+            _("%(period)s is not a period of the data set %(name)s.")
+            % {"period": period, "name": ds.name}
+        )
+    return p.label
+
+
+def _locked_refusal(node: Node, period: str) -> UserError:
+    return UserError(
+        _(
+            "The form of %(unit)s for %(period)s is approved and locked; ask the county to unlock it."
+        )
+        % {"unit": node.name, "period": period}
+    )
+
+
+def _report(version: DataSetVersion, node: Node, period: str) -> Report:
+    report, _created = Report.objects.select_for_update().get_or_create(
+        dataset=version, node=node, period=period
+    )
+    return report
+
+
+def clean_values(ds: DataSet, raw: dict[str, str]) -> tuple[dict[str, str | None], list[Problem]]:
+    """{"CODE" or "CODE.OPTION": stored text, or None for an emptied cell}, and the problems."""
+    out: dict[str, str | None] = {}
+    problems: list[Problem] = []
+    for key, text in raw.items():
+        element, _sep, option = key.partition(".")
+        el = ds.elements.get(element)
+        if el is None:
+            problems.append(
+                Problem(_("Unknown data element %(code)s.") % {"code": element}, field=key)
+            )
+            continue
+        if option and option not in el.option_codes:
+            problems.append(
+                Problem(_("Unknown option %(code)s.") % {"code": key}, field=key, label=el.name)
+            )
+            continue
+        if el.options and not option:
+            problems.append(Problem(_("Give the value of each option."), field=key, label=el.name))
+            continue
+        text = (text or "").strip()
+        if not text:
+            out[key] = None
+            continue
+        try:
+            value = parse_value(text, el.value_type)
+        except ValueError as exc:
+            problems.append(Problem(str(exc), field=key, label=el.name))
+            continue
+        stored = format_value(value)
+        if el.value_type != "text" and -Decimal(stored).as_tuple().exponent > MAX_PLACES:
+            problems.append(
+                Problem(
+                    _("At most %(n)s decimal places.") % {"n": MAX_PLACES}, field=key, label=el.name
+                )
+            )
+            continue
+        out[key] = stored
+    return out, problems
+
+
+def do_save_values(
+    actor,
+    version: DataSetVersion,
+    node: Node,
+    period: str,
+    raw: dict[str, str],
+    action: scope.Action = scope.Action.ENTER_DATA,
+) -> Report:
+    """Save (draft) values of one form: all or nothing; every change audited before/after.
+
+    ``raw`` maps "CODE" or "CODE.OPTION" to the text typed; an empty text deletes the value.
+    ``action`` is ``IMPORT_DATA`` for a county's batch (API, file import).
+    """
+    _require(actor, action, node)
+    period = _check_form(version, node, period)
+    ds = definition_of(version)
+    cleaned, problems = clean_values(ds, raw)
+    if problems:
+        raise ValidationFailed(problems, _("Nothing was saved."))
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        report = _report(version, node, period)
+        if report.locked:
+            raise _locked_refusal(node, period)
+        existing = {
+            v.key: v for v in DataValue.objects.filter(dataset=version, node=node, period=period)
+        }
+        before: dict[str, str | None] = {}
+        after: dict[str, str | None] = {}
+        create, update, delete = [], [], []
+        for key, text in cleaned.items():
+            old = existing.get(key)
+            if (old.value if old else None) == text:
+                continue
+            before[key] = old.value if old else None
+            after[key] = text
+            if text is None:
+                delete.append(old.pk)
+                continue
+            text_element = ds.elements[key.partition(".")[0]].value_type == "text"
+            number = None if text_element else Decimal(text)
+            if old is None:
+                element, _sep, option = key.partition(".")
+                create.append(
+                    DataValue(
+                        dataset=version,
+                        node=node,
+                        period=period,
+                        element=element,
+                        option=option,
+                        value=text,
+                        number=number,
+                        updated_by=user,
+                    )
+                )
+            else:
+                old.value, old.number, old.updated_by = text, number, user
+                old.updated_at = timezone.now()
+                update.append(old)
+        if not after:
+            return report
+        DataValue.objects.filter(pk__in=delete).delete()
+        DataValue.objects.bulk_create(create)
+        DataValue.objects.bulk_update(update, ["value", "number", "updated_by", "updated_at"])
+        audit.record(actor, "aggregates.save_values", report, before=before, after=after)
+    return report
+
+
+def do_complete(
+    actor,
+    version: DataSetVersion,
+    node: Node,
+    period: str,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Report:
+    """Complete a form after checking its rules; high-importance violations need a reason.
+
+    ``at`` (default now) is the completion time; the demo uses it to write late reports.
+    """
+    _require(actor, scope.Action.ENTER_DATA, node)
+    period = _check_form(version, node, period)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        report = _report(version, node, period)
+        if report.locked:
+            raise _locked_refusal(node, period)
+        if report.completed_at is not None:
+            raise UserError(_("This form is already completed."))
+        checks = form_checks(version, node, period)
+        if checks.high and not reason:
+            raise ValidationFailed(
+                [Problem(v["message"], field=v["code"], label=v["name"]) for v in checks.high],
+                _(
+                    "The form breaks %(n)s high-importance rule(s): correct the values or "
+                    "give a reason to complete it anyway."
+                )
+                % {"n": len(checks.high)},
+            )
+        report.completed_at = at or timezone.now()
+        report.completed_by = actor if getattr(actor, "is_authenticated", False) else None
+        report.completion_reason = reason if checks.violations else ""
+        report.save(update_fields=["completed_at", "completed_by", "completion_reason"])
+        audit.record(
+            actor,
+            "aggregates.complete",
+            report,
+            after={
+                "completed_at": report.completed_at,
+                "violations": [v["code"] for v in checks.violations],
+            },
+            reason=report.completion_reason,
+        )
+    return report
+
+
+def do_approve(actor, report: Report) -> Report:
+    """Approve a completed form: its values are locked until someone unlocks it; audited."""
+    _require(actor, scope.Action.APPROVE_DATA, report.node)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("node").get(pk=report.pk)
+        if report.completed_at is None:
+            raise UserError(_("Only a completed form can be approved."))
+        if report.locked:
+            raise UserError(_("This form is already approved."))
+        report.locked = True
+        report.approved_at = timezone.now()
+        report.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+        report.save(update_fields=["locked", "approved_at", "approved_by"])
+        audit.record(
+            actor,
+            "aggregates.approve",
+            report,
+            before={"locked": False},
+            after={"locked": True, "approved_at": report.approved_at},
+        )
+    return report
+
+
+def do_unlock(actor, report: Report, reason: str) -> Report:
+    """Unlock an approved form so that its values can be corrected; a reason is required."""
+    _require(actor, scope.Action.APPROVE_DATA, report.node)
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError(_("Give the reason for unlocking."))
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("node").get(pk=report.pk)
+        if not report.locked:
+            raise UserError(_("This form is not locked."))
+        report.locked = False
+        report.unlock_reason = reason
+        report.save(update_fields=["locked", "unlock_reason"])
+        audit.record(
+            actor,
+            "aggregates.unlock",
+            report,
+            before={"locked": True},
+            after={"locked": False},
+            reason=reason,
+        )
+    return report

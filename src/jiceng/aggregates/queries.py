@@ -1,0 +1,433 @@
+"""Reads of aggregate data: which data sets apply where, a form's values and checks, the
+forms waiting for a user, the reporting rate of a region.
+
+All calculations are those of ``jiceng.datasets`` (the contract's engine); this module only
+turns database rows into its inputs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from django.http import Http404
+from django.utils import timezone
+
+from jiceng.aggregates.models import DataSetVersion, DataValue, Report
+from jiceng.core import scope
+from jiceng.datasets import DataSet, Period, is_outlier, parse_dataset, parse_period
+from jiceng.datasets.engine import check_rule, completeness, expected, unit_cells
+from jiceng.datasets.outliers import WINDOW
+from jiceng.datasets.periods import MONTHS_IN
+from jiceng.datasets.values import Org, Value
+from jiceng.orgs.models import Node
+
+_DEFINITIONS: dict[tuple, DataSet] = {}
+
+
+def definition_of(version: DataSetVersion) -> DataSet:
+    """The parsed definition of a loaded version (parsed once per process and source)."""
+    key = (version.pk, version.code, version.version, hash(version.source))
+    ds = _DEFINITIONS.get(key)
+    if ds is None:
+        ds = parse_dataset(version.source, version.source_name or f"{version.code}.yaml")
+        if len(_DEFINITIONS) > 200:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = ds
+    return ds
+
+
+def latest_versions(qs) -> list[DataSetVersion]:
+    """The newest active version of each data set code in ``qs``."""
+    seen: dict[str, DataSetVersion] = {}
+    for v in qs.filter(active=True).select_related("owner").order_by("code", "-loaded_at"):
+        seen.setdefault(v.code, v)
+    return list(seen.values())
+
+
+def datasets_at(node: Node) -> list[DataSetVersion]:
+    """Active data sets (newest version of each) that apply at ``node``'s region."""
+    return latest_versions(scope.catalogs_applying_to(node, DataSetVersion.objects.all()))
+
+
+def visible_datasets(user) -> list[DataSetVersion]:
+    """Data sets the user sees: those applying to their node and those of regions below."""
+    return scope.visible_catalogs(user, DataSetVersion.objects.select_related("owner")).order_by(
+        "code", "-loaded_at"
+    )
+
+
+def get_dataset(user, pk: int) -> DataSetVersion:
+    """One data set version the user sees, else 404."""
+    version = scope.visible_catalogs(
+        user, DataSetVersion.objects.select_related("owner").filter(pk=pk)
+    ).first()
+    if version is None:
+        raise Http404("data set not found")
+    return version
+
+
+def reports_for(version: DataSetVersion, node: Node, period: str) -> Report | None:
+    return (
+        Report.objects.filter(dataset=version, node=node, period=period)
+        .select_related("completed_by", "approved_by")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- values
+
+
+def stored_value(text: str, value_type: str) -> Value:
+    """A stored value as the engine reads it (text elements stay text)."""
+    return text if value_type == "text" else Fraction(Decimal(text))
+
+
+def form_values(version: DataSetVersion, node: Node, period: str) -> dict[str, str]:
+    """{"CODE" or "CODE.OPTION": stored text} of one form."""
+    return {
+        v.key: v.value
+        for v in DataValue.objects.filter(dataset=version, node=node, period=period).only(
+            "element", "option", "value"
+        )
+    }
+
+
+def _engine_values(ds: DataSet, unit: str, rows) -> dict:
+    out = {}
+    for element, option, period, text in rows:
+        el = ds.elements.get(element)
+        if el is None:
+            continue
+        out[(unit, parse_period(period), element, option)] = stored_value(text, el.value_type)
+    return out
+
+
+@dataclass
+class Checks:
+    """What a form's values break: rule violations and outlying values."""
+
+    violations: list[dict] = field(default_factory=list)
+    outliers: set[str] = field(default_factory=set)
+
+    @property
+    def high(self) -> list[dict]:
+        return [v for v in self.violations if v["importance"] == "high"]
+
+
+def form_checks(version: DataSetVersion, node: Node, period: str) -> Checks:
+    """Validation rule violations and outliers of one form, from the stored values."""
+    from jiceng.datasets.engine import format_value
+
+    ds = definition_of(version)
+    p = parse_period(period)
+    window = {p.previous(n).label for n in range(WINDOW + 1)}
+    rows = list(
+        DataValue.objects.filter(
+            dataset__code=version.code, node=node, period__in=window
+        ).values_list("element", "option", "period", "value")
+    )
+    values = _engine_values(ds, node.code, rows)
+    cells = unit_cells(values)
+    checks = Checks()
+    cell = cells.get((node.code, p), {})
+    for rule in ds.rules:
+        found = check_rule(rule, cell)
+        if found is not None:
+            checks.violations.append(
+                {
+                    "code": rule.code,
+                    "name": rule.name,
+                    "message": rule.message or rule.name,
+                    "importance": rule.importance,
+                    "left": format_value(found[0]),
+                    "right": format_value(found[1]),
+                }
+            )
+    series: dict[str, dict[Period, Fraction]] = defaultdict(dict)
+    for (_unit, q), c in cells.items():
+        for key, v in c.items():
+            if isinstance(v, Fraction):
+                series[key][q] = v
+    for key, s in series.items():
+        if p in s and is_outlier(s, p):
+            checks.outliers.add(key)
+    return checks
+
+
+# ---------------------------------------------------------------- forms waiting
+
+
+def periods_ended(period_type: str, today: date, back_months: int = 12) -> list[Period]:
+    """Periods of ``period_type`` that ended before ``today``, within ``back_months`` months."""
+    step = MONTHS_IN[period_type]
+    now = today.year * 12 + today.month - 1
+    start = now - back_months - step
+    out = []
+    for m in range(start - start % step, now + 1, step):
+        p = Period(m, step)
+        if p.end < today and p.first + step > now - back_months:
+            out.append(p)
+    return out
+
+
+def entry_units(user) -> list[Node]:
+    """The open institutions whose forms ``user`` fills (their own and those below it)."""
+    inst = user.home_institution
+    if inst is None or not scope.can(user, scope.Action.ENTER_DATA, inst):
+        return []
+    units = Node.objects.subtree(inst).filter(closed__isnull=True).order_by("path")
+    return [u for u in units if u.is_institution]
+
+
+def forms_to_fill(user, today: date | None = None, limit: int = 30) -> list[dict]:
+    """待填报: forms of the user's units for ended periods (last 12 months) not completed."""
+    today = today or timezone.localdate()
+    units = entry_units(user)
+    if not units:
+        return []
+    versions = datasets_at(units[0])
+    wanted = []
+    for v in versions:
+        ds = definition_of(v)
+        for p in periods_ended(ds.period_type, today):
+            due = p.end.toordinal() + ds.due_days
+            for u in units:
+                if u.kind in ds.institution_kinds and Org(
+                    u.code, u.name, None, u.kind, u.opened, u.closed
+                ).open_during(p):
+                    wanted.append((due, v, u, p))
+    if not wanted:
+        return []
+    done = set(
+        Report.objects.filter(
+            dataset__in=versions,
+            node__in=units,
+            period__in={p.label for _d, _v, _u, p in wanted},
+            completed_at__isnull=False,
+        ).values_list("dataset_id", "node_id", "period")
+    )
+    out = []
+    for due, v, u, p in sorted(wanted, key=lambda w: (w[0], w[2].path, w[1].code)):
+        if (v.pk, u.pk, p.label) in done:
+            continue
+        out.append(
+            {
+                "dataset": v,
+                "unit": u,
+                "period": p.label,
+                "due": date.fromordinal(due),
+                "overdue": date.fromordinal(due) < today,
+            }
+        )
+    return out[:limit]
+
+
+def forms_to_approve(user, limit: int = 50) -> tuple[list[Report], int]:
+    """待审核: completed, unlocked forms of units the user approves, oldest first, and how
+    many were found (counted up to 4 × ``limit``)."""
+    root = scope.scope_root(user)
+    if root is None and not scope.is_global(user):
+        return [], 0
+    qs = Report.objects.filter(completed_at__isnull=False, locked=False)
+    if root is not None:
+        qs = qs.filter(node__path__startswith=root.path)
+    qs = qs.select_related("dataset", "node").order_by("completed_at", "pk")
+    out = [r for r in qs[: limit * 4] if scope.can(user, scope.Action.APPROVE_DATA, r.node)]
+    return out[:limit], len(out)
+
+
+# ---------------------------------------------------------------- reporting rate
+
+
+@dataclass
+class Reporting:
+    """Completeness and timeliness of a data set at a node over a period."""
+
+    node: Node
+    period: Period
+    total: dict
+    regions: list[dict]
+    late: list[dict]
+    missing: list[dict]
+
+
+def _orgs(node: Node) -> tuple[list[Org], dict[str, Node]]:
+    """The engine's view of ``node``'s subtree (one query) and the nodes by code."""
+    nodes = list(Node.objects.subtree(node).order_by("path"))
+    code_of = {n.pk: n.code for n in nodes}
+    orgs = [
+        Org(n.code, n.name, code_of.get(n.parent_id), n.kind, n.opened, n.closed) for n in nodes
+    ]
+    return orgs, {n.code: n for n in nodes}
+
+
+def _subtree_values(ds: DataSet, version: DataSetVersion, node: Node, labels: list[str]):
+    """The engine's values of ``node``'s subtree for the periods ``labels`` (one query)."""
+    values = {}
+    for code, p, element, option, text in DataValue.objects.filter(
+        dataset__code=version.code, node__path__startswith=node.path, period__in=labels
+    ).values_list("node__code", "period", "element", "option", "value"):
+        el = ds.elements.get(element)
+        if el is not None:
+            values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
+    return values
+
+
+def _completions(
+    version: DataSetVersion, node: Node, labels: list[str]
+) -> dict[tuple[str, Period], date]:
+    """(unit code, period) -> the day its form was completed, in ``node``'s subtree."""
+    completions: dict[tuple[str, Period], date] = {}
+    for code, p, at in Report.objects.filter(
+        dataset__code=version.code,
+        node__path__startswith=node.path,
+        period__in=labels,
+        completed_at__isnull=False,
+    ).values_list("node__code", "period", "completed_at"):
+        completions[(code, parse_period(p))] = timezone.localdate(at)
+    return completions
+
+
+def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
+    """The aggregated values and indicators of ``node`` and its children for ``period``
+    (the contract's ``aggregate``): ``{"columns": [nodes], "rows": [{code, name, level,
+    values}]}``."""
+    from jiceng.datasets import aggregate
+    from jiceng.datasets.engine import COMPLETENESS, TIMELINESS
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, by_code = _orgs(node)
+    values = _subtree_values(ds, version, node, labels)
+    rows = aggregate(ds, orgs, values, period, _completions(version, node, labels))
+    columns = [node] + [n for n in by_code.values() if n.parent_id == node.pk]
+    wanted = {n.code for n in columns}
+    table: dict[tuple[str, str], str] = {
+        (r.org_code, r.code): r.value for r in rows if r.org_code in wanted
+    }
+    out = []
+
+    def add(code: str, name: str, level: int) -> None:
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "level": level,
+                "values": [table.get((n.code, code), "") for n in columns],
+            }
+        )
+
+    for el in ds.element_list():
+        add(el.code, el.name, 0)
+        for o in el.options:
+            add(f"{el.code}.{o.code}", o.name, 1)
+    for ind in ds.indicators:
+        add(ind.code, ind.name, 0)
+    return {
+        "columns": columns,
+        "rows": out,
+        "indicators": {i.code for i in ds.indicators},
+        "completeness": [table.get((n.code, COMPLETENESS), "") for n in columns],
+        "timeliness": [table.get((n.code, TIMELINESS), "") for n in columns],
+    }
+
+
+def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
+    """Outlying values of ``node``'s subtree within ``period``, each judged against the same
+    unit's and key's 24 earlier periods (``jiceng.datasets.is_outlier``)."""
+    from jiceng.datasets.engine import format_value
+
+    ds = definition_of(version)
+    inside = period.periods(ds.period_type)
+    window = {q.previous(n).label for q in inside for n in range(WINDOW + 1)}
+    _orgs_list, by_code = _orgs(node)
+    cells = unit_cells(_subtree_values(ds, version, node, sorted(window)))
+    series: dict[tuple[str, str], dict[Period, Fraction]] = defaultdict(dict)
+    for (unit, q), cell in cells.items():
+        for key, v in cell.items():
+            if isinstance(v, Fraction):
+                series[(unit, key)][q] = v
+    names = {}
+    for el in ds.element_list():
+        names[el.code] = el.name
+        for o in el.options:
+            names[f"{el.code}.{o.code}"] = f"{el.name}（{o.name}）"
+    out = []
+    for (unit, key), s in sorted(series.items()):
+        for q in inside:
+            if q in s and is_outlier(s, q):
+                out.append(
+                    {
+                        "unit": by_code[unit],
+                        "period": q.label,
+                        "key": key,
+                        "name": names.get(key, key),
+                        "value": format_value(s[q]),
+                    }
+                )
+    out.sort(key=lambda o: (o["unit"].path, o["period"], o["key"]))
+    return out
+
+
+def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
+    """Validation rule analysis: every violation in ``node``'s subtree within ``period``."""
+    from jiceng.datasets import validate
+    from jiceng.datasets.engine import format_value
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, by_code = _orgs(node)
+    values = _subtree_values(ds, version, node, labels)
+    return [
+        {
+            "unit": by_code[v.org_code],
+            "period": v.period.label,
+            "rule": v.rule,
+            "left": format_value(v.left),
+            "right": format_value(v.right),
+        }
+        for v in validate(ds, orgs, values, period)
+    ]
+
+
+def _rate(n: int, d: int) -> Decimal | None:
+    return None if not d else (Decimal(n) * 100 / d).quantize(Decimal("0.1"))
+
+
+def reporting(version: DataSetVersion, node: Node, period: Period) -> Reporting:
+    """Expected/received/on time for ``node`` and its children, late and missing units."""
+    ds = definition_of(version)
+    periods = period.periods(ds.period_type)
+    orgs, by_code = _orgs(node)
+    nodes = list(by_code.values())
+    completions = _completions(version, node, [p.label for p in periods])
+    counts = completeness(ds, orgs, periods, completions)
+
+    def row(n: Node) -> dict:
+        e, r, t = counts.get(n.code, (0, 0, 0))
+        return {
+            "node": n,
+            "expected": e,
+            "received": r,
+            "on_time": t,
+            "completeness": _rate(r, e),
+            "timeliness": _rate(t, e),
+        }
+
+    children = [n for n in nodes if n.parent_id == node.pk]
+    regions = [row(n) for n in children if counts.get(n.code, (0, 0, 0))[0]]
+    late, missing = [], []
+    for org, p in expected(ds, orgs, periods):
+        unit = by_code[org.code]
+        at = completions.get((org.code, p))
+        parent = by_code.get(org.parent) if org.parent else None
+        entry = {"unit": unit, "parent": parent, "period": p.label, "completed_at": at}
+        if at is None:
+            missing.append(entry)
+        elif at > date.fromordinal(p.end.toordinal() + ds.due_days):
+            late.append(entry)
+    return Reporting(node, period, row(node), regions, late, missing)
