@@ -73,6 +73,8 @@ class Objects:
     visit: int
     catalog: int
     user: int
+    data_set: int  # a data set version the clerk's institution reported
+    data_period: str  # one of its periods with a report
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -84,6 +86,37 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
             "object_type": "orgs.node",
             "object_id": o.county_pk,
         },
+        "/data/sets/<int:pk>/": {"pk": o.data_set},
+        "/data/form/<int:pk>/<str:unit>/<str:period>/": {
+            "pk": o.data_set,
+            "unit": o.institution,
+            "period": o.data_period,
+        },
+        "/data/form/<int:pk>/<str:unit>/<str:period>/save/": {
+            "pk": o.data_set,
+            "unit": o.institution,
+            "period": o.data_period,
+        },
+        "/data/form/<int:pk>/<str:unit>/<str:period>/complete/": {
+            "pk": o.data_set,
+            "unit": o.institution,
+            "period": o.data_period,
+        },
+        "/data/form/<int:pk>/<str:unit>/<str:period>/approve/": {
+            "pk": o.data_set,
+            "unit": o.institution,
+            "period": o.data_period,
+        },
+        "/data/form/<int:pk>/<str:unit>/<str:period>/unlock/": {
+            "pk": o.data_set,
+            "unit": o.institution,
+            "period": o.data_period,
+        },
+        "/data/reporting/<str:code>/": {"code": user.node.code},
+        "/data/reporting/<str:code>/export.xlsx": {"code": user.node.code},
+        "/data/validation/<str:code>/": {"code": user.node.code},
+        "/data/values/<str:code>/": {"code": user.node.code},
+        "/data/values/<str:code>/export.xlsx": {"code": user.node.code},
         "/evaluation/cycles/<int:pk>/": {"pk": o.cycle},
         "/evaluation/cycles/<int:pk>/recheck-sample/": {"pk": o.cycle},
         "/evaluation/history/<str:code>/": {"code": o.institution},
@@ -176,6 +209,7 @@ def _patterns() -> list[str]:
 
 def _objects(region) -> Objects:
     from jiceng.accounts.models import ApiToken
+    from jiceng.aggregates.models import Report
     from jiceng.assessments.models import Cycle, Evidence, Stage, Submission, VerdictRecord
     from jiceng.indicators.models import RecordSet, Target
     from jiceng.rectification.models import Evidence as EntryEvidence
@@ -187,6 +221,7 @@ def _objects(region) -> Objects:
     own = clerk.node
     submission = Submission.objects.get(cycle__region=county, cycle__year=this, institution=own)
     in_county = {"institution__path__startswith": county.path}
+    report = Report.objects.filter(node=own).order_by("dataset__code", "period").first()
     return Objects(
         county_pk=county.pk,
         last_year=last,
@@ -218,6 +253,8 @@ def _objects(region) -> Objects:
         visit=SupervisionVisit.objects.filter(node=county).order_by("pk").first().pk,
         catalog=Catalog.objects.filter(active=True).order_by("code").first().pk,
         user=clerk.pk,
+        data_set=report.dataset_id,
+        data_period=report.period,
     )
 
 
