@@ -110,6 +110,15 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty cache: a rolled-back database numbers its rows (and
+    counts its data versions, jiceng.core.pagecache) from the same values again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher():
     """Hashing with PBKDF2 costs ~0.3 s a user; tests do not need that strength.

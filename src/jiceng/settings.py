@@ -182,6 +182,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options", f"-c lock_timeout={lock_ms}"
         )
 
+# Cache of what pages recompute (home panels, progress, published lists), per region, dropped
+# by the writes that change it (jiceng.core.pagecache, docs/deployment.md). By default each
+# server process keeps its own in memory; JICENG_CACHE_BACKEND/JICENG_CACHE_LOCATION choose a
+# shared one (e.g. django.core.cache.backends.redis.RedisCache, redis://127.0.0.1:6379).
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "JICENG_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
+        ),
+        "LOCATION": os.environ.get("JICENG_CACHE_LOCATION", "jiceng"),
+        "TIMEOUT": 600,
+    }
+}
+if CACHES["default"]["BACKEND"].rsplit(".", 1)[0] in {
+    "django.core.cache.backends.locmem",
+    "django.core.cache.backends.filebased",
+    "django.core.cache.backends.db",
+}:
+    CACHES["default"]["OPTIONS"] = {
+        "MAX_ENTRIES": int(os.environ.get("JICENG_CACHE_MAX_ENTRIES", "5000"))
+    }
+JICENG_PAGE_CACHE_SECONDS = int(os.environ.get("JICENG_PAGE_CACHE_SECONDS", "600"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -16,6 +16,11 @@ user) or a dict with ``template`` and the context that template needs, either un
 Register panels at import time of a module imported from the app's ``ready()``.
 A panel template renders one ``<section class="panel">``; ``wide: True`` in the
 dict makes it span the whole width of the page.
+
+``@register_panel(cached=True)`` keeps the rendered panel in the page cache
+(:mod:`jiceng.core.pagecache`): for a panel computed from the user's region and who the user
+is (role, node, institution) and nothing else of the request. A write in that region (or
+above it) drops it at once.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from jiceng.core import pagecache
+
 PanelFn = Callable[..., dict | None]
 
 
@@ -33,6 +40,7 @@ PanelFn = Callable[..., dict | None]
 class Panel:
     fn: PanelFn
     order: int
+    cached: bool = False
 
     @property
     def key(self) -> str:
@@ -42,11 +50,12 @@ class Panel:
 _PANELS: dict[str, Panel] = {}
 
 
-def register_panel(fn: PanelFn | None = None, *, order: int = 100):
-    """Register ``fn`` as a home panel; usable as ``@register_panel`` or with ``order``."""
+def register_panel(fn: PanelFn | None = None, *, order: int = 100, cached: bool = False):
+    """Register ``fn`` as a home panel; usable as ``@register_panel`` or with ``order``
+    (and ``cached``)."""
 
     def wrap(f: PanelFn) -> PanelFn:
-        panel = Panel(fn=f, order=order)
+        panel = Panel(fn=f, order=order, cached=cached)
         _PANELS[panel.key] = panel
         return f
 
@@ -57,17 +66,46 @@ def panels() -> list[Panel]:
     return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
 
 
+def render_panel(panel: Panel, request) -> dict | None:
+    """``{"html", "wide"}`` of one panel, or None when it has nothing for this request."""
+    spec = panel.fn(request)
+    if not spec:
+        return None
+    spec = dict(spec)
+    template = spec.pop("template")
+    wide = bool(spec.pop("wide", False))
+    context = spec.pop("context", spec)
+    html: SafeString = render_to_string(template, context, request=request)
+    return {"html": html, "wide": wide}
+
+
 def render_panels(request) -> list[dict]:
     """Each panel that has something for this request, rendered: ``{"html", "wide"}``."""
     out = []
+    region = _region_path(request.user)
     for panel in panels():
-        spec = panel.fn(request)
-        if not spec:
-            continue
-        spec = dict(spec)
-        template = spec.pop("template")
-        wide = bool(spec.pop("wide", False))
-        context = spec.pop("context", spec)
-        html: SafeString = render_to_string(template, context, request=request)
-        out.append({"html": html, "wide": wide})
+        if panel.cached:
+            rendered = pagecache.cached(
+                request, f"panel:{panel.key}", region, lambda p=panel: render_panel(p, request)
+            )
+        else:
+            rendered = render_panel(panel, request)
+        if rendered:
+            out.append(rendered)
     return out
+
+
+def _region_path(user) -> str:
+    """The path of the part of the tree the user's panels are computed from: their node's,
+    or the one above both their node and their institution when it lies elsewhere."""
+    if user.node_id is None:  # a global superuser: the whole tree
+        return pagecache.ROOT
+    path = user.node.path
+    if user.institution_id and not user.institution.path.startswith(path):
+        common = []
+        for a, b in zip(path.split("/"), user.institution.path.split("/"), strict=False):
+            if a != b:
+                break
+            common.append(a)
+        path = "/".join(common) + "/" if len(common) > 1 else pagecache.ROOT
+    return path

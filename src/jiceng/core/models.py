@@ -36,3 +36,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class DataVersion(models.Model):
+    """How many writes were made at one tree path: the versions of cached page parts.
+
+    :func:`jiceng.core.audit.record` adds one in every write's transaction; see
+    :mod:`jiceng.core.pagecache`.
+    """
+
+    path = models.CharField(max_length=255, primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.n}"

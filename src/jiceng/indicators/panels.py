@@ -8,7 +8,7 @@ from jiceng.core.home import register_panel
 from jiceng.indicators import queries
 
 
-@register_panel(order=40)
+@register_panel(order=40, cached=True)
 def below_target(request):
     user = request.user
     node = user.home_institution if user.role == Role.INSTITUTION_STAFF else scope.scope_root(user)

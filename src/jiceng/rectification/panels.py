@@ -13,7 +13,7 @@ from jiceng.rectification import queries
 SHOWN = 8
 
 
-@register_panel(order=16)
+@register_panel(order=16, cached=True)
 def my_open_items(request):
     """Institution staff: their institution's entries not yet closed, overdue first."""
     user = request.user
@@ -36,7 +36,7 @@ def my_open_items(request):
     }
 
 
-@register_panel(order=18)
+@register_panel(order=18, cached=True)
 def to_verify(request):
     """Reviewers: entries reported fixed in their region, waiting for verification."""
     user = request.user
@@ -53,7 +53,7 @@ def to_verify(request):
     }
 
 
-@register_panel(order=19)
+@register_panel(order=19, cached=True)
 def overview(request):
     """Administrators and analysts: open, overdue and closed entries of their region."""
     user = request.user
