@@ -27,7 +27,7 @@ from jiceng.assessments.models import (
     VerdictRecord,
     VerdictValue,
 )
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, pagecache, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs import labels
 from jiceng.orgs.models import Node
@@ -53,9 +53,16 @@ def _region_and_year(request) -> tuple[Node, int, list[int]]:
     return region, year, years
 
 
-def _regions(user) -> list[Node]:
-    nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
-    return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
+def _regions(request) -> list[Node]:
+    """The regions of the region filter (cached: the same on every report page)."""
+    user = request.user
+
+    def compute():
+        nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
+        return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
+
+    root = scope.scope_root(user)
+    return pagecache.cached(request, "assessments.regions", root.path if root else "/", compute)
 
 
 # Where a submission without a final verdict waits, by the level that must act next.
@@ -114,28 +121,33 @@ def _readiness(region: Node, year: int) -> dict:
 @login_required
 def publication(request):
     region, year, years = _region_and_year(request)
-    table = queries.publication_table(region, year)
-    # Only what the user sees is listed (an institution clerk sees their own rows).
-    table["rows"] = [
-        r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
-    ]
-    can_publish = (
-        scope.can(request.user, scope.Action.PUBLISH, region) and table["publication"] is None
+    figures = pagecache.cached(
+        request,
+        "assessments.publication",
+        region.path,
+        lambda: _publication(request.user, region, year),
+        vary=(year,),
     )
     return render(
         request,
         "assessments/publication.html",
-        {
-            "t": table,
-            "region": region,
-            "year": year,
-            "years": years,
-            "regions": _regions(request.user),
-            "headline": queries.headline_sentence(table) if table["total"] else "",
-            "can_publish": can_publish,
-            "readiness": _readiness(region, year) if can_publish else None,
-        },
+        {"region": region, "year": year, "years": years, "regions": _regions(request), **figures},
     )
+
+
+def _publication(user, region: Node, year: int) -> dict:
+    """The published list of ``region``'s ``year`` as ``user`` sees it, or what publishing it
+    would take."""
+    table = queries.publication_table(region, year)
+    # Only what the user sees is listed (an institution clerk sees their own rows).
+    table["rows"] = [r for r in table["rows"] if scope.can_see(user, r["record"].institution)]
+    can_publish = scope.can(user, scope.Action.PUBLISH, region) and table["publication"] is None
+    return {
+        "t": table,
+        "headline": queries.headline_sentence(table) if table["total"] else "",
+        "can_publish": can_publish,
+        "readiness": _readiness(region, year) if can_publish else None,
+    }
 
 
 @login_required
@@ -200,8 +212,25 @@ def publication_xlsx(request):
 @login_required
 def consistency(request):
     region, year, years = _region_and_year(request)
+    figures = pagecache.cached(
+        request,
+        "assessments.consistency",
+        region.path,
+        lambda: _consistency(request.user, region, year),
+        vary=(year,),
+    )
+    return render(
+        request,
+        "assessments/consistency.html",
+        {"region": region, "year": year, "years": years, "regions": _regions(request), **figures},
+    )
+
+
+def _consistency(user, region: Node, year: int) -> dict:
+    """The consistency of the grades of ``region``'s ``year``: per institution, county and
+    county reviewer, over what ``user`` may read."""
     subs = list(
-        queries.visible_submissions(request.user)
+        queries.visible_submissions(user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
         .select_related("county_reviewer", "catalog")
         .order_by("institution__path")
@@ -211,8 +240,6 @@ def consistency(request):
     def county_name(s: Submission):
         c = county_of[s.institution.path]
         return c.name if c else "-"
-
-    user = request.user
 
     def reviewer_name(s: Submission):
         reviewer = queries.submission_facts(user, s)["county_reviewer"]
@@ -230,25 +257,23 @@ def consistency(request):
         for s in subs
         if s.county_locked
     ]
-    return render(
-        request,
-        "assessments/consistency.html",
-        {
-            "region": region,
-            "year": year,
-            "years": years,
-            "regions": _regions(request.user),
-            "per_institution": per_institution,
-            "per_county": group_consistency(subs, county_name, readable),
-            "per_reviewer": group_consistency(subs, reviewer_name, readable),
-        },
-    )
+    return {
+        "per_institution": per_institution,
+        "per_county": group_consistency(subs, county_name, readable),
+        "per_reviewer": group_consistency(subs, reviewer_name, readable),
+    }
 
 
 @login_required
 def progress(request):
     region, year, years = _region_and_year(request)
-    board = queries.progress_board(request.user, region, year)
+    board = pagecache.cached(
+        request,
+        "assessments.progress",
+        region.path,
+        lambda: queries.progress_board(request.user, region, year),
+        vary=(year,),
+    )
     cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
     return render(
         request,
@@ -257,7 +282,7 @@ def progress(request):
             "region": region,
             "year": year,
             "years": years,
-            "regions": _regions(request.user),
+            "regions": _regions(request),
             "board": board,
             "cycles": cycles,
         },

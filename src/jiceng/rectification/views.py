@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, pagecache, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.rectification import actions, queries
 from jiceng.rectification.export import workbook_bytes
@@ -83,17 +83,27 @@ def summary(request):
     """Counts for reports: open, overdue, reported and closed entries by county and source."""
     form = LedgerFilterForm(request.GET or None, user=request.user)
     f = form.to_filter()
-    qs = queries.ledger(request.user, queries.LedgerFilter(region=f.region, today=f.today))
-    return render(
-        request,
-        "rectification/summary.html",
-        {
-            "form": form,
-            "region": f.region,
+
+    def counts() -> dict:
+        qs = queries.ledger(request.user, queries.LedgerFilter(region=f.region, today=f.today))
+        return {
             "by_county": queries.counts_by_county(request.user, f.region, f.today),
             "by_source": queries.counts_by_source(qs, f.today),
             "total": queries.summary(qs, f.today),
-        },
+        }
+
+    region = f.region or scope.scope_root(request.user)
+    figures = pagecache.cached(
+        request,
+        "rectification.summary",
+        region.path if region else pagecache.ROOT,
+        counts,
+        vary=(f.today.isoformat(),),
+    )
+    return render(
+        request,
+        "rectification/summary.html",
+        {"form": form, "region": f.region, **figures},
     )
 
 
