@@ -112,6 +112,10 @@ def write_manifest(path: Path) -> None:
     if reviewer.institution_id:
         review = review.exclude(institution=reviewer.institution)
     regions = Node.objects.filter(kind__in=[Kind.CITY, Kind.COUNTY]).order_by("path")
+    regions_of = {}
+    for name in ("admin", "analyst", "province_admin", "city_reviewer", "province_reviewer"):
+        node = User.objects.get(username=name).node
+        regions_of[name] = [r.code for r in regions if r.path.startswith(node.path)]
     manifest = {
         "password": PASSWORD,
         "cycle": cycle.pk,
@@ -123,7 +127,7 @@ def write_manifest(path: Path) -> None:
         "staff": staff,
         "entries": [{"pk": pk, "deadline": d.isoformat()} for pk, d in entries[:40]],
         "review_submissions": list(review.order_by("pk").values_list("pk", flat=True)[:40]),
-        "regions": list(regions.values_list("code", flat=True)),
+        "regions_of": regions_of,
     }
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
 
@@ -438,7 +442,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--spawn-rate", type=float, default=2)
     parser.add_argument("--servers", default="gunicorn,runserver")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: serve's)")

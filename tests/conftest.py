@@ -110,13 +110,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-@pytest.fixture(autouse=True)
-def _empty_page_cache():
-    """Each test starts with an empty cache: a rolled-back database numbers its rows (and
-    counts its data versions, jiceng.core.pagecache) from the same values again."""
-    from django.core.cache import cache
+@pytest.fixture(autouse=True, scope="session")
+def _no_page_cache():
+    """Pages are computed on every view in tests, so that a page's query count does not depend
+    on what an earlier request cached; tests/core/test_page_cache.py turns the cache on."""
+    from django.test import override_settings
 
-    cache.clear()
+    with override_settings(JICENG_PAGE_CACHE_SECONDS=0):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -28,7 +28,7 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, pagecache, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs.models import Node
 
@@ -97,15 +97,17 @@ def _open_regions(user) -> list[Node]:
 def index(request):
     user = request.user
     cycles = list(queries.visible_cycles(user)[:100])
+    figures = pagecache.cached(
+        request,
+        "assessments.index",
+        pagecache.region_path(user),
+        lambda: {"waiting": queries.waiting_for(user), "can_open": bool(_open_regions(user))},
+        kinds=(pagecache.DATA,),
+    )
     return render(
         request,
         "assessments/index.html",
-        {
-            "cycles": cycles,
-            "waiting": queries.waiting_for(user),
-            "can_open": bool(_open_regions(user)),
-            "own": _own_submissions(user),
-        },
+        {"cycles": cycles, "own": _own_submissions(user), **figures},
     )
 
 

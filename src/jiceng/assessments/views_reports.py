@@ -62,7 +62,13 @@ def _regions(request) -> list[Node]:
         return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
 
     root = scope.scope_root(user)
-    return pagecache.cached(request, "assessments.regions", root.path if root else "/", compute)
+    return pagecache.cached(
+        request,
+        "assessments.regions",
+        root.path if root else pagecache.ROOT,
+        compute,
+        kinds=(pagecache.DATA,),
+    )
 
 
 # Where a submission without a final verdict waits, by the level that must act next.
@@ -127,6 +133,7 @@ def publication(request):
         region.path,
         lambda: _publication(request.user, region, year),
         vary=(year,),
+        kinds=(pagecache.DATA,),
     )
     return render(
         request,
@@ -218,6 +225,7 @@ def consistency(request):
         region.path,
         lambda: _consistency(request.user, region, year),
         vary=(year,),
+        kinds=(pagecache.DATA, pagecache.GRADES),
     )
     return render(
         request,
@@ -273,6 +281,7 @@ def progress(request):
         region.path,
         lambda: queries.progress_board(request.user, region, year),
         vary=(year,),
+        kinds=(pagecache.DATA,),
     )
     cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
     return render(

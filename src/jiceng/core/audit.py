@@ -103,7 +103,9 @@ def record(
         moved = []
         if obj._meta.label_lower == "orgs.node":
             moved = [s.get("path") for s in (before, after) if isinstance(s, dict)]
-        pagecache.bump(node_path, *[p for p in moved if isinstance(p, str) and p])
+        pagecache.bump(
+            pagecache.kind_of(action), node_path, *[p for p in moved if isinstance(p, str) and p]
+        )
     return AuditEvent.objects.create(
         actor=user,
         actor_name=(user.get_username() if user else "system"),

@@ -20,7 +20,8 @@ dict makes it span the whole width of the page.
 ``@register_panel(cached=True)`` keeps the rendered panel in the page cache
 (:mod:`jiceng.core.pagecache`): for a panel computed from the user's region and who the user
 is (role, node, institution) and nothing else of the request. A write in that region (or
-above it) drops it at once.
+above it) drops it at once; ``kinds`` narrows that to the kinds of writes it shows
+(``pagecache.DATA``, ``GRADES``, ``LEDGER``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Panel:
     fn: PanelFn
     order: int
     cached: bool = False
+    kinds: tuple[str, ...] = pagecache.KINDS
 
     @property
     def key(self) -> str:
@@ -50,12 +52,18 @@ class Panel:
 _PANELS: dict[str, Panel] = {}
 
 
-def register_panel(fn: PanelFn | None = None, *, order: int = 100, cached: bool = False):
+def register_panel(
+    fn: PanelFn | None = None,
+    *,
+    order: int = 100,
+    cached: bool = False,
+    kinds: tuple[str, ...] = pagecache.KINDS,
+):
     """Register ``fn`` as a home panel; usable as ``@register_panel`` or with ``order``
-    (and ``cached``)."""
+    (and ``cached``, with the ``kinds`` of writes that change it)."""
 
     def wrap(f: PanelFn) -> PanelFn:
-        panel = Panel(fn=f, order=order, cached=cached)
+        panel = Panel(fn=f, order=order, cached=cached, kinds=kinds)
         _PANELS[panel.key] = panel
         return f
 
@@ -82,30 +90,18 @@ def render_panel(panel: Panel, request) -> dict | None:
 def render_panels(request) -> list[dict]:
     """Each panel that has something for this request, rendered: ``{"html", "wide"}``."""
     out = []
-    region = _region_path(request.user)
+    region = pagecache.region_path(request.user)
     for panel in panels():
         if panel.cached:
             rendered = pagecache.cached(
-                request, f"panel:{panel.key}", region, lambda p=panel: render_panel(p, request)
+                request,
+                f"panel:{panel.key}",
+                region,
+                lambda p=panel: render_panel(p, request),
+                kinds=panel.kinds,
             )
         else:
             rendered = render_panel(panel, request)
         if rendered:
             out.append(rendered)
     return out
-
-
-def _region_path(user) -> str:
-    """The path of the part of the tree the user's panels are computed from: their node's,
-    or the one above both their node and their institution when it lies elsewhere."""
-    if user.node_id is None:  # a global superuser: the whole tree
-        return pagecache.ROOT
-    path = user.node.path
-    if user.institution_id and not user.institution.path.startswith(path):
-        common = []
-        for a, b in zip(path.split("/"), user.institution.path.split("/"), strict=False):
-            if a != b:
-                break
-            common.append(a)
-        path = "/".join(common) + "/" if len(common) > 1 else pagecache.ROOT
-    return path

@@ -39,14 +39,23 @@ class AuditEvent(models.Model):
 
 
 class DataVersion(models.Model):
-    """How many writes were made at one tree path: the versions of cached page parts.
+    """How many writes of one kind were made at one tree path, and when the last one was:
+    the versions of cached page parts.
 
     :func:`jiceng.core.audit.record` adds one in every write's transaction; see
     :mod:`jiceng.core.pagecache`.
     """
 
-    path = models.CharField(max_length=255, primary_key=True)
+    kind = models.CharField(max_length=16)
+    path = models.CharField(max_length=255)
     n = models.BigIntegerField(default=0)
+    stamp = models.BigIntegerField(default=0)  # microseconds since 1970 of the last write
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "path"], name="core_dataversion_kind_path")
+        ]
+        indexes = [models.Index(fields=["path", "kind"], name="core_dataversion_path")]
 
     def __str__(self) -> str:
-        return f"{self.path} {self.n}"
+        return f"{self.kind} {self.path} {self.n}"

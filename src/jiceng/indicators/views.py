@@ -81,6 +81,7 @@ def node_page(request, code):
         },
         vary=(period,),
         per_user=False,  # a node's figures are the same for everyone who may see it
+        kinds=(pagecache.DATA,),
     )
     return render(
         request,
