@@ -1,7 +1,7 @@
 """Benchmark the web tier: 100 simulated users on the city-scale demo, side by side.
 
     python benchmarks/web.py [--users 100] [--seconds 60] [--servers gunicorn,runserver]
-                             [--databases sqlite,postgres] [--fresh]
+                             [--databases sqlite,postgres] [--without-cache] [--fresh]
 
 Needs the ``bench`` extra (``pip install -e '.[bench,postgres]'``: locust and psycopg).
 
@@ -231,7 +231,9 @@ class Database:
         print(f"    done in {time.perf_counter() - t:.0f} s")
 
     def restore(self) -> None:
-        """Put the pristine demo back: what one configuration wrote is gone for the next."""
+        """Put the pristine demo back: what one configuration wrote is gone for the next, and
+        so is what it cached (each configuration starts cold)."""
+        shutil.rmtree(self.var / "cache", ignore_errors=True)
         if self.server:
             pg_admin(
                 self.server,
@@ -305,11 +307,13 @@ def summarize(samples: list, seconds: float) -> dict:
     }
 
 
-def run_config(server: str, db: Database, args) -> dict:
+def run_config(server: str, db: Database, args, page_cache: bool = True) -> dict:
     db.restore()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = db.env()
+    if not page_cache:
+        env["JICENG_PAGE_CACHE_SECONDS"] = "0"
     if args.workers:
         env["JICENG_WORKERS"] = str(args.workers)
     if args.threads:
@@ -319,7 +323,7 @@ def run_config(server: str, db: Database, args) -> dict:
         argv.append("--dev")
     logs = OUT / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    name = f"{server}-{db.name}"
+    name = f"{server}-{db.name}" + ("" if page_cache else "-nocache")
     with open(logs / f"{name}.log", "w") as log:
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -358,7 +362,7 @@ def run_config(server: str, db: Database, args) -> dict:
         except subprocess.TimeoutExpired:
             process.kill()
     return {
-        "server": server,
+        "server": server if page_cache else f"{server}, page cache off",
         "database": db.name,
         "workers": env.get("JICENG_WORKERS", "4") if server == "gunicorn" else "1 (threads)",
         "threads": env.get("JICENG_THREADS", "1") if server == "gunicorn" else "",
@@ -448,6 +452,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: serve's)")
     parser.add_argument("--threads", type=int, help="gunicorn threads a worker (default: serve's)")
     parser.add_argument("--fresh", action="store_true", help="generate the demos again")
+    parser.add_argument(
+        "--without-cache",
+        action="store_true",
+        help="also run gunicorn with the page cache off (JICENG_PAGE_CACHE_SECONDS=0)",
+    )
     parser.add_argument("--manifest", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.manifest:
@@ -460,12 +469,14 @@ def main() -> None:
         db.prepare()
     info = machine()
     results = []
-    for server in args.servers.split(","):
-        for db in databases:
-            try:
-                results.append(run_config(server, db, args))
-            except Exception as exc:  # noqa: BLE001 - report it in the table, go on
-                results.append({"server": server, "database": db.name, "error": str(exc)})
+    configs = [(server, db, True) for server in args.servers.split(",") for db in databases]
+    if args.without_cache:
+        configs += [("gunicorn", db, False) for db in databases]
+    for server, db, page_cache in configs:
+        try:
+            results.append(run_config(server, db, args, page_cache))
+        except Exception as exc:  # noqa: BLE001 - report it in the table, go on
+            results.append({"server": server, "database": db.name, "error": str(exc)})
     text = report(results, info)
     print()
     print(text)
