@@ -365,7 +365,7 @@ def run_config(server: str, db: Database, args, page_cache: bool = True) -> dict
         "server": server if page_cache else f"{server}, page cache off",
         "database": db.name,
         "workers": env.get("JICENG_WORKERS", "4") if server == "gunicorn" else "1 (threads)",
-        "threads": env.get("JICENG_THREADS", "1") if server == "gunicorn" else "",
+        "threads": env.get("JICENG_THREADS", "4") if server == "gunicorn" else "",
         "users": args.users,
         "seconds": args.seconds,
         "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(data["wall_start"])),

@@ -2,8 +2,9 @@
 
 One supervisor process starts two children and watches them:
 
-* the web server: gunicorn with ``JICENG_WORKERS`` worker processes (default 4) bound to
-  ``JICENG_BIND`` (default 127.0.0.1:8000), or with ``--dev`` Django's development server;
+* the web server: gunicorn with ``JICENG_WORKERS`` worker processes (default 4) of
+  ``JICENG_THREADS`` threads (default 4) bound to ``JICENG_BIND`` (default 127.0.0.1:8000),
+  or with ``--dev`` Django's development server;
 * the task worker (``jiceng db_worker``), which runs imports and computations. If it dies
   it is started again (after 1 s, up to 60 s when it keeps dying).
 
@@ -119,8 +120,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("JICENG_THREADS", "1")),
-            help="threads a gunicorn worker (default: JICENG_THREADS or 1)",
+            default=int(os.environ.get("JICENG_THREADS", "4")),
+            help="threads a gunicorn worker (default: JICENG_THREADS or 4)",
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
         parser.add_argument(
@@ -155,6 +156,9 @@ class Command(BaseCommand):
                 "--bind", bind,
                 "--workers", str(workers),
                 "--threads", str(threads),
+                # Browsers come back within seconds: keep their connection open a little
+                # longer than gunicorn's 2 s, so a click does not race its closing.
+                "--keep-alive", os.environ.get("JICENG_KEEP_ALIVE", "5"),
                 "--timeout", os.environ.get("JICENG_REQUEST_TIMEOUT", "120"),
                 "--graceful-timeout", os.environ.get("JICENG_STOP_TIMEOUT", "30"),
                 "--max-requests", "2000", "--max-requests-jitter", "200",
