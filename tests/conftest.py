@@ -35,6 +35,7 @@ from browser_support import (  # noqa: F401  (fixtures shared by every browser t
 )
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from snapshot import Snapshot
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -175,14 +176,15 @@ def make_user(username, role, node, institution=None, **extra):
     return user
 
 
+_TREE = Snapshot(build_tree)
+
+
 @pytest.fixture
 def tree(db):
-    return build_tree()
+    return _TREE.load()
 
 
-@pytest.fixture
-def personas(tree):
-    """One user per role. The county reviewer of county A works at TA2."""
+def build_personas(tree):
     p = SimpleNamespace(tree=tree)
     p.clerk = make_user("clerk_ta1", "institution_staff", tree.TA1)
     p.village_clerk = make_user("clerk_va1", "institution_staff", tree.VA1)
@@ -194,6 +196,15 @@ def personas(tree):
     p.county_admin = make_user("admin_a", "admin", tree.A)
     p.province_admin = make_user("admin_p", "admin", tree.P)
     return p
+
+
+_PERSONAS = Snapshot(build_personas)
+
+
+@pytest.fixture
+def personas(tree):
+    """One user per role. The county reviewer of county A works at TA2."""
+    return _PERSONAS.load(tree=tree)
 
 
 @pytest.fixture

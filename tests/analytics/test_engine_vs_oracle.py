@@ -26,7 +26,11 @@ SERVICES = [
 ]
 OPTIONAL = ("pregnancies", "vaccinations")
 
-PERIODS = [parse_period(x) for x in ("2025", "2025Q1", "2025Q2", "2025Q3", "2025-02", "2025-07")]
+# 2025Q4 and 2025-03 span the same days as 2025 and 2025Q1: the engine computes each span once.
+PERIODS = [
+    parse_period(x)
+    for x in ("2025", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025-02", "2025-03", "2025-07")
+]
 VILLAGES = ["A1", "A2", "AT1", "B1"]
 
 # Dates near the bounds of every period, plus any day from December 2024 to January 2026.

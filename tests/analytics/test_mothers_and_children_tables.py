@@ -75,11 +75,11 @@ def test_a_record_set_with_both_tables_loads_with_their_rows(src, tmp_path):
     try:
         pregnancies = con.execute(
             "SELECT resident_id, registered_date, registered_weeks, delivery_date, live_births, "
-            "org_code FROM pregnancies ORDER BY resident_id"
+            "org_code FROM pregnancies JOIN resident_ids USING (rid) ORDER BY resident_id"
         ).fetchall()
         vaccinations = con.execute(
             "SELECT resident_id, vaccine, dose, vaccination_date FROM vaccinations "
-            "ORDER BY vaccination_date"
+            "JOIN resident_ids USING (rid) ORDER BY vaccination_date"
         ).fetchall()
         types = dict(
             con.execute("SELECT column_name, column_type FROM (DESCRIBE pregnancies)").fetchall()
@@ -104,7 +104,8 @@ def test_the_older_prenatal_codes_are_accepted_and_stored_as_prenatal_check(src,
     con = duckdb.connect(str(store), read_only=True)
     try:
         got = con.execute(
-            "SELECT service_date, service FROM services WHERE resident_id = 'M1' "
+            "SELECT service_date, service FROM services JOIN resident_ids USING (rid) "
+            "WHERE resident_id = 'M1' "
             "AND service_date < DATE '2025-01-01' ORDER BY service_date"
         ).fetchall()
     finally:
@@ -304,5 +305,5 @@ def test_a_store_loaded_before_the_new_tables_still_exports_for_spark(tmp_path):
     out = export_parquet(store)
     empty = pq.read_table(out / "vaccinations.parquet")
     assert empty.num_rows == 0
-    assert empty.column_names == ["resident_id", "vaccine", "dose", "vaccination_date"]
+    assert empty.column_names == ["rid", "vaccine", "dose", "vaccination_date"]
     assert pq.read_table(out / "residents.parquet").num_rows == 2

@@ -10,6 +10,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from snapshot import Snapshot
 
 MINI = """
 code: mini
@@ -82,17 +83,23 @@ def fresh(sub):
     return Submission.objects.get(pk=sub.pk)
 
 
+def build_cycle(p, t):
+    from jiceng.assessments.models import Submission
+
+    catalog = load_mini()
+    cycle = open_cycle(t.A)
+    ns = SimpleNamespace(p=p, t=t, catalog=catalog, cycle=cycle)
+    ns.sub = Submission.objects.get(cycle=cycle, institution=t.TA1)
+    return ns
+
+
+_CYCLE = Snapshot(build_cycle)
+
+
 @pytest.fixture
 def cyc(personas):
     """County A's 2025 cycle with the mini catalog, and TA1's submission."""
-    from jiceng.assessments.models import Submission
-
-    t = personas.tree
-    catalog = load_mini()
-    cycle = open_cycle(t.A)
-    ns = SimpleNamespace(p=personas, t=t, catalog=catalog, cycle=cycle)
-    ns.sub = Submission.objects.get(cycle=cycle, institution=t.TA1)
-    return ns
+    return _CYCLE.load(p=personas, t=personas.tree)
 
 
 def submit(p, sub, grades=None):

@@ -279,3 +279,24 @@ def test_an_administrator_opens_a_cycle_through_the_page(personas, client_for):
     cycle = Cycle.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/evaluation/cycles/{cycle.pk}/"
     assert cycle.submissions.count() == 7 and cycle.title == "甲县2026年度优质服务基层行评价"
+
+
+def test_the_cycle_page_lists_its_institutions_a_page_at_a_time_keeping_the_filter(
+    cyc, client_for, monkeypatch
+):
+    import re
+
+    from jiceng.core import paging
+
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
+    client = client_for(cyc.p.county_admin)
+    url = f"/evaluation/cycles/{cyc.cycle.pk}/"
+    rows = [
+        re.findall(r'data-code="(\d+)"', client.get(f"{url}?page={n}").content.decode())
+        for n in (1, 2, 3)
+    ]
+    assert [len(r) for r in rows] == [3, 3, 1]  # the 7 institutions of county A
+    assert len({code for r in rows for code in r}) == 7
+    page = client.get(f"{url}?stage=draft&page=2").content.decode()
+    assert "共 7 家机构" in page and "第 2 页，共 3 页" in page
+    assert 'href="?stage=draft&amp;page=1"' in page and 'href="?stage=draft&amp;page=3"' in page

@@ -40,7 +40,7 @@ def test_the_region_table_export_formats_counts_whole_and_rates_with_two_decimal
         reverse("indicators:table_export", args=[tree.A.code]) + "?period=2025"
     )
     ws = load_workbook(BytesIO(r.content)).active
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[2]]
     total = {h: c for h, c in zip(header, ws[ws.max_row], strict=True)}
     assert total["高血压患者规范管理率 分子"].value == 1473
     assert total["高血压患者规范管理率 分子"].number_format == "#,##0"

@@ -156,3 +156,40 @@ def test_the_list_refreshes_its_statuses_while_work_runs_and_stops_after(persona
     block = re.search(r'<div class="table-wrap" id="recordsets-list"[^>]*>', html)[0]
     assert "hx-trigger" not in block
     assert status_words(html.split('id="recordsets-list"', 1)[1]) == ["就绪"]
+
+
+def test_a_store_loaded_by_an_older_version_opens_and_asks_for_a_reload_when_computed(
+    personas, client_for, tmp_path
+):
+    import duckdb
+
+    from jiceng.analytics import load_recordset
+    from jiceng.indicators import tasks
+    from jiceng.indicators.store import platform_tree
+
+    from .test_upload import record_set_dir
+
+    store = tmp_path / "old.duckdb"
+    tree = personas.tree
+    load_recordset(record_set_dir(tree, tmp_path), store, tree=platform_tree(tree.A), pii_key=b"k")
+    con = duckdb.connect(str(store))
+    con.execute("DELETE FROM meta WHERE key = 'format'")  # as loaded before format 2
+    con.close()
+    rs = make_record_set(name="旧记录集", node=personas.tree.A, store_path=str(store))
+    assert (
+        client_for(personas.county_admin)
+        .get(reverse("indicators:recordset", args=[rs.pk]))
+        .status_code
+        == 200
+    )
+    result = tasks.run_compute(rs.pk, ["2025"])
+    assert result["status"] == "failed"
+    assert "由旧版本载入" in result["error"] and "请重新载入该记录集" in result["error"]
+    rs.refresh_from_db()
+    assert "请重新载入该记录集" in rs.progress["error"]
+    assert (
+        client_for(personas.county_admin)
+        .get(reverse("indicators:recordset", args=[rs.pk]))
+        .status_code
+        == 200
+    )

@@ -81,16 +81,46 @@ def test_the_excel_export_has_chinese_headers_and_formatted_rates(
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(BytesIO(r.content)).active
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[2]]
     assert header[:2] == ["编码", "名称"]
     i = header.index("高血压患者规范管理率")
     assert header[i - 2] == "高血压患者规范管理率 分子"
     assert header[i - 1] == "高血压患者规范管理率 分母"
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
     assert [row[0] for row in rows] == [tree.VA3.code, tree.VA1.code, tree.VA2.code, tree.A.code]
     assert rows[0][i - 2] == 45 and rows[0][i - 1] == 50
     assert rows[0][i] == pytest.approx(0.9)
-    assert ws.cell(2, i + 1).number_format == "0.00%"
+    assert ws.cell(3, i + 1).number_format == "0.00%"
+
+
+def test_the_export_names_the_service_groups_over_their_columns_as_the_page_does(
+    personas, values, client_for, tree
+):
+    from jiceng.analytics.definitions import registry
+
+    reg = registry()
+    client = client_for(personas.county_admin)
+    r = client.get(reverse("indicators:table_export", args=[tree.A.code]) + "?period=2025")
+    ws = load_workbook(BytesIO(r.content)).active
+    header = [c.value for c in ws[2]]
+    # Each merged range of row 1 spans exactly the numerator, denominator and rate columns
+    # of the indicators of its group.
+    spans = sorted(
+        (m.min_col, m.max_col, ws.cell(1, m.min_col).value)
+        for m in ws.merged_cells.ranges
+        if m.min_row == 1
+    )
+    group_of = {d.name_zh: reg.groups[d.group] for d in reg.indicators}
+    order = list(reg.groups.values())
+    assert len(spans) >= 2  # the fixture has values in two groups
+    assert [name for _, _, name in spans] == sorted({name for _, _, name in spans}, key=order.index)
+    assert spans[0][0] == 3 and spans[-1][1] == len(header)
+    for (first, last, name), (nxt, _, _) in zip(
+        spans, spans[1:] + [(len(header) + 1, 0, 0)], strict=True
+    ):
+        assert last + 1 == nxt and (last - first + 1) % 3 == 0
+        for c in range(first, last + 1):
+            assert group_of[header[c - 1].split(" ")[0]] == name
 
 
 def test_the_table_and_export_are_404_outside_the_users_sight(personas, values, client_for, tree):

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .definitions import Registry, bind, registry
-from .engines import DuckDBRunner, Runner, SparkRunner, absent_tables, transpile
+from .engines import (
+    DuckDBRunner,
+    Runner,
+    SparkRunner,
+    absent_tables,
+    check_store_format,
+    transpile,
+)
 from .periods import Period
 
 
@@ -110,15 +117,25 @@ def compute_indicators(
     reg = reg or registry()
     resolved = reg.resolve_settings(settings)
     progress = progress or (lambda stage, done, total: None)
+    if store is not None:
+        check_store_format(Path(store))
     own = runner is None
     runner = runner or open_runner(Path(store), engine)
     try:
         nodes = [r[0] for r in runner.fetch("SELECT org_code FROM orgs ORDER BY org_code")]
         absent = absent_tables(Path(store)) if store is not None else set()
         out: list[IndicatorValue] = []
+        # Periods are year-to-date: 2025, 2025Q4 and 2025-12 are the same days (as are a
+        # quarter and its last month), so each distinct span is computed once and relabelled.
+        done: dict[tuple, list[IndicatorValue]] = {}
         for i, period in enumerate(periods):
             progress(f"计算 {period.label}", i, len(periods))
-            out += run_period(runner, reg, period, resolved, nodes, absent)
+            span = (period.start, period.end, period.year)
+            if span in done:
+                out += [replace(v, period=period.label) for v in done[span]]
+                continue
+            done[span] = run_period(runner, reg, period, resolved, nodes, absent)
+            out += done[span]
         progress("计算完成", len(periods), len(periods))
         return out
     finally:

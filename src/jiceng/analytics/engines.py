@@ -16,7 +16,7 @@ from typing import Protocol
 import duckdb
 import sqlglot
 
-from .schema import TABLE_BY_NAME, TABLES, store_columns
+from .schema import STORE_FORMAT, TABLE_BY_NAME, TABLES, store_columns
 
 STORE_TABLES = [t.name for t in TABLES] + ["closure"]
 
@@ -100,6 +100,35 @@ class DuckDBRunner:
         self.con.close()
 
 
+class StoreFormatError(ValueError):
+    """A store loaded by another version of jiceng (its tables have another layout)."""
+
+
+def _meta(store: Path) -> dict[str, str]:
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        try:
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+        except duckdb.CatalogException:
+            return {}
+    finally:
+        con.close()
+
+
+def check_store_format(store: Path) -> None:
+    """Refuse, in Chinese, a store whose layout is not this version's (``STORE_FORMAT``).
+
+    A store loaded before format 2 joins residents on the text resident_id; rather than
+    convert it on open (a read-only store, possibly large), computing asks for a reload.
+    """
+    found = _meta(store).get("format", "1")
+    if found != str(STORE_FORMAT):
+        raise StoreFormatError(
+            f"记录集存储「{Path(store).name}」由旧版本载入（存储格式 {found}，本版本需要格式 "
+            f"{STORE_FORMAT}），无法计算：请重新载入该记录集（上传或 records_load）后再计算。"
+        )
+
+
 def absent_tables(store: Path) -> set[str]:
     """The optional tables the record set of ``store`` did not hold.
 
@@ -107,15 +136,8 @@ def absent_tables(store: Path) -> set[str]:
     """
     from .definitions import OPTIONAL_TABLES
 
-    con = duckdb.connect(str(store), read_only=True)
-    try:
-        try:
-            row = con.execute("SELECT value FROM meta WHERE key = 'tables'").fetchone()
-        except duckdb.CatalogException:
-            row = None
-    finally:
-        con.close()
-    held = set(row[0].split(",")) if row else set()
+    row = _meta(store).get("tables")
+    held = set(row.split(",")) if row else set()
     return {t for t in OPTIONAL_TABLES if t not in held}
 
 
@@ -232,12 +254,14 @@ def copy_to_postgres(store: Path, dsn: str, schema: str) -> None:
                     cp.write(buf.getvalue())
             pg.execute(f"ANALYZE {schema}.{name}")
         for name, col in (
-            ("residents", "resident_id"),
-            ("conditions", "resident_id"),
-            ("followups", "resident_id"),
-            ("exams", "resident_id"),
-            ("services", "resident_id"),
-            ("contracts", "resident_id"),
+            ("residents", "rid"),
+            ("conditions", "rid"),
+            ("followups", "rid"),
+            ("exams", "rid"),
+            ("services", "rid"),
+            ("contracts", "rid"),
+            ("pregnancies", "rid"),
+            ("vaccinations", "rid"),
             ("closure", "descendant"),
         ):
             pg.execute(f"CREATE INDEX ON {schema}.{name} ({col})")

@@ -24,7 +24,7 @@ from jiceng.core.pii import mask_id_numbers
 
 from .immunization import DEFAULT_SCHEDULE, Schedule, validate_schedule
 from .readers import find_sources, raw_columns, register_raw
-from .schema import TABLE_BY_NAME, TABLES, Column, Table, store_columns
+from .schema import STORE_FORMAT, TABLE_BY_NAME, TABLES, Column, Table, store_columns
 from .tree import OrgRow, closure, tree_problems
 
 Progress = Callable[[str, int, int], None]
@@ -601,8 +601,19 @@ class _Session:
         return out
 
     def write_tables(self, pii_key: bytes) -> None:
+        """The store's tables. Residents are numbered in file order (rid, INTEGER): the text
+        resident_id is kept once, in resident_ids, and every other table carries rid."""
         con = self.con
         total = len(TABLES)
+        if "residents" in self.present:
+            bad = " AND _row NOT IN (SELECT _row FROM bad_residents)" if self.skip else ""
+            con.execute(
+                "CREATE TABLE resident_ids AS SELECT CAST(row_number() OVER (ORDER BY _row) "
+                "AS INTEGER) AS rid, c_resident_id AS resident_id, _row FROM conv_residents "
+                f"WHERE c_resident_id IS NOT NULL{bad}"
+            )
+        else:
+            con.execute("CREATE TABLE resident_ids (rid INTEGER, resident_id VARCHAR, _row BIGINT)")
         for i, table in enumerate(TABLES):
             self.progress(f"写入 {table.name}", i, total)
             cols = store_columns(table)
@@ -627,12 +638,22 @@ class _Session:
             for col in table.columns:
                 if table.name == "residents" and col.name == "id_number":
                     sel.append(f"{hmac_sql('c_id_number', pii_key)} AS id_hash")
+                elif col.name == "resident_id":
+                    sel.append("k.rid AS rid")
                 else:
-                    sel.append(f"c_{col.name} AS {col.name}")
-            bad = f" WHERE _row NOT IN (SELECT _row FROM bad_{table.name})" if self.skip else ""
+                    sel.append(f"c.c_{col.name} AS {col.name}")
+            join = ""
+            if table.name == "residents":
+                # the numbered rows only (a resident without an id is an error of its own)
+                join = " JOIN resident_ids k ON k._row = c._row"
+            elif any(col.name == "resident_id" for col in table.columns):
+                join = " LEFT JOIN resident_ids k ON k.resident_id = c.c_resident_id"
+            bad = f" WHERE c._row NOT IN (SELECT _row FROM bad_{table.name})" if self.skip else ""
             con.execute(
-                f"CREATE TABLE {table.name} AS SELECT {', '.join(sel)} FROM conv_{table.name}{bad}"
+                f"CREATE TABLE {table.name} AS SELECT {', '.join(sel)} "
+                f"FROM conv_{table.name} c{join}{bad}"
             )
+        con.execute("ALTER TABLE resident_ids DROP COLUMN _row")
         con.execute("CREATE TABLE closure AS SELECT * FROM tree_closure")
         self.progress("写入完成", total, total)
 
@@ -759,6 +780,7 @@ def load_recordset(
                     ("rejected", str(rejected)),
                     # the tables the record set held (an absent optional table: no value)
                     ("tables", ",".join(sorted(s.present))),
+                    ("format", str(STORE_FORMAT)),
                 ],
             )
             for name in s.present:

@@ -222,7 +222,12 @@ TABLES: tuple[Table, ...] = (
 
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
-# Columns of the loaded store (residents.id_number becomes id_hash).
+# The layout of a loaded store; a store loaded by another version is refused at compute
+# (engines.check_store_format). 2: residents are numbered at load (rid, INTEGER) and every
+# table carries rid instead of the text resident_id, kept once in resident_ids(rid, resident_id).
+STORE_FORMAT = 2
+
+# Columns of the loaded store (residents.id_number becomes id_hash, resident_id becomes rid).
 SQL_TYPES = {
     "text": "VARCHAR",
     "int": "BIGINT",
@@ -242,6 +247,8 @@ def store_columns(table: Table) -> list[tuple[str, str]]:
     for c in table.columns:
         if table.name == "residents" and c.name == "id_number":
             out.append(("id_hash", "VARCHAR"))
+        elif c.name == "resident_id":
+            out.append(("rid", "INTEGER"))
         else:
             out.append((c.name, SQL_TYPES[c.type]))
     return out

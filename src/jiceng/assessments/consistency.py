@@ -98,17 +98,25 @@ class Survival:
         return {"rechecked": self.rechecked, "survived": self.survived, "share": self.share}
 
 
-def institution_consistency(submission: Submission, readable: Iterable[str] | None = None) -> dict:
+def institution_consistency(
+    submission: Submission, readable: Iterable[str] | None = None, grades=None
+) -> dict:
     """Self vs county and county vs re-check for one submission.
 
     ``readable``: the levels the reader may see (``queries.readable_levels``); the others
-    count as not graded, so nothing of a review in progress shows.
+    count as not graded, so nothing of a review in progress shows. ``grades``: level → item
+    → grade of the submission, if the caller has them already (else read here).
     """
     from jiceng.standards.actions import spec_of
 
     levels = set(Level) if readable is None else {Level(lv) for lv in readable}
     spec = spec_of(submission.catalog)
-    grades = {lv: (submission.grades_at(lv) if lv in levels else {}) for lv in Level}
+    given = grades
+
+    def at(lv) -> dict[str, str]:
+        return submission.grades_at(lv) if given is None else dict(given.get(lv, {}))
+
+    grades = {lv: (at(lv) if lv in levels else {}) for lv in Level}
     out = {}
     for name, (x, y) in PAIRS.items():
         out[name] = compare(spec, grades[x], grades[y]).to_dict()
@@ -127,12 +135,29 @@ def institution_consistency(submission: Submission, readable: Iterable[str] | No
     return out
 
 
-def group_consistency(submissions: Iterable[Submission], key, readable=None) -> list[dict]:
+def grades_by_submission(subs: Iterable[Submission]) -> dict[int, dict[str, dict[str, str]]]:
+    """Submission id → level → item code → grade of every grade given, in one query."""
+    from jiceng.assessments.models import Grade
+
+    out: dict[int, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for sub_id, level, code, grade in (
+        Grade.objects.filter(submission__in=[s.pk for s in subs])
+        .exclude(grade="")
+        .values_list("submission_id", "level", "item_code", "grade")
+    ):
+        out[sub_id][level][code] = grade
+    return out
+
+
+def group_consistency(
+    submissions: Iterable[Submission], key, readable=None, grades=None
+) -> list[dict]:
     """Consistency aggregated per group: ``key(submission)`` → a group name.
 
     Each row has, per pair of levels, items compared, agreement and kappa; and the share
     of county verdicts that survived the re-check. ``readable(submission)`` gives the
-    levels the reader may see; the others count as not graded.
+    levels the reader may see; the others count as not graded. ``grades``:
+    :func:`grades_by_submission` of the submissions, if the caller has it already.
     """
     from jiceng.standards.actions import spec_of
 
@@ -140,15 +165,7 @@ def group_consistency(submissions: Iterable[Submission], key, readable=None) -> 
         lambda: {"pairs": {n: Comparison(pairs=[]) for n in PAIRS}, "survival": Survival(), "n": 0}
     )
     subs = list(submissions)
-    all_grades: dict[int, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-    from jiceng.assessments.models import Grade
-
-    for sub_id, level, code, grade in (
-        Grade.objects.filter(submission__in=[s.pk for s in subs])
-        .exclude(grade="")
-        .values_list("submission_id", "level", "item_code", "grade")
-    ):
-        all_grades[sub_id][level][code] = grade
+    all_grades = grades_by_submission(subs) if grades is None else grades
     for sub in subs:
         name = key(sub)
         if name is None:

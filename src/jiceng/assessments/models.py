@@ -152,7 +152,8 @@ class Submission(models.Model):
         return self.institution
 
     def grades_at(self, level: str) -> dict[str, str]:
-        """Item code → grade at ``level`` (self, county, recheck); ungraded items left out."""
+        """Item code → grade at ``level`` (self, county, recheck); ungraded items left out.
+        (For many submissions at once: ``consistency.grades_by_submission``, one query.)"""
         rows = self.grades.filter(level=level).exclude(grade="")
         return dict(rows.values_list("item_code", "grade"))
 

@@ -417,7 +417,8 @@ def waiting_for(user):
         action = scope.Action.RECHECK
     else:
         return []
-    return [s for s in subs.filter(stage__in=stages) if scope.can(user, action, s.institution)]
+    subs = subs.filter(stage__in=stages).order_by("institution__path", "cycle__year")
+    return [s for s in subs if scope.can(user, action, s.institution)]
 
 
 # --- progress board ----------------------------------------------------------------------------
@@ -449,6 +450,7 @@ def progress_board(user, region: Node, year: int, today: dt.date | None = None) 
         visible_submissions(user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
         .select_related("cycle")
+        .order_by("institution__path")  # the late list is paged: a stable order
     )
     counties: dict[int, dict] = {}
     late = []

@@ -28,7 +28,7 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import audit, feedback, pagecache, scope
+from jiceng.core import audit, feedback, pagecache, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs.models import Node
 
@@ -96,18 +96,28 @@ def _open_regions(user) -> list[Node]:
 @login_required
 def index(request):
     user = request.user
-    cycles = list(queries.visible_cycles(user)[:100])
-    figures = pagecache.cached(
-        request,
-        "assessments.index",
-        pagecache.region_path(user),
-        lambda: {"waiting": queries.waiting_for(user), "can_open": bool(_open_regions(user))},
-        kinds=(pagecache.DATA,),
+    cycles, cycles_query = paging.page_of(
+        request, queries.visible_cycles(user).order_by("-year", "region__path"), param="cycles"
     )
+    page, page_query = paging.page_of(request, queries.waiting_for(user))
     return render(
         request,
         "assessments/index.html",
-        {"cycles": cycles, "own": _own_submissions(user), **figures},
+        {
+            "cycles": cycles,
+            "cycles_query": cycles_query,
+            "waiting": page.object_list,
+            "page": page,
+            "query": page_query,
+            "can_open": pagecache.cached(
+                request,
+                "assessments.can_open",
+                pagecache.region_path(user),
+                lambda: bool(_open_regions(user)),
+                kinds=(pagecache.DATA,),
+            ),
+            "own": _own_submissions(user),
+        },
     )
 
 
@@ -161,7 +171,7 @@ def get_cycle(user, pk: int) -> Cycle:
 def cycle_detail(request, pk: int):
     user = request.user
     cycle = get_cycle(user, pk)
-    subs = list(
+    subs = (
         queries.visible_submissions(user)
         .filter(cycle=cycle)
         .select_related("county_reviewer", "rechecker")
@@ -169,7 +179,9 @@ def cycle_detail(request, pk: int):
     )
     stage = request.GET.get("stage", "")
     if stage:
-        subs = [s for s in subs if s.stage == stage]
+        subs = subs.filter(stage=stage)
+    page, page_query = paging.page_of(request, subs)
+    subs = list(page.object_list)
     for s in subs:
         s.facts = queries.submission_facts(user, s)
     can_sample = [
@@ -188,6 +200,8 @@ def cycle_detail(request, pk: int):
             "cycle": cycle,
             "subnav_query": f"region={board_region.code}&{query}" if board_region else query,
             "subs": subs,
+            "page": page,
+            "query": page_query,
             "stage": stage,
             "stages": Stage.choices,
             "can_sample": {s.pk for s in can_sample},

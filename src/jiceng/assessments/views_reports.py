@@ -15,7 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiceng.assessments import actions, queries
-from jiceng.assessments.consistency import group_consistency, institution_consistency
+from jiceng.assessments.consistency import (
+    grades_by_submission,
+    group_consistency,
+    institution_consistency,
+)
 from jiceng.assessments.excel import publication_workbook
 from jiceng.assessments.forms import LookBackForm
 from jiceng.assessments.models import (
@@ -27,7 +31,7 @@ from jiceng.assessments.models import (
     VerdictRecord,
     VerdictValue,
 )
-from jiceng.core import audit, feedback, pagecache, scope
+from jiceng.core import audit, feedback, pagecache, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs import labels
 from jiceng.orgs.models import Node
@@ -53,22 +57,9 @@ def _region_and_year(request) -> tuple[Node, int, list[int]]:
     return region, year, years
 
 
-def _regions(request) -> list[Node]:
-    """The regions of the region filter (cached: the same on every report page)."""
-    user = request.user
-
-    def compute():
-        nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
-        return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
-
-    root = scope.scope_root(user)
-    return pagecache.cached(
-        request,
-        "assessments.regions",
-        root.path if root else pagecache.ROOT,
-        compute,
-        kinds=(pagecache.DATA,),
-    )
+def _regions(user) -> list[Node]:
+    nodes = scope.visible_nodes(user).filter(kind__in=["province", "city", "county"])
+    return labels.label_nodes(nodes.order_by("path")[:300], scope.scope_root(user))
 
 
 # Where a submission without a final verdict waits, by the level that must act next.
@@ -127,34 +118,31 @@ def _readiness(region: Node, year: int) -> dict:
 @login_required
 def publication(request):
     region, year, years = _region_and_year(request)
-    figures = pagecache.cached(
-        request,
-        "assessments.publication",
-        region.path,
-        lambda: _publication(request.user, region, year),
-        vary=(year,),
-        kinds=(pagecache.DATA,),
+    table = queries.publication_table(region, year)
+    # Only what the user sees is listed (an institution clerk sees their own rows).
+    table["rows"] = [
+        r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
+    ]
+    page, page_query = paging.page_of(request, table["rows"])
+    can_publish = (
+        scope.can(request.user, scope.Action.PUBLISH, region) and table["publication"] is None
     )
     return render(
         request,
         "assessments/publication.html",
-        {"region": region, "year": year, "years": years, "regions": _regions(request), **figures},
+        {
+            "t": table,
+            "page": page,
+            "query": page_query,
+            "region": region,
+            "year": year,
+            "years": years,
+            "regions": _regions(request.user),
+            "headline": queries.headline_sentence(table) if table["total"] else "",
+            "can_publish": can_publish,
+            "readiness": _readiness(region, year) if can_publish else None,
+        },
     )
-
-
-def _publication(user, region: Node, year: int) -> dict:
-    """The published list of ``region``'s ``year`` as ``user`` sees it, or what publishing it
-    would take."""
-    table = queries.publication_table(region, year)
-    # Only what the user sees is listed (an institution clerk sees their own rows).
-    table["rows"] = [r for r in table["rows"] if scope.can_see(user, r["record"].institution)]
-    can_publish = scope.can(user, scope.Action.PUBLISH, region) and table["publication"] is None
-    return {
-        "t": table,
-        "headline": queries.headline_sentence(table) if table["total"] else "",
-        "can_publish": can_publish,
-        "readiness": _readiness(region, year) if can_publish else None,
-    }
 
 
 @login_required
@@ -200,6 +188,7 @@ def publication_xlsx(request):
     table["rows"] = [
         r for r in table["rows"] if scope.can_see(request.user, r["record"].institution)
     ]
+    page, page_query = paging.page_of(request, table["rows"])
     data = publication_workbook(table)
     audit.record_download(
         request.user,
@@ -219,35 +208,20 @@ def publication_xlsx(request):
 @login_required
 def consistency(request):
     region, year, years = _region_and_year(request)
-    figures = pagecache.cached(
-        request,
-        "assessments.consistency",
-        region.path,
-        lambda: _consistency(request.user, region, year),
-        vary=(year,),
-        kinds=(pagecache.DATA, pagecache.GRADES),
-    )
-    return render(
-        request,
-        "assessments/consistency.html",
-        {"region": region, "year": year, "years": years, "regions": _regions(request), **figures},
-    )
-
-
-def _consistency(user, region: Node, year: int) -> dict:
-    """The consistency of the grades of ``region``'s ``year``: per institution, county and
-    county reviewer, over what ``user`` may read."""
     subs = list(
-        queries.visible_submissions(user)
+        queries.visible_submissions(request.user)
         .filter(cycle__year=year, institution__path__startswith=region.path)
-        .select_related("county_reviewer", "catalog")
+        .select_related("county_reviewer", "rechecker", "catalog")
         .order_by("institution__path")
     )
+    grades = grades_by_submission(subs)  # one query for every figure of the page
     county_of = queries.counties_by_path(s.institution.path for s in subs)
 
     def county_name(s: Submission):
         c = county_of[s.institution.path]
         return c.name if c else "-"
+
+    user = request.user
 
     def reviewer_name(s: Submission):
         reviewer = queries.submission_facts(user, s)["county_reviewer"]
@@ -256,20 +230,30 @@ def _consistency(user, region: Node, year: int) -> dict:
     def readable(s: Submission):
         return queries.readable_levels(user, s)
 
+    page, page_query = paging.page_of(request, [s for s in subs if s.county_locked])
     per_institution = [
         {
             "sub": s,
             "facts": queries.submission_facts(user, s),
-            **institution_consistency(s, readable(s)),
+            **institution_consistency(s, readable(s), grades[s.pk]),
         }
-        for s in subs
-        if s.county_locked
+        for s in page.object_list
     ]
-    return {
-        "per_institution": per_institution,
-        "per_county": group_consistency(subs, county_name, readable),
-        "per_reviewer": group_consistency(subs, reviewer_name, readable),
-    }
+    return render(
+        request,
+        "assessments/consistency.html",
+        {
+            "region": region,
+            "year": year,
+            "years": years,
+            "regions": _regions(request.user),
+            "per_institution": per_institution,
+            "page": page,
+            "query": page_query,
+            "per_county": group_consistency(subs, county_name, readable, grades),
+            "per_reviewer": group_consistency(subs, reviewer_name, readable, grades),
+        },
+    )
 
 
 @login_required
@@ -284,6 +268,7 @@ def progress(request):
         kinds=(pagecache.DATA,),
     )
     cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
+    page, page_query = paging.page_of(request, board["late"])
     return render(
         request,
         "assessments/progress.html",
@@ -291,9 +276,11 @@ def progress(request):
             "region": region,
             "year": year,
             "years": years,
-            "regions": _regions(request),
+            "regions": _regions(request.user),
             "board": board,
             "cycles": cycles,
+            "page": page,
+            "query": page_query,
         },
     )
 

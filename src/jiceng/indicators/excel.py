@@ -27,16 +27,31 @@ def _row_cells(row: TableRow, table: Table) -> list:
 
 
 def table_workbook(table: Table) -> bytes:
-    """Bytes of an .xlsx with one row per node (and the region's own total at the bottom)."""
+    """Bytes of an .xlsx with one row per node (and the region's own total at the bottom).
+
+    Row 1 names the service groups (国家基本公共卫生服务规范) over their columns, as the page
+    does; row 2 names the columns.
+    """
     wb = Workbook()
     ws = wb.active
     ws.title = f"{table.period}"
+    groups: list = [None, None]
+    for name, count in table.column_groups:
+        groups += [name] + [None] * (3 * count - 1)
+    xlsx.append(ws, groups)
+    col = 3
+    for _name, count in table.column_groups:
+        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + 3 * count - 1)
+        ws.cell(1, col).alignment = Alignment(horizontal="center")
+        col += 3 * count
     header = [pgettext("indicators", "Code"), pgettext("indicators", "Name")]
     for d in table.columns:
         den = _("%(name)s denominator (estimated)") if d.estimated else _("%(name)s denominator")
         header += [_("%(name)s numerator") % {"name": d.name}, den % {"name": d.name}, d.name]
     xlsx.append(ws, header)
     for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     rows = list(table.rows)
@@ -64,7 +79,7 @@ def table_workbook(table: Table) -> bytes:
     if table.coverage is not None:  # the total sums the regions below: say what it covers
         xlsx.append(ws, [])
         xlsx.append(ws, [table.coverage.sentence()])
-    ws.freeze_panes = "C2"
+    ws.freeze_panes = "C3"
     ws.column_dimensions["A"].width = 15
     ws.column_dimensions["B"].width = 28
     for col in range(3, 3 + 3 * len(table.columns)):

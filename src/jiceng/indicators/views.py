@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, pagecache, scope
+from jiceng.core import audit, pagecache, paging, scope
 from jiceng.core.errors import ValidationFailed
 from jiceng.indicators import actions, excel, queries
 from jiceng.indicators.forms import TargetForm, node_options
@@ -120,8 +120,11 @@ def table_page(request, code):
         return render(request, "indicators/table.html", {**ctx, "error": error}, status=400)
     table = queries.region_table(node, period, level, sort)
     base = {"period": period, "level": level}
+    page, page_query = paging.page_of(request, table.rows)
     ctx.update(
         table=table,
+        page=page,
+        query=page_query,
         sort=table.sort,
         headers=_sort_headers(table, base),
         export_url=f"{reverse('indicators:table_export', args=[node.code])}?"
@@ -217,7 +220,8 @@ def targets_page(request):
     year = request.GET.get("year", "").strip()
     if year.isdigit():
         targets = targets.filter(year=int(year))
-    rows = [{"t": t, "name": names.get(t.indicator, t.indicator)} for t in targets[:1000]]
+    page, page_query = paging.page_of(request, targets)
+    rows = [{"t": t, "name": names.get(t.indicator, t.indicator)} for t in page.object_list]
     above = Target.objects.filter(node__in=root.ancestors()).select_related("node")
     if year.isdigit():
         above = above.filter(year=int(year))
@@ -231,6 +235,8 @@ def targets_page(request):
         {
             "form": form,
             "rows": rows,
+            "page": page,
+            "query": page_query,
             "inherited": inherited,
             "root": root,
             "year": year,

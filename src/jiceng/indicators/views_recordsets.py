@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, paging, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.indicators import actions, jobs, tasks, uploads
 from jiceng.indicators.forms import ComputeForm, UploadForm, node_options
@@ -82,7 +82,8 @@ def recordsets_page(request):
             finally:
                 if received is not None:
                     received.unlink(missing_ok=True)  # still there only if not adopted
-    sets = [jobs.check(rs) for rs in visible_record_sets(request.user).order_by("-id")[:200]]
+    page, page_query = paging.page_of(request, visible_record_sets(request.user).order_by("-id"))
+    sets = [jobs.check(rs) for rs in page.object_list]
     tables = [(t, uploads.table_label(t), t in uploads.REQUIRED) for t in uploads.TABLES]
     return render(
         request,
@@ -90,6 +91,8 @@ def recordsets_page(request):
         {
             "form": form,
             "sets": sets,
+            "page": page,
+            "query": page_query,
             "upload_tables": tables,
             "node_options": node_options(request.user),
             # while a load or computation runs the list refreshes itself (and stops after)

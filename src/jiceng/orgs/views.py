@@ -43,24 +43,31 @@ def _roots(user) -> list[Node]:
 
 
 def _branch(nodes: list[Node], levels: int, expand: set[int]) -> list[dict]:
-    """Nested items for the tree page: ``levels`` deep, plus the ancestors of ``expand``."""
-    ids = [n.pk for n in nodes]
-    children: dict[int, list[Node]] = {}
-    for child in Node.objects.filter(parent_id__in=ids).order_by("code"):
-        children.setdefault(child.parent_id, []).append(child)
-    items = []
-    for node in nodes:
-        kids = children.get(node.pk, [])
-        is_open = bool(kids) and (levels > 0 or node.pk in expand)
-        items.append(
-            {
-                "node": node,
-                "has_children": bool(kids),
-                "open": is_open,
-                "children": _branch(kids, levels - 1, expand) if is_open else [],
-            }
-        )
+    """Nested items for the tree page: ``levels`` deep, plus the ancestors of ``expand``.
+
+    One query a level of the tree, whatever the number of open nodes in it."""
+    items = [_item(n) for n in nodes]
+    level = items
+    while level:
+        children: dict[int, list[Node]] = {}
+        ids = [it["node"].pk for it in level]
+        for child in Node.objects.filter(parent_id__in=ids).order_by("code"):
+            children.setdefault(child.parent_id, []).append(child)
+        below = []
+        for it in level:
+            kids = children.get(it["node"].pk, [])
+            it["has_children"] = bool(kids)
+            it["open"] = bool(kids) and (levels > 0 or it["node"].pk in expand)
+            if it["open"]:
+                it["children"] = [_item(k) for k in kids]
+                below += it["children"]
+        level = below
+        levels -= 1
     return items
+
+
+def _item(node: Node) -> dict:
+    return {"node": node, "has_children": False, "open": False, "children": []}
 
 
 def visible_ancestors(user, node: Node) -> list[Node]:

@@ -13,7 +13,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from jiceng.core import scope
-from jiceng.orgs.models import Kind, Node
+from jiceng.orgs.models import Kind, Node, path_ids
 from jiceng.rectification.models import LedgerEntry, Source, Status, SupervisionVisit
 
 
@@ -82,16 +82,20 @@ def ledger(user, f: LedgerFilter | None = None) -> QuerySet[LedgerEntry]:
     return qs.annotate(rank=rank).order_by("rank", "deadline", "pk")
 
 
+def _counts(today: dt.date) -> dict:
+    """The counts of :func:`summary`, as aggregates (for ``aggregate`` or ``annotate``)."""
+    return {
+        "total": Count("pk"),
+        "open": Count("pk", filter=Q(status=Status.OPEN)),
+        "overdue": Count("pk", filter=overdue_q(today)),
+        "reported_fixed": Count("pk", filter=Q(status=Status.REPORTED_FIXED)),
+        "closed": Count("pk", filter=Q(status=Status.CLOSED)),
+    }
+
+
 def summary(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> dict[str, int]:
     """Counts of a set of entries: total, open, overdue, reported fixed, closed."""
-    today = today or timezone.localdate()
-    return qs.aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(status=Status.OPEN)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        reported_fixed=Count("pk", filter=Q(status=Status.REPORTED_FIXED)),
-        closed=Count("pk", filter=Q(status=Status.CLOSED)),
-    )
+    return qs.aggregate(**_counts(today or timezone.localdate()))
 
 
 def counts_by_county(user, region: Node | None = None, today: dt.date | None = None) -> list[dict]:
@@ -99,6 +103,8 @@ def counts_by_county(user, region: Node | None = None, today: dt.date | None = N
 
     Rows: ``{"county": Node, "total", "open", "overdue", "reported_fixed", "closed",
     "close_rate"}``, counties in code order; counties without entries are included.
+    Two queries whatever the number of counties: the counties, and the counts per
+    institution, added up to their county here.
     """
     today = today or timezone.localdate()
     entries = visible_entries(user)
@@ -107,12 +113,22 @@ def counts_by_county(user, region: Node | None = None, today: dt.date | None = N
     if region is not None:
         entries = entries.filter(institution__path__startswith=region.path)
         counties = counties.filter(path__startswith=region.path)
-    rows = []
-    for county in counties.order_by("code"):
-        c = summary(entries.filter(institution__path__startswith=county.path), today)
-        c["close_rate"] = (c["closed"] / c["total"]) if c["total"] else None
-        rows.append({"county": county, **c})
-    return rows
+    counts = _counts(today)
+    rows = {c.pk: {"county": c, **dict.fromkeys(counts, 0)} for c in counties.order_by("code")}
+    per_institution = (
+        entries.order_by()
+        .values("institution__path")
+        .annotate(**counts)
+        .values_list("institution__path", *counts)
+    )
+    for path, *figures in per_institution:
+        row = next((rows[i] for i in path_ids(path) if i in rows), None)
+        if row is not None:
+            for name, n in zip(counts, figures, strict=True):
+                row[name] += n
+    for row in rows.values():
+        row["close_rate"] = (row["closed"] / row["total"]) if row["total"] else None
+    return list(rows.values())
 
 
 def counts_by_source(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> list[dict]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from jiceng.core.errors import Problem, ValidationFailed, file_key
+from jiceng.core.yamllines import Locator, Path_, construct, line_locator, line_map
 
 DATA_DIR = Path(__file__).parent / "data"
 NA = "NA"
@@ -39,9 +40,6 @@ TIER_ALIASES = {
 # Assessment methods (评价方法). An item may combine several, joined by "、".
 METHODS = ("资料查阅", "现场查看", "人员访谈", "患者访谈", "现场演练", "操作考核", "系统查询")
 METHOD_SEPARATORS = re.compile(r"[、，,/；;\s]+")
-
-Path_ = tuple[str | int, ...]
-Locator = Callable[[Path_], tuple[int | None, str]]
 
 
 def _kinds() -> list[str]:
@@ -501,55 +499,8 @@ def validate_catalog_data(data: Any, locate: Locator, filename: str) -> CatalogS
 # ---------------------------------------------------------------- YAML / JSON
 
 
-def _line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                dups.append((path + (key,), seen[key], line))
-            seen[key] = line
-            lines[path + (key,)] = line
-            if isinstance(value_node, yaml.MappingNode | yaml.SequenceNode):
-                _line_map(value_node, path + (key,), lines, dups)
-                lines[path + (key,)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for i, child in enumerate(node.value):
-            _line_map(child, path + (i,), lines, dups)
-
-
 # Fields whose numbers-looking values are codes: keep the text as written ("1.10", "2022").
 RAW_TEXT_KEYS = {"code", "version", "edition", "grade"}
-_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-
-
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, key: str | None = None) -> Any:
-    """Python data of a composed node, keeping code-like numbers as their written text."""
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            k = loader.construct_object(key_node, deep=True)
-            out[k] = _construct(loader, value_node, k if isinstance(k, str) else None)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, child) for child in node.value]
-    if key in RAW_TEXT_KEYS and node.tag in _NUMBER_TAGS:
-        return node.value
-    return loader.construct_object(node, deep=True)
-
-
-def _locator(lines: dict[Path_, int]) -> Locator:
-    def locate(path: Path_) -> tuple[int | None, str]:
-        p = tuple(path)
-        while p:
-            if p in lines:
-                return lines[p], ""
-            p = p[:-1]
-        return lines.get((), 1), ""
-
-    return locate
 
 
 def parse_catalog(text: str, filename: str) -> CatalogSpec:
@@ -573,7 +524,7 @@ def parse_catalog(text: str, filename: str) -> CatalogSpec:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = _construct(loader, node) if node is not None else None
+            data = construct(loader, node, RAW_TEXT_KEYS) if node is not None else None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -595,7 +546,7 @@ def parse_catalog(text: str, filename: str) -> CatalogSpec:
         raise ValidationFailed([Problem(_("The catalog file is empty."), file=filename)])
     lines: dict[Path_, int] = {}
     dups: list = []
-    _line_map(node, (), lines, dups)
+    line_map(node, (), lines, dups)
     dup_problems = [
         Problem(
             _("Field '%(key)s' is written twice (lines %(first)s and %(row)s).")
@@ -608,7 +559,7 @@ def parse_catalog(text: str, filename: str) -> CatalogSpec:
         for path, first, row in dups
     ]
     try:
-        spec = validate_catalog_data(data, _locator(lines), filename)
+        spec = validate_catalog_data(data, line_locator(lines), filename)
     except ValidationFailed as exc:
         problems = sorted(dup_problems + exc.problems, key=lambda p: (p.row is None, p.row or 0))
         raise ValidationFailed(problems) from None

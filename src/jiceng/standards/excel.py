@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from jiceng.core import xlsx
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.yamllines import cell_locator
 from jiceng.standards.catalog import (
     NA,
     CatalogSpec,
@@ -158,15 +159,7 @@ def _read_catalog(wb: xlsx.XlsxReader, filename: str) -> CatalogSpec:
     if problems:
         raise ValidationFailed(problems)
 
-    def locate(path: Path_) -> tuple[int | None, str]:
-        p = tuple(path)
-        while p:
-            if p in where:
-                return where[p]
-            p = p[:-1]
-        return None, ""
-
-    return validate_catalog_data(raw, locate, filename)
+    return validate_catalog_data(raw, cell_locator(where), filename)
 
 
 # grade:label:达标 — the label may itself hold colons; grades may not.
