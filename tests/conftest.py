@@ -112,6 +112,16 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_page_cache():
+    """Pages are computed on every view in tests, so that a page's query count does not depend
+    on what an earlier request cached; tests/core/test_page_cache.py turns the cache on."""
+    from django.test import override_settings
+
+    with override_settings(JICENG_PAGE_CACHE_SECONDS=0):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher():
     """Hashing with PBKDF2 costs ~0.3 s a user; tests do not need that strength.
 

@@ -183,6 +183,30 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options", f"-c lock_timeout={lock_ms}"
         )
 
+# Cache of what pages recompute (home panels, progress, published lists), per region, dropped
+# by the writes that change it (jiceng.core.pagecache, docs/deployment.md). By default files
+# under var/cache, shared by every server process; JICENG_CACHE_BACKEND/JICENG_CACHE_LOCATION
+# choose another (e.g. django.core.cache.backends.redis.RedisCache, redis://127.0.0.1:6379/1,
+# or django.core.cache.backends.locmem.LocMemCache: each process its own, in memory).
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "JICENG_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": os.environ.get("JICENG_CACHE_LOCATION", str(VAR_DIR / "cache")),
+        "TIMEOUT": 600,
+    }
+}
+if CACHES["default"]["BACKEND"].rsplit(".", 1)[0] in {
+    "django.core.cache.backends.locmem",
+    "django.core.cache.backends.filebased",
+    "django.core.cache.backends.db",
+}:
+    CACHES["default"]["OPTIONS"] = {
+        "MAX_ENTRIES": int(os.environ.get("JICENG_CACHE_MAX_ENTRIES", "3000"))
+    }
+JICENG_PAGE_CACHE_SECONDS = int(os.environ.get("JICENG_PAGE_CACHE_SECONDS", "600"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

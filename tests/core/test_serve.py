@@ -116,7 +116,8 @@ def test_serve_runs_gunicorn_with_hashed_static_files_and_stops_cleanly(server_e
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "jiceng", "serve", f"127.0.0.1:{port}", "--workers", "2"],
+        [sys.executable, "-m", "jiceng", "serve", f"127.0.0.1:{port}"]
+        + ["--workers", "2", "--threads", "2"],
         env=server_environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

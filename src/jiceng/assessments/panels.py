@@ -7,11 +7,11 @@ from django.utils import timezone
 from jiceng.accounts.models import Role
 from jiceng.assessments import queries
 from jiceng.assessments.models import Cycle, Stage, Submission
-from jiceng.core import scope
+from jiceng.core import pagecache, scope
 from jiceng.core.home import register_panel
 
 
-@register_panel(order=16)
+@register_panel(order=16, cached=True, kinds=(pagecache.DATA, pagecache.GRADES))
 def my_self_assessment(request):
     """Institution staff: the stage and deadline of their self-assessments this year."""
     user = request.user
@@ -47,7 +47,7 @@ def _missing(sub):
         return []
 
 
-@register_panel(order=17)
+@register_panel(order=17, cached=True, kinds=(pagecache.DATA,))
 def waiting_for_me(request):
     """Reviewers: submissions waiting for their review or re-check."""
     user = request.user
@@ -61,7 +61,7 @@ def waiting_for_me(request):
     }
 
 
-@register_panel(order=18)
+@register_panel(order=18, cached=True, kinds=(pagecache.DATA,))
 def cycle_progress(request):
     """Administrators and analysts: progress of the latest cycle in their region."""
     user = request.user

@@ -28,7 +28,7 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import audit, feedback, paging, scope
+from jiceng.core import audit, feedback, pagecache, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs.models import Node
 
@@ -109,7 +109,13 @@ def index(request):
             "waiting": page.object_list,
             "page": page,
             "query": page_query,
-            "can_open": bool(_open_regions(user)),
+            "can_open": pagecache.cached(
+                request,
+                "assessments.can_open",
+                pagecache.region_path(user),
+                lambda: bool(_open_regions(user)),
+                kinds=(pagecache.DATA,),
+            ),
             "own": _own_submissions(user),
         },
     )

@@ -31,7 +31,7 @@ from jiceng.assessments.models import (
     VerdictRecord,
     VerdictValue,
 )
-from jiceng.core import audit, feedback, paging, scope
+from jiceng.core import audit, feedback, pagecache, paging, scope
 from jiceng.core.errors import UserError
 from jiceng.orgs import labels
 from jiceng.orgs.models import Node
@@ -259,7 +259,14 @@ def consistency(request):
 @login_required
 def progress(request):
     region, year, years = _region_and_year(request)
-    board = queries.progress_board(request.user, region, year)
+    board = pagecache.cached(
+        request,
+        "assessments.progress",
+        region.path,
+        lambda: queries.progress_board(request.user, region, year),
+        vary=(year,),
+        kinds=(pagecache.DATA,),
+    )
     cycles = Cycle.objects.filter(year=year, region__path__startswith=region.path)
     page, page_query = paging.page_of(request, board["late"])
     return render(

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import models
 
+from jiceng.core import pagecache
 from jiceng.core.models import AuditEvent
 
 
@@ -85,15 +86,26 @@ def record(
     after: dict | None = None,
     node_path: str = "",
     reason: str = "",
+    changes_data: bool = True,
 ) -> AuditEvent:
     """Write one audit row. ``actor`` may be None for system work (imports run by cron).
 
     ``node_path`` defaults to the path of the data (:func:`node_path_of`); give it only
     when the data hangs on another node than ``obj`` says (e.g. a cycle's region).
+    Unless ``changes_data`` is False (a download), the cached page parts of that path's
+    region are dropped (:mod:`jiceng.core.pagecache`); a node that moved drops those of
+    its old place too.
     """
     user = actor if getattr(actor, "is_authenticated", False) else None
     if not node_path:
         node_path = node_path_of(obj)
+    if changes_data:
+        moved = []
+        if obj._meta.label_lower == "orgs.node":
+            moved = [s.get("path") for s in (before, after) if isinstance(s, dict)]
+        pagecache.bump(
+            pagecache.kind_of(action), node_path, *[p for p in moved if isinstance(p, str) and p]
+        )
     return AuditEvent.objects.create(
         actor=user,
         actor_name=(user.get_username() if user else "system"),
@@ -131,4 +143,11 @@ def record_download(
     """
     if obj is None:
         obj, node_path = actor, ""
-    return record(actor, f"download.{what}", obj, after=details or {}, node_path=node_path)
+    return record(
+        actor,
+        f"download.{what}",
+        obj,
+        after=details or {},
+        node_path=node_path,
+        changes_data=False,
+    )

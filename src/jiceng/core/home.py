@@ -16,6 +16,12 @@ user) or a dict with ``template`` and the context that template needs, either un
 Register panels at import time of a module imported from the app's ``ready()``.
 A panel template renders one ``<section class="panel">``; ``wide: True`` in the
 dict makes it span the whole width of the page.
+
+``@register_panel(cached=True)`` keeps the rendered panel in the page cache
+(:mod:`jiceng.core.pagecache`): for a panel computed from the user's region and who the user
+is (role, node, institution) and nothing else of the request. A write in that region (or
+above it) drops it at once; ``kinds`` narrows that to the kinds of writes it shows
+(``pagecache.DATA``, ``GRADES``, ``LEDGER``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from jiceng.core import pagecache
+
 PanelFn = Callable[..., dict | None]
 
 
@@ -33,6 +41,8 @@ PanelFn = Callable[..., dict | None]
 class Panel:
     fn: PanelFn
     order: int
+    cached: bool = False
+    kinds: tuple[str, ...] = pagecache.KINDS
 
     @property
     def key(self) -> str:
@@ -42,11 +52,18 @@ class Panel:
 _PANELS: dict[str, Panel] = {}
 
 
-def register_panel(fn: PanelFn | None = None, *, order: int = 100):
-    """Register ``fn`` as a home panel; usable as ``@register_panel`` or with ``order``."""
+def register_panel(
+    fn: PanelFn | None = None,
+    *,
+    order: int = 100,
+    cached: bool = False,
+    kinds: tuple[str, ...] = pagecache.KINDS,
+):
+    """Register ``fn`` as a home panel; usable as ``@register_panel`` or with ``order``
+    (and ``cached``, with the ``kinds`` of writes that change it)."""
 
     def wrap(f: PanelFn) -> PanelFn:
-        panel = Panel(fn=f, order=order)
+        panel = Panel(fn=f, order=order, cached=cached, kinds=kinds)
         _PANELS[panel.key] = panel
         return f
 
@@ -57,17 +74,34 @@ def panels() -> list[Panel]:
     return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
 
 
+def render_panel(panel: Panel, request) -> dict | None:
+    """``{"html", "wide"}`` of one panel, or None when it has nothing for this request."""
+    spec = panel.fn(request)
+    if not spec:
+        return None
+    spec = dict(spec)
+    template = spec.pop("template")
+    wide = bool(spec.pop("wide", False))
+    context = spec.pop("context", spec)
+    html: SafeString = render_to_string(template, context, request=request)
+    return {"html": html, "wide": wide}
+
+
 def render_panels(request) -> list[dict]:
     """Each panel that has something for this request, rendered: ``{"html", "wide"}``."""
     out = []
+    region = pagecache.region_path(request.user)
     for panel in panels():
-        spec = panel.fn(request)
-        if not spec:
-            continue
-        spec = dict(spec)
-        template = spec.pop("template")
-        wide = bool(spec.pop("wide", False))
-        context = spec.pop("context", spec)
-        html: SafeString = render_to_string(template, context, request=request)
-        out.append({"html": html, "wide": wide})
+        if panel.cached:
+            rendered = pagecache.cached(
+                request,
+                f"panel:{panel.key}",
+                region,
+                lambda p=panel: render_panel(p, request),
+                kinds=panel.kinds,
+            )
+        else:
+            rendered = render_panel(panel, request)
+        if rendered:
+            out.append(rendered)
     return out

@@ -36,3 +36,26 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class DataVersion(models.Model):
+    """How many writes of one kind were made at one tree path, and when the last one was:
+    the versions of cached page parts.
+
+    :func:`jiceng.core.audit.record` adds one in every write's transaction; see
+    :mod:`jiceng.core.pagecache`.
+    """
+
+    kind = models.CharField(max_length=16)
+    path = models.CharField(max_length=255)
+    n = models.BigIntegerField(default=0)
+    stamp = models.BigIntegerField(default=0)  # microseconds since 1970 of the last write
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "path"], name="core_dataversion_kind_path")
+        ]
+        indexes = [models.Index(fields=["path", "kind"], name="core_dataversion_path")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.path} {self.n}"

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 
 from jiceng.accounts.models import Role
-from jiceng.core import scope
+from jiceng.core import pagecache, scope
 from jiceng.core.home import register_panel
 from jiceng.orgs.models import KIND_LEVEL, Kind, Node, NodeYear
 
@@ -27,7 +27,7 @@ def _url(name: str, fallback: str, *args) -> str:
         return fallback
 
 
-@register_panel(order=10)
+@register_panel(order=10, cached=True, kinds=(pagecache.DATA,))
 def unit_card(request):
     """Where the user sits: name, type, code and the path above it."""
     user = request.user
@@ -65,7 +65,7 @@ def _children_with_counts(parent: Node | None, within) -> list[dict]:
     return [{"node": c, "institutions": agg[f"c{c.pk}"]} for c in children]
 
 
-@register_panel(order=20)
+@register_panel(order=20, cached=True, kinds=(pagecache.DATA,))
 def region_summary(request):
     """For reviewers, analysts and administrators: what lies in their region."""
     user = request.user
@@ -85,7 +85,7 @@ def region_summary(request):
     }
 
 
-@register_panel(order=15)
+@register_panel(order=15, cached=True, kinds=(pagecache.DATA,))
 def own_institution(request):
     """For institution staff: their institution and the units below it."""
     user = request.user

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from jiceng.accounts.models import Role
-from jiceng.core import scope
+from jiceng.core import pagecache, scope
 from jiceng.core.home import register_panel
 from jiceng.indicators import queries
 
 
-@register_panel(order=40)
+@register_panel(order=40, cached=True, kinds=(pagecache.DATA,))
 def below_target(request):
     user = request.user
     node = user.home_institution if user.role == Role.INSTITUTION_STAFF else scope.scope_root(user)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, paging, scope
+from jiceng.core import audit, pagecache, paging, scope
 from jiceng.core.errors import ValidationFailed
 from jiceng.indicators import actions, excel, queries
 from jiceng.indicators.forms import TargetForm, node_options
@@ -69,18 +69,28 @@ def node_page(request, code):
             {"node": node, "error": error, "periods": _period_choices(node, None)},
             status=400,
         )
-    data = queries.node_indicators(node, period)
+    figures = pagecache.cached(
+        request,
+        "indicators.node",
+        node.path,
+        lambda: {
+            "data": queries.node_indicators(node, period),
+            "periods": _period_choices(node, period),
+            "trend": queries.trend(node, like=period),
+            "children_exist": node.children.exists(),
+        },
+        vary=(period,),
+        per_user=False,  # a node's figures are the same for everyone who may see it
+        kinds=(pagecache.DATA,),
+    )
     return render(
         request,
         "indicators/node.html",
         {
             "node": node,
-            "data": data,
             "period": period,
-            "periods": _period_choices(node, period),
-            "trend": queries.trend(node, like=period),
             "ancestors": [a for a in node.ancestors() if scope.can_see(request.user, a)],
-            "children_exist": node.children.exists(),
+            **figures,
         },
     )
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.utils import timezone
 
 from jiceng.accounts.models import REVIEWER_ROLES, Role
-from jiceng.core import scope
+from jiceng.core import pagecache, scope
 from jiceng.core.home import register_panel
 from jiceng.rectification import queries
 
 SHOWN = 8
 
 
-@register_panel(order=16)
+@register_panel(order=16, cached=True, kinds=(pagecache.DATA, pagecache.LEDGER))
 def my_open_items(request):
     """Institution staff: their institution's entries not yet closed, overdue first."""
     user = request.user
@@ -36,7 +36,7 @@ def my_open_items(request):
     }
 
 
-@register_panel(order=18)
+@register_panel(order=18, cached=True, kinds=(pagecache.DATA, pagecache.LEDGER))
 def to_verify(request):
     """Reviewers: entries reported fixed in their region, waiting for verification."""
     user = request.user
@@ -53,7 +53,7 @@ def to_verify(request):
     }
 
 
-@register_panel(order=19)
+@register_panel(order=19, cached=True, kinds=(pagecache.DATA, pagecache.LEDGER))
 def overview(request):
     """Administrators and analysts: open, overdue and closed entries of their region."""
     user = request.user

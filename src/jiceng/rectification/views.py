@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiceng.core import audit, feedback, scope
+from jiceng.core import audit, feedback, pagecache, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.rectification import actions, queries
 from jiceng.rectification.export import workbook_bytes
@@ -58,6 +59,25 @@ def ledger(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+
+    def filters_and_counts() -> dict:
+        # The filter form renders each of its many region options through a template: cached
+        # with the counts, per filter (it holds no CSRF token: it is sent with GET).
+        return {
+            "filters_html": render_to_string(
+                "rectification/_ledger_filters.html", {"form": form}, request=request
+            ),
+            "summary": queries.summary(qs, f.today),
+        }
+
+    cached = pagecache.cached(
+        request,
+        "rectification.ledger",
+        pagecache.region_path(request.user),
+        filters_and_counts,
+        vary=(query.urlencode(), f.today.isoformat()),
+        kinds=(pagecache.DATA, pagecache.LEDGER),
+    )
     return render(
         request,
         "rectification/ledger.html",
@@ -66,8 +86,8 @@ def ledger(request):
             "page": page,
             "query": query.urlencode(),
             "today": f.today,
-            "summary": queries.summary(qs, f.today),
             "can_supervise": _can_supervise(request.user),
+            **cached,
         },
         status=200 if not form.errors else 400,
     )
@@ -83,17 +103,28 @@ def summary(request):
     """Counts for reports: open, overdue, reported and closed entries by county and source."""
     form = LedgerFilterForm(request.GET or None, user=request.user)
     f = form.to_filter()
-    qs = queries.ledger(request.user, queries.LedgerFilter(region=f.region, today=f.today))
-    return render(
-        request,
-        "rectification/summary.html",
-        {
-            "form": form,
-            "region": f.region,
+
+    def counts() -> dict:
+        qs = queries.ledger(request.user, queries.LedgerFilter(region=f.region, today=f.today))
+        return {
             "by_county": queries.counts_by_county(request.user, f.region, f.today),
             "by_source": queries.counts_by_source(qs, f.today),
             "total": queries.summary(qs, f.today),
-        },
+        }
+
+    region = f.region or scope.scope_root(request.user)
+    figures = pagecache.cached(
+        request,
+        "rectification.summary",
+        region.path if region else pagecache.ROOT,
+        counts,
+        vary=(f.today.isoformat(),),
+        kinds=(pagecache.DATA, pagecache.LEDGER),
+    )
+    return render(
+        request,
+        "rectification/summary.html",
+        {"form": form, "region": f.region, **figures},
     )
 
 

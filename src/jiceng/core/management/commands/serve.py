@@ -2,8 +2,9 @@
 
 One supervisor process starts two children and watches them:
 
-* the web server: gunicorn with ``JICENG_WORKERS`` worker processes (default 4) bound to
-  ``JICENG_BIND`` (default 127.0.0.1:8000), or with ``--dev`` Django's development server;
+* the web server: gunicorn with ``JICENG_WORKERS`` worker processes (default 4) of
+  ``JICENG_THREADS`` threads (default 4) bound to ``JICENG_BIND`` (default 127.0.0.1:8000),
+  or with ``--dev`` Django's development server;
 * the task worker (``jiceng db_worker``), which runs imports and computations. If it dies
   it is started again (after 1 s, up to 60 s when it keeps dying).
 
@@ -116,6 +117,12 @@ class Command(BaseCommand):
             default=int(os.environ.get("JICENG_WORKERS", "4")),
             help="gunicorn worker processes (default: JICENG_WORKERS or 4)",
         )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("JICENG_THREADS", "4")),
+            help="threads a gunicorn worker (default: JICENG_THREADS or 4)",
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
         parser.add_argument(
             "--dev",
@@ -126,9 +133,11 @@ class Command(BaseCommand):
             "--reload", action="store_true", help="with --dev: restart on code changes"
         )
 
-    def handle(self, *args, bind, workers, no_worker, dev, reload, **options):
+    def handle(self, *args, bind, workers, threads, no_worker, dev, reload, **options):
         if workers < 1:
             raise CommandError("--workers must be at least 1")
+        if threads < 1:
+            raise CommandError("--threads must be at least 1")
         for stream in (sys.stdout, sys.stderr):
             if hasattr(stream, "reconfigure"):
                 stream.reconfigure(line_buffering=True)
@@ -146,6 +155,10 @@ class Command(BaseCommand):
                 sys.executable, "-m", "gunicorn", "jiceng.wsgi:application",
                 "--bind", bind,
                 "--workers", str(workers),
+                "--threads", str(threads),
+                # Browsers come back within seconds: keep their connection open a little
+                # longer than gunicorn's 2 s, so a click does not race its closing.
+                "--keep-alive", os.environ.get("JICENG_KEEP_ALIVE", "5"),
                 "--timeout", os.environ.get("JICENG_REQUEST_TIMEOUT", "120"),
                 "--graceful-timeout", os.environ.get("JICENG_STOP_TIMEOUT", "30"),
                 "--max-requests", "2000", "--max-requests-jitter", "200",
@@ -169,7 +182,7 @@ class Command(BaseCommand):
             for child in children:
                 child.start()
             self.stdout.write(
-                f"jiceng serving on {bind} ({'development server' if dev else f'gunicorn, {workers} workers'}"
+                f"jiceng serving on {bind} ({'development server' if dev else f'gunicorn, {workers} workers × {threads} threads'}"
                 f"{', task worker' if len(children) > 1 else ''}); Ctrl-C stops it",
             )
             code = self._supervise(web, children[1:], stop_signal)
