@@ -106,7 +106,7 @@ def test_a_workbook_without_its_sheets_or_not_a_workbook_is_refused():
     wb.save(out)
     with pytest.raises(ValidationFailed, match="缺少工作表「数据集」"):
         read_dataset_excel(out.getvalue(), "empty.xlsx")
-    with pytest.raises(ValidationFailed, match="无法读取"):
+    with pytest.raises(ValidationFailed, match="不是 Excel 工作簿"):
         read_dataset_excel(b"not a workbook", "bad.xlsx")
 
 

@@ -14,13 +14,13 @@ the row and the sheet's column (``数据元表D列``).
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from jiceng.core import xlsx
 from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.core.yamllines import Path_, cell_locator
 
@@ -98,9 +98,7 @@ def _text(value: Any) -> str:
 
 def _rows(book, sheet: str) -> list[list[Any]]:
     # rows from row 1 and column A, so that numbers match what the user sees
-    ws = book.get_sheet_by_name(sheet)
-    top, left = ws.start or (0, 0)
-    return [[] for _ in range(top)] + [[""] * left + list(r) for r in ws.to_python()]
+    return [list(r) for r in book.rows(sheet)]
 
 
 def _table(rows: list[list[Any]], columns: dict[str, tuple[str, ...]]):
@@ -122,16 +120,33 @@ def _table(rows: list[list[Any]], columns: dict[str, tuple[str, ...]]):
     return header, cols, body
 
 
-def read_dataset_excel(data: bytes, filename: str) -> DataSet:
-    """Read the workbook layout into a data set; every problem names row and column."""
-    from python_calamine import CalamineWorkbook
+def _django_ready() -> None:
+    """core/xlsx speaks through Django's translations: the stateless commands set it up here,
+    for an Excel file only (YAML and JSON never need it)."""
+    import os
 
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+        django.setup()
+
+
+def read_dataset_excel(data: bytes, filename: str) -> DataSet:
+    """Read the workbook layout into a data set; every problem names row and column.
+
+    The workbook is opened through :mod:`jiceng.core.xlsx`, which refuses what could take the
+    server down (ZIP bombs, sheets beyond the size limits) before anything is read.
+    """
     if len(data) > MAX_BYTES:
         raise ValidationFailed([Problem("文件过大，不像是数据集定义", file=filename)])
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
-        raise ValidationFailed([Problem(f"无法读取 Excel 文件（{exc}）", file=filename)]) from None
+    _django_ready()
+    with xlsx.open_xlsx(data, filename) as book:
+        return _read_book(book, filename)
+
+
+def _read_book(book, filename: str) -> DataSet:
     problems: list[Problem] = []
     where: dict[Path_, tuple[int, str]] = {}
     raw: dict[str, Any] = {}
@@ -288,6 +303,4 @@ def write_dataset_excel(ds: DataSet) -> bytes:
             [rule.code, rule.name, rule.left.text, rule.operator, rule.right.text,
              rule.importance, rule.missing, rule.message]
         )  # fmt: skip
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.to_bytes(wb)
