@@ -77,24 +77,28 @@ def _line_of(text: str) -> int:
 def test_it_names_an_unknown_table_with_line_and_field(tmp_path):
     found = _broken(
         tmp_path,
-        "SELECT org_code, count(*) AS value FROM recorded GROUP BY org_code\n    denominator: |\n      SELECT org_code, permanent_residents",
-        "SELECT org_code, count(*) AS value FROM recordz GROUP BY org_code\n    denominator: |\n      SELECT org_code, permanent_residents",
+        "SELECT org_code, recorded AS value FROM present_counts\n    denominator: |\n      SELECT org_code, permanent_residents",
+        "SELECT org_code, recorded AS value FROM present_countz\n    denominator: |\n      SELECT org_code, permanent_residents",
     )
     assert found == [
-        f"indicators.yaml，第{_line_of('    numerator: |')}行，字段 hr_coverage.numerator：unknown table recordz"
+        f"indicators.yaml，第{_line_of('    numerator: |')}行，字段 hr_coverage.numerator：unknown table present_countz"
     ]
 
 
 def test_it_names_an_unknown_column(tmp_path):
-    found = _broken(tmp_path, "WHERE electronic GROUP BY", "WHERE electronicc GROUP BY")
+    found = _broken(
+        tmp_path,
+        "electronic AS value FROM present_counts",
+        "electronicc AS value FROM present_counts",
+    )
     assert len(found) == 1 and "ehr_coverage.numerator：unknown column electronicc" in found[0]
 
 
 def test_it_names_sql_that_does_not_parse(tmp_path):
     found = _broken(
         tmp_path,
-        "count(*) AS value FROM recorded WHERE standardized",
-        "count(* AS value FROM recorded WHERE standardized",
+        "SELECT org_code, standardized AS value FROM present_counts",
+        "SELECT org_code, standardized AS value FROM (present_counts",
     )
     assert "ehr_standardized.numerator：SQL does not parse" in found[0]
 
