@@ -225,3 +225,33 @@ def test_the_deployments_own_immunization_schedule_checks_loads_and_counts_due_d
     schedule.write_text("HepB: {1: 0, 3: 6}\n", encoding="utf-8")
     code, _out, err = run("indicators_compute", "--record-set", "vax", "--period", "2025")
     assert code == 2 and "schedule.yaml" in err and "HepB" in err
+
+
+@pytest.mark.parametrize(
+    "command", [["indicators", "compute", "--out", "x.csv"], ["records", "check"]]
+)
+def test_a_records_folder_that_is_not_there_is_named_on_a_deployment_never_set_up(
+    tmp_path, command
+):
+    """Without an orgs table the platform's tree stands in; a folder that is not there must
+    be named, not sent to a database that has no tables yet (it was a traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "JICENG_SECRET_KEY")}
+    env.update(JICENG_VAR_DIR=str(tmp_path / "var"), JICENG_TEST_DB_NAME="")
+    args = [*command[:2], *(["--records"] if command[0] == "indicators" else []), "nonexist"]
+    if command[0] == "indicators":
+        args += ["--period", "2025", "--no-progress", *command[2:]]
+    r = subprocess.run(
+        [sys.executable, "-m", "jiceng", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
+    assert "记录集目录 nonexist 不存在或不是目录" in r.stdout + r.stderr

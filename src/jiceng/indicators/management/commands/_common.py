@@ -46,6 +46,8 @@ def tree_for(src: Path, region=None):
     (below ``region`` when given)."""
     from jiceng.indicators.store import platform_tree
 
+    if not src.is_dir():  # not a folder: the reader names the problem, no database needed
+        return None
     if any((src / f"orgs{ext}").exists() for ext in (".csv", ".xlsx", ".parquet")):
         return None
     return platform_tree(region)
