@@ -6,10 +6,13 @@ the tuple of keys and list indexes leading to a field (``("chapters", 0, "code")
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection
 from typing import Any
 
 import yaml
+
+from jiceng.core.errors import Problem, ValidationFailed
 
 Path_ = tuple[str | int, ...]
 Locator = Callable[[Path_], tuple[int | None, str]]
@@ -82,3 +85,48 @@ def cell_locator(cells: dict[Path_, tuple[int, str]]) -> Locator:
         return None, ""
 
     return locate
+
+
+def load_with_lines(
+    text: str,
+    filename: str,
+    raw_keys: Collection[str],
+    *,
+    bad_json: Callable[[str], str],
+    bad_yaml: Callable[[str], str],
+) -> tuple[Any, yaml.Node | None]:
+    """The data of a YAML or JSON file and its root node (None when empty), for line numbers.
+
+    A syntax error is ValidationFailed naming the line; ``bad_json``/``bad_yaml`` word it from
+    the parser's reason.
+    """
+    if filename.lower().endswith(".json"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed(
+                [Problem(bad_json(exc.msg), file=filename, row=exc.lineno)]
+            ) from None
+        # JSON allows tabs only as whitespace (never raw inside strings); YAML does not.
+        text = text.replace("\t", " ")
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = construct(loader, node, raw_keys) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ValidationFailed(
+            [
+                Problem(
+                    bad_yaml(str(exc.problem or exc)),
+                    file=filename,
+                    row=(mark.line + 1) if mark else None,
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ValidationFailed([Problem(bad_yaml(str(exc)), file=filename)]) from None
+    return data, node

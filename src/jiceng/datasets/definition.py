@@ -8,17 +8,14 @@ that a file written for a later version still loads.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jiceng.core.errors import Problem, ValidationFailed
-from jiceng.core.yamllines import Locator, Path_, construct, line_locator, line_map
+from jiceng.core.yamllines import Locator, Path_, line_locator, line_map, load_with_lines
 
 from .expressions import Expression, ExpressionError, Ref, parse_expression
 from .periods import PERIOD_TYPES
@@ -159,34 +156,13 @@ RAW_TEXT_KEYS = {"code", "version", "numerator", "denominator", "left", "right",
 
 def parse_dataset(text: str, filename: str) -> DataSet:
     """Parse and validate a YAML or JSON data set definition."""
-    if filename.lower().endswith(".json"):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationFailed(
-                [Problem(f"不是有效的 JSON：{exc.msg}", file=filename, row=exc.lineno)]
-            ) from None
-        text = text.replace("\t", " ")
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = construct(loader, node, RAW_TEXT_KEYS) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ValidationFailed(
-            [
-                Problem(
-                    f"不是有效的 YAML：{exc.problem or exc}",
-                    file=filename,
-                    row=(mark.line + 1) if mark else None,
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ValidationFailed([Problem(f"不是有效的 YAML：{exc}", file=filename)]) from None
+    data, node = load_with_lines(
+        text,
+        filename,
+        RAW_TEXT_KEYS,
+        bad_json=lambda reason: f"不是有效的 JSON：{reason}",
+        bad_yaml=lambda reason: f"不是有效的 YAML：{reason}",
+    )
     if node is None:
         raise ValidationFailed([Problem("数据集定义文件是空的", file=filename)])
     lines: dict[Path_, int] = {}

@@ -9,7 +9,6 @@ checked by the same rules, with problems naming sheet, row and column.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from jiceng.core.errors import Problem, ValidationFailed, file_key
-from jiceng.core.yamllines import Locator, Path_, construct, line_locator, line_map
+from jiceng.core.yamllines import Locator, Path_, line_locator, line_map, load_with_lines
 
 DATA_DIR = Path(__file__).parent / "data"
 NA = "NA"
@@ -505,43 +504,13 @@ RAW_TEXT_KEYS = {"code", "version", "edition", "grade"}
 
 def parse_catalog(text: str, filename: str) -> CatalogSpec:
     """Parse and validate a YAML or JSON catalog; every problem names line and field."""
-    if filename.lower().endswith(".json"):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationFailed(
-                [
-                    Problem(
-                        _("Not valid JSON: %(reason)s.") % {"reason": exc.msg},
-                        file=filename,
-                        row=exc.lineno,
-                    )
-                ]
-            ) from None
-        # JSON allows tabs only as whitespace (never raw inside strings); YAML does not.
-        text = text.replace("\t", " ")
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = construct(loader, node, RAW_TEXT_KEYS) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ValidationFailed(
-            [
-                Problem(
-                    _("Not valid YAML: %(reason)s.") % {"reason": exc.problem or exc},
-                    file=filename,
-                    row=(mark.line + 1) if mark else None,
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ValidationFailed(
-            [Problem(_("Not valid YAML: %(reason)s.") % {"reason": exc}, file=filename)]
-        ) from None
+    data, node = load_with_lines(
+        text,
+        filename,
+        RAW_TEXT_KEYS,
+        bad_json=lambda reason: _("Not valid JSON: %(reason)s.") % {"reason": reason},
+        bad_yaml=lambda reason: _("Not valid YAML: %(reason)s.") % {"reason": reason},
+    )
     if node is None:
         raise ValidationFailed([Problem(_("The catalog file is empty."), file=filename)])
     lines: dict[Path_, int] = {}
