@@ -159,3 +159,15 @@ def test_largest_remainder_gives_the_tied_last_fen_to_the_lower_unit_code():
         Fraction(100), {"C": Fraction(1), "A": Fraction(1), "B": Fraction(1)}
     )
     assert amounts == {"A": Decimal("33.34"), "B": Decimal("33.33"), "C": Decimal("33.33")}
+
+
+def test_numbers_are_read_exactly_and_rounded_half_up():
+    from jiceng.appraisal_core import half_up, to_fraction
+
+    assert to_fraction("0.1") == Fraction(1, 10)
+    assert to_fraction("+3") == 3 and to_fraction("-3.25") == Fraction(-13, 4)
+    assert to_fraction("95%") == 95 and to_fraction("1e3") == 1000
+    assert to_fraction("abc") is None and to_fraction(True) is None
+    # 0.125 is exactly half-way: half-up gives 0.13 (Python's round() would give 0.12)
+    assert half_up(Fraction(1, 8), 2) == Decimal("0.13")
+    assert half_up(Fraction(2, 3), 4) == Decimal("0.6667")
