@@ -186,3 +186,17 @@ def test_a_scheme_file_that_does_not_exist_is_named(tmp_path):
     with pytest.raises(ValidationFailed) as exc:
         load_scheme_file(tmp_path / "nope.yaml")
     assert exc.value.problems[0].message == "文件不存在"
+
+
+def test_other_usual_spellings_of_grades_kinds_and_funds_read_the_same(tmp_path):
+    plain = parse_scheme(SCHEME, "a.yaml")
+    other = SCHEME.replace("unit_kinds: [township_hc]", "unit_kinds: [乡镇卫生院]")
+    other = other.replace("{label: 优秀, min: 90}", "[优秀, 90]").replace(
+        "{label: 良好, min: 80}", "{name: 良好, minimum: 80}"
+    )
+    assert parse_scheme(other, "b.yaml") == plain
+    by_rates = SCHEME.replace(
+        "fund: {pool: 1000, rule: score_population}",
+        "fund: {rule: grade_per_capita, grade_per_capita: {优秀: 3}}",
+    )
+    assert parse_scheme(by_rates, "c.yaml").fund.rate("优秀") == 3
