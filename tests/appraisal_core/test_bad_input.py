@@ -200,3 +200,10 @@ def test_other_usual_spellings_of_grades_kinds_and_funds_read_the_same(tmp_path)
         "fund: {rule: grade_per_capita, grade_per_capita: {优秀: 3}}",
     )
     assert parse_scheme(by_rates, "c.yaml").fund.rate("优秀") == 3
+
+
+def test_a_weight_is_refused_rather_than_ignored_because_points_are_the_weights(tmp_path):
+    text = SCHEME.replace("    name: 全部\n", "    name: 全部\n    weight: 0\n")
+    [p] = problems_of(tmp_path, text)
+    assert p.field == "modules[M].weight"
+    assert p.message.startswith("考核方案不用权重（weight，这里写了「0」）")

@@ -280,7 +280,14 @@ class SchemeChecker:
             self.problem(path, "应为字段映射（键: 值）")
             return None
         for key in value:
-            if key not in _KNOWN_KEYS[kind]:
+            if key == "weight" and kind in ("module", "item"):
+                # ignoring it would score something the office did not mean
+                self.problem(
+                    path + (key,),
+                    f"考核方案不用权重（weight，这里写了「{value[key]}」）：项目的分值（points）"
+                    "就是它的权重，请把权重折算到各项目的分值里",
+                )
+            elif key not in _KNOWN_KEYS[kind]:
                 self.problem(path + (key,), f"未知字段「{key}」，已忽略；请检查拼写", warning=True)
         return value
 
