@@ -171,3 +171,19 @@ def test_numbers_are_read_exactly_and_rounded_half_up():
     # 0.125 is exactly half-way: half-up gives 0.13 (Python's round() would give 0.12)
     assert half_up(Fraction(1, 8), 2) == Decimal("0.13")
     assert half_up(Fraction(2, 3), 4) == Decimal("0.6667")
+
+
+def test_the_core_and_its_command_never_import_django(tmp_path):
+    code = (
+        "import sys\n"
+        "from jiceng.appraisal_core.commands import main\n"
+        "from jiceng.appraisal_core import sample_scheme_paths\n"
+        "assert main(['appraisal', 'check', str(sample_scheme_paths()[0])]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))\n"
+    )
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": SRC}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
