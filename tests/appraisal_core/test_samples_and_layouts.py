@@ -187,3 +187,22 @@ def test_the_core_and_its_command_never_import_django(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_compute_shows_the_funds_arithmetic_and_ranks_within_peer_groups():
+    from jiceng.appraisal_core import compute
+
+    scheme = parse_scheme(SCHEME, "hand.yaml")
+    values = {}
+    for unit, code, text in INPUTS:
+        values.setdefault(unit, {})[code] = parse_value(scheme.item(code), text)
+    result = compute(scheme, values, dict(POPULATION), peers={"U1": "X", "U6": "X"})
+    u1 = result.unit("U1")
+    # weight 100 × 389/6 = 19450/3 of Σ 128950/3; share 1000 × 19450/128950 = 150.8336… yuan
+    assert u1.weight == Fraction(19450, 3) and result.weight_total == Fraction(128950, 3)
+    assert u1.share == Fraction(1000 * 19450, 128950) and u1.amount == Decimal("150.83")
+    assert u1.display == Decimal("64.83")
+    # U1 (64.83) and U6 (64) form their own group; the other four rank among themselves
+    assert {u.unit: u.rank for u in result.units} == {
+        "U1": 1, "U6": 2, "U2": 1, "U4": 2, "U5": 2, "U3": 4
+    }  # fmt: skip

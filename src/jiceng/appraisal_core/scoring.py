@@ -153,6 +153,7 @@ class UnitResult:
     grade: str | None = None
     population: int | None = None
     weight: Fraction | None = None  # pop × score, for score_population
+    share: Fraction | None = None  # pool × weight / Σ weights: the exact yuan before rounding
     amount: Decimal | None = None
 
 
@@ -287,4 +288,5 @@ def _allocate(result: Appraisal) -> None:
         )
     amounts = largest_remainder(fund.pool, {r.unit: r.weight for r in sharing})
     for r in sharing:
+        r.share = fund.pool * r.weight / total
         r.amount = amounts[r.unit]
