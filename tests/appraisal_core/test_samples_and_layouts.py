@@ -206,3 +206,12 @@ def test_compute_shows_the_funds_arithmetic_and_ranks_within_peer_groups():
     assert {u.unit: u.rank for u in result.units} == {
         "U1": 1, "U6": 2, "U2": 1, "U4": 2, "U5": 2, "U3": 4
     }  # fmt: skip
+
+
+def test_check_reads_the_excel_layout_too(tmp_path):
+    [path] = [p for p in sample_scheme_paths() if p.stem == "integrity"]
+    book = tmp_path / "integrity.xlsx"
+    book.write_bytes(write_scheme_excel(load_scheme_file(path)))
+    code, out, err = run("appraisal", "check", str(book))
+    assert code == 0, err
+    assert "等级：A类 ≥ 90，B类 ≥ 75，C类 其余" in out
