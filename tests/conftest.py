@@ -66,7 +66,9 @@ def pytest_collection_modifyitems(config, items):
     The second run of `scripts/test` (on PostgreSQL) repeats what can differ between databases;
     tests of pure functions already ran on SQLite. A test that reaches a database only through a
     process it starts says so with the marker `database`; a test that repeats, at a larger
-    size, code that other tests run on both databases says so with `one_database`.
+    size, code that other tests run on both databases, or checks what does not depend on the
+    database, says so with `one_database`. Browser tests run on SQLite only, except those marked
+    `postgresql_too`.
     """
     # Long tests first: a parallel run then ends with short tests on every worker instead of
     # one worker finishing a long test alone (pytest-xdist's worksteal balances the rest).
@@ -76,6 +78,14 @@ def pytest_collection_modifyitems(config, items):
     kept, dropped = [], []
     for item in items:
         if item.get_closest_marker("one_database") is not None:
+            dropped.append(item)
+            continue
+        # A browser test checks what the page does in Chromium; what the server does for it is
+        # checked on PostgreSQL by the view tests. One whole flow runs on both databases.
+        if (
+            item.get_closest_marker("browser") is not None
+            and item.get_closest_marker("postgresql_too") is None
+        ):
             dropped.append(item)
             continue
         uses_db = (

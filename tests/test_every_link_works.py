@@ -4,6 +4,9 @@ A crawler logs in as each persona of the shared tree (with a little data: a cycl
 submissions, a ledger entry, a record set with values), starts at ``/`` and follows every
 ``<a href>`` of every page it reaches (GET only). Anything an ordinary link leads to must
 answer without a 4xx or 5xx for the persona who sees the link.
+
+SQLite only (``one_database``): where a link leads is the same on both databases, and every
+page's answer on PostgreSQL is checked by ``test_every_page_in_scope.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from persona_names import PERSONAS
+
+pytestmark = pytest.mark.one_database
 
 SKIP_PREFIXES = ("/accounts/logout/", "/i18n/", "/admin/", "/static/", "/media/")
 MAX_PAGES = 300

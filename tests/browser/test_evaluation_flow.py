@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgresql_too]
 
 CATALOG = """
 code: flow

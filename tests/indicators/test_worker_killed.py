@@ -35,7 +35,7 @@ for i in range(1, 4):
     do_create_node(None, code=f"3301011{i}0201", name=f"{i}村卫生室", kind="village_clinic",
                    parent=t)
 src = Path(tempfile.mkdtemp())
-generate_recordset(src, platform_tree(county), [2025], seed=1, residents=50_000)
+generate_recordset(src, platform_tree(county), [2025], seed=1, residents=20_000)
 zpath = src / "records.zip"
 with zipfile.ZipFile(zpath, "w") as zf:
     for f in src.glob("*.parquet"):
