@@ -47,10 +47,10 @@ def plan_import(
     Raises ``ValidationFailed`` listing every problem (file, feature, field); nothing is
     written here.
     """
-    features = geo.read_features(data, filename, code_field)
+    problems: list[Problem] = []
+    features = geo.read_features(data, filename, code_field, collect=problems)
     codes = [f.code for f in features]
     nodes = {n.code: n for n in Node.objects.filter(code__in=codes)}
-    problems: list[Problem] = []
     out = []
     for f in features:
         node = nodes.get(f.code)
@@ -73,15 +73,21 @@ def plan_import(
                     field=f"properties.{code_field}",
                 )
             )
-        else:
+        elif f.geometry is not None:
             out.append((f, node))
     if problems:
+        problems.sort(key=lambda p: _feature_number(p.label))
         raise ValidationFailed(
             problems,
             _("%(file)s: %(n)s problems, nothing was saved.")
             % {"file": filename, "n": len(problems)},
         )
     return out
+
+
+def _feature_number(label: str) -> int:
+    digits = "".join(c if c.isdigit() else " " for c in label).split()
+    return int(digits[0]) if digits else 0
 
 
 @transaction.atomic

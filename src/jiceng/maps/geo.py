@@ -64,7 +64,7 @@ class Feature:
 
     index: int
     code: str
-    geometry: dict
+    geometry: dict | None  # None: the geometry had a problem (see ``_checked``)
 
 
 def _where(filename: str, index: int | None, field: str = "") -> dict:
@@ -170,7 +170,9 @@ def _crs_ok(name: str) -> bool:
     return name.strip().upper() in ACCEPTED_CRS
 
 
-def features_from_geojson(data: bytes, filename: str, code_field: str) -> list[Feature]:
+def features_from_geojson(
+    data: bytes, filename: str, code_field: str, collect: list[Problem] | None = None
+) -> list[Feature]:
     """The features of a GeoJSON FeatureCollection (or single Feature), checked."""
     try:
         text = data.decode("utf-8-sig")
@@ -228,10 +230,16 @@ def features_from_geojson(data: bytes, filename: str, code_field: str) -> list[F
         ],
         filename,
         code_field,
+        collect,
     )
 
 
-def _checked(rows, filename: str, code_field: str) -> list[Feature]:
+def _checked(
+    rows, filename: str, code_field: str, collect: list[Problem] | None = None
+) -> list[Feature]:
+    """Features of ``rows`` checked. Problems are raised together, or, given ``collect``,
+    added to it; then features with a code but a bad geometry come back with ``geometry``
+    None, so that the caller can check their codes too."""
     problems: list[Problem] = []
     out: list[Feature] = []
     seen: dict[str, int] = {}
@@ -263,6 +271,11 @@ def _checked(rows, filename: str, code_field: str) -> list[Feature]:
         problems.extend(found)
         if ok and not found:
             out.append(Feature(index, code, rounded(geometry)))
+        elif ok and collect is not None:
+            out.append(Feature(index, code, None))
+    if collect is not None:
+        collect.extend(problems)
+        return out
     if problems:
         raise ValidationFailed(
             problems,
@@ -309,7 +322,9 @@ def _prj_problem(wkt: str, filename: str) -> Problem | None:
     return None
 
 
-def features_from_shapefile(data: bytes, filename: str, code_field: str) -> list[Feature]:
+def features_from_shapefile(
+    data: bytes, filename: str, code_field: str, collect: list[Problem] | None = None
+) -> list[Feature]:
     """The features of a zipped Shapefile (.shp, .shx, .dbf; .prj and .cpg read if there)."""
     import shapefile  # pyshp
 
@@ -366,7 +381,7 @@ def features_from_shapefile(data: bytes, filename: str, code_field: str) -> list
         raise ValidationFailed(
             [Problem(_("The file holds no features."), **_where(filename, None, "features"))]
         )
-    return _checked(rows, filename, code_field)
+    return _checked(rows, filename, code_field, collect)
 
 
 def max_bytes() -> int:
@@ -382,8 +397,14 @@ def human_size(n: int) -> str:
     return f"{max(1, round(n / 1024))} KB"
 
 
-def read_features(data: bytes, filename: str, code_field: str = "code") -> list[Feature]:
-    """Read and check a boundary file: GeoJSON, or a Shapefile in a .zip (by content)."""
+def read_features(
+    data: bytes, filename: str, code_field: str = "code", collect: list[Problem] | None = None
+) -> list[Feature]:
+    """Read and check a boundary file: GeoJSON, or a Shapefile in a .zip (by content).
+
+    Problems of the features are raised together (``ValidationFailed``), or added to
+    ``collect`` when it is given (see ``_checked``); a file that cannot be read at all
+    raises in either case."""
     limit = max_bytes()
     if len(data) > limit:
         raise UserError(
@@ -392,8 +413,8 @@ def read_features(data: bytes, filename: str, code_field: str = "code") -> list[
         )
     code_field = (code_field or "code").strip()
     if data[:4] == b"PK\x03\x04":
-        return features_from_shapefile(data, filename, code_field)
-    return features_from_geojson(data, filename, code_field)
+        return features_from_shapefile(data, filename, code_field, collect)
+    return features_from_geojson(data, filename, code_field, collect)
 
 
 def display_geometry(geometry: dict) -> dict:
