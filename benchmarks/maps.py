@@ -59,8 +59,10 @@ def bench_file(features: int, vertices: int) -> None:
 
     data = _file(features, vertices)
     points = data.count(b"], [") + features
-    print(f"file: {features} features, about {points // features} points each, "
-          f"{len(data) / 1024 / 1024:.1f} MB")
+    print(
+        f"file: {features} features, about {points // features} points each, "
+        f"{len(data) / 1024 / 1024:.1f} MB"
+    )
     start = time.perf_counter()
     read = geo.read_features(data, "bench.geojson")
     checked = time.perf_counter() - start
@@ -91,15 +93,19 @@ def bench_pages() -> None:
         STORAGES={**settings.STORAGES, "staticfiles": plain}, ALLOWED_HOSTS=["*"]
     ).enable()
     province = Node.objects.get(kind="province")
-    print(f"{connection.vendor}: {Boundary.objects.filter(current=True).count()} boundaries, "
-          f"{Node.objects.exclude(longitude=None).count()} located units")
+    print(
+        f"{connection.vendor}: {Boundary.objects.filter(current=True).count()} boundaries, "
+        f"{Node.objects.exclude(longitude=None).count()} located units"
+    )
     client = Client()
     client.force_login(User.objects.get(username="province_admin"))
     for name, query in (
         ("counties", "level=county"),
         ("institutions", "level=institution"),
-        ("institutions, a data-set figure", "level=institution&indicator=ds:SATISFACTION:"
-         "OUT_SATISFACTION_RATE"),
+        (
+            "institutions, a data-set figure",
+            "level=institution&indicator=ds:SATISFACTION:OUT_SATISFACTION_RATE",
+        ),
     ):
         url = f"/maps/?node={province.code}&{query}"
         client.get(url)
@@ -107,8 +113,10 @@ def bench_pages() -> None:
             start = time.perf_counter()
             response = client.get(url)
             ms = (time.perf_counter() - start) * 1000
-        print(f"map of {name}: {response.status_code}, {len(queries)} queries, {ms:.0f} ms, "
-              f"{len(response.content) / 1024:.0f} KB")
+        print(
+            f"map of {name}: {response.status_code}, {len(queries)} queries, {ms:.0f} ms, "
+            f"{len(response.content) / 1024:.0f} KB"
+        )
     print(f"peak memory: {_peak_mb():.0f} MB")
 
 

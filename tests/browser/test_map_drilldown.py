@@ -11,9 +11,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def test_clicking_a_county_drills_down_to_its_units_and_the_map_exports_as_png(
-    personas, login
-):
+def test_clicking_a_county_drills_down_to_its_units_and_the_map_exports_as_png(personas, login):
     from indicators.conftest import make_record_set, put
     from maps.helpers import import_tree_boundaries
 
