@@ -172,3 +172,13 @@ def test_institutions_with_a_location_are_points_classed_among_themselves(person
     assert set(points) == {t.TA1.code, t.TA2.code}  # TB1 is in county B: out of sight
     assert (points[t.TA1.code]["lon"], points[t.TA1.code]["lat"]) == (120.5, 30.5)
     assert (points[t.TA2.code]["class"], points[t.TA1.code]["class"]) == (0, 1)
+    # a click on a point drills into the region holding it (TA1 is itself a region here)
+    regions = {r["code"]: r for r in data["regions"]}
+    assert points[t.TA1.code]["region"] == t.TA1.code
+    assert points[t.TA1.code]["url"] == regions[t.TA1.code]["url"]
+    city = client_for(personas.province_admin).get(f"/api/v1/maps/{t.C.code}").json()
+    assert {p["code"]: p["region"] for p in city["points"]} == {
+        t.TA1.code: t.A.code,
+        t.TA2.code: t.A.code,
+        t.TB1.code: t.B.code,
+    }

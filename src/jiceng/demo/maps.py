@@ -102,6 +102,7 @@ def populate(region: Region, rng: random.Random) -> None:
     centre = county_shape.representative_point()
     for other in children:
         if other.kind not in AREA_KINDS and other.kind != "health_commission":
-            points[other.pk] = (centre.x + rng.uniform(-0.01, 0.01), centre.y)
+            # beside the county's label point, not on it
+            points[other.pk] = (centre.x + rng.uniform(0.02, 0.04), centre.y - 0.02)
     _save(items, f"demo-{county.code}-institutions.geojson")
     _locate(points)

@@ -23,7 +23,7 @@ from jiceng.core import scope
 from jiceng.indicators import queries as ind_queries
 from jiceng.maps import geo
 from jiceng.maps.models import Boundary
-from jiceng.orgs.models import INSTITUTION_KINDS, Node
+from jiceng.orgs.models import INSTITUTION_KINDS, Node, path_ids
 
 METHODS = ("quantile", "equal")
 CLASS_RANGE = (2, 7)
@@ -108,6 +108,7 @@ class MapView:
     points_left_out: int = 0
     features: list[dict] = field(default_factory=list)
     ancestors: list[Node] = field(default_factory=list)
+    _located: list[Node] = field(default_factory=list, repr=False)
 
     @property
     def classes(self) -> list[dict]:
@@ -134,6 +135,7 @@ class MapView:
     def as_dict(self) -> dict:
         """The data behind the map (the page embeds it; the API answers it)."""
         colours = [c["colour"] for c in self.classes]
+        urls = {r["code"]: self.params.url(node=r["code"], level="children") for r in self.regions}
         return {
             "node": {"code": self.node.code, "name": self.node.name},
             "level": self.params.level,
@@ -150,11 +152,11 @@ class MapView:
                 {
                     **r,
                     "colour": colours[r["class"]] if r["class"] is not None else NO_DATA_COLOUR,
-                    "url": self.params.url(node=r["code"], level="children"),
+                    "url": urls[r["code"]],
                 }
                 for r in self.regions
             ],
-            "points": self.points,
+            "points": [{**p, "url": urls.get(p.get("region"))} for p in self.points],
             "points_left_out": self.points_left_out,
             "geojson": {"type": "FeatureCollection", "features": self.features},
             "url": self.params.url(),
@@ -352,7 +354,11 @@ def map_view(user, params: MapParams) -> MapView:
         )
         if u.pk in shapes:
             view.features.append(_feature(u, shapes[u.pk].display))
-    view.points, view.points_left_out = _points(node, source, params)
+    view.points, view.points_left_out, view._located = _points(node, source, params)
+    # each point lies in (at most) one region: a click on it drills into that region
+    region_of = {u.pk: u.code for u in units}
+    for p, n in zip(view.points, view._located, strict=True):
+        p["region"] = next((region_of[i] for i in path_ids(n.path) if i in region_of), None)
     return view
 
 
@@ -391,4 +397,4 @@ def _points(node: Node, source: Source | None, params: MapParams):
                 "colour": colours[k] if k is not None else NO_DATA_COLOUR,
             }
         )
-    return out, left_out
+    return out, left_out, located

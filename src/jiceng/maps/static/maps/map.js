@@ -11,7 +11,7 @@
   var unit = d.indicator ? d.indicator.unit : "";
   function fmt(v) { return v == null ? "—" : (Math.round(v * 100) / 100) + unit; }
   var points = d.points.map(function (p) {
-    return {name: p.name, value: [p.lon, p.lat, p.value], itemStyle: {color: p.colour, borderColor: "#444", borderWidth: 0.5}};
+    return {name: p.name, value: [p.lon, p.lat, p.value], url: p.url, itemStyle: {color: p.colour, borderColor: "#444", borderWidth: 0.5}};
   });
   var pvals = d.points.map(function (p) { return p.value; }).filter(function (v) { return v != null; });
   var pmin = Math.min.apply(null, pvals.concat([0])), pmax = Math.max.apply(null, pvals.concat([1]));
@@ -47,10 +47,12 @@
     series: [{type: "scatter", coordinateSystem: "geo", data: points, symbolSize: function (v) { return size(v[2]); }, zlevel: 1}],
     graphic: legend
   });
+  // A click on a region, or on an institution inside it, opens the map of the region's units.
   chart.on("click", function (p) {
-    if (p.componentType !== "geo") return;
-    var r = byCode[p.name];
-    if (r && r.url) window.location.href = r.url;
+    var url = null;
+    if (p.componentType === "geo") url = (byCode[p.name] || {}).url;
+    else if (p.seriesType === "scatter" && p.data) url = p.data.url;
+    if (url) window.location.href = url;
   });
   window.addEventListener("resize", function () { chart.resize(); });
   var png = document.getElementById("map-png");
