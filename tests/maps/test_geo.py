@@ -205,3 +205,37 @@ def test_voronoi_cells_tile_the_parent_without_overlaps():
 def test_a_feature_geojson_is_read_like_a_collection_of_one():
     doc = json.dumps(feature("X", rect(1, 1, 2, 2))).encode()
     assert [f.code for f in geo.read_features(doc, "one.geojson")] == ["X"]
+
+
+@pytest.mark.parametrize(
+    "geometry, words",
+    [
+        (
+            {"type": "Polygon", "coordinates": [[["120", "30"], [121, 30], [121, 31], [120, 30]]]},
+            "不是数值列表",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[120, 30], [121, 30, 5], [120, 30]]]},
+            "不是数值列表",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[120, 30], [121, 30], [120, 30]]]},
+            "点数太少（位置 120 30）",
+        ),
+        ({"type": "Polygon", "coordinates": []}, "为空"),
+        (
+            {
+                "type": "MultiPolygon",
+                "coordinates": [
+                    [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]],
+                    [[[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]],
+                ],
+            },
+            "几何图形无效",
+        ),
+    ],
+)
+def test_malformed_coordinates_are_named(geometry, words):
+    problems = geo.check_geometry(geometry, "f.geojson", 7)
+    assert len(problems) == 1 and words in problems[0].message, problems
+    assert problems[0].label == "第 7 个要素，geometry"

@@ -75,26 +75,55 @@ def _where(filename: str, index: int | None, field: str = "") -> dict:
 
 
 def _reason(text: str) -> str:
+    """GEOS's reason in Chinese, with the place it names ("Self-intersection[0.5 0.5]")."""
+    import re
+
+    place = re.search(r"\[([^\]]*)\]", text)
     for english, chinese in _REASONS:
         if text.startswith(english):
-            rest = text[len(english) :].strip()
-            where = _("at %(point)s") % {"point": rest.strip("[]")}
-            return f"{chinese}（{where}）" if rest else chinese
+            if place:
+                where = _("at %(point)s") % {"point": place.group(1)}
+                return f"{chinese}（{where}）"
+            return chinese
     return text
 
 
-def _coords(geometry: dict):
-    """Every (x, y) of a Polygon or MultiPolygon's rings."""
-    rings = geometry.get("coordinates") or []
-    polys = [rings] if geometry.get("type") == "Polygon" else rings
+def _arrays(geometry: dict) -> list[list[Any]] | None:
+    """The polygons of a Polygon or MultiPolygon as lists of (n, 2) float arrays (shell
+    first), or None when the coordinates are not nested lists of numbers."""
+    import numpy as np
+
+    coords = geometry.get("coordinates")
+    if not isinstance(coords, list):
+        return None
+    polys = [coords] if geometry.get("type") == "Polygon" else coords
+    out = []
     for poly in polys:
-        for ring in poly or []:
-            yield from ring or []
+        if not isinstance(poly, list):
+            return None
+        rings = []
+        for ring in poly:
+            try:
+                arr = np.asarray(ring)
+            except (TypeError, ValueError):  # ragged lists
+                return None
+            if arr.size == 0:
+                continue
+            if arr.dtype.kind not in "iuf" or arr.ndim != 2 or arr.shape[1] < 2:
+                return None
+            rings.append(arr[:, :2].astype(float))
+        out.append(rings)
+    return out
+
+
+def _shown(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
 
 
 def check_geometry(geometry: Any, filename: str, index: int) -> list[Problem]:
     """Problems of one feature's geometry: missing, not a polygon, out of range, invalid."""
-    from shapely.geometry import shape
+    import numpy as np
+    import shapely
     from shapely.validation import explain_validity
 
     where = _where(filename, index, "geometry")
@@ -109,31 +138,31 @@ def check_geometry(geometry: Any, filename: str, index: int) -> list[Problem]:
                 **where,
             )
         ]
-    try:
-        points = list(_coords(geometry))
-        for p in points:
-            if len(p) < 2 or not all(isinstance(c, int | float) for c in p[:2]):
-                raise TypeError
-    except TypeError:
+    polys = _arrays(geometry)
+    if polys is None:
         return [Problem(_("The coordinates are not lists of numbers."), **where)]
-    if not points:
+    rings = [r for poly in polys for r in poly]
+    if not rings:
         return [Problem(_("The geometry is empty."), **where)]
-    for x, y, *_rest in points:
-        if not (-180 <= x <= 180 and -90 <= y <= 90) or math.isnan(x) or math.isnan(y):
-            return [
-                Problem(
-                    _(
-                        "The point (%(x)s, %(y)s) is not a longitude/latitude: the file seems "
-                        "to use a projected coordinate system (metres). Convert it to WGS84 "
-                        "longitude/latitude (EPSG:4326) first."
-                    )
-                    % {"x": x, "y": y},
-                    **where,
+    points = np.concatenate(rings)
+    inside = (np.abs(points[:, 0]) <= 180) & (np.abs(points[:, 1]) <= 90)  # NaN: outside
+    if not inside.all():
+        x, y = points[int(np.argmin(inside))]
+        return [
+            Problem(
+                _(
+                    "The point (%(x)s, %(y)s) is not a longitude/latitude: the file seems "
+                    "to use a projected coordinate system (metres). Convert it to WGS84 "
+                    "longitude/latitude (EPSG:4326) first."
                 )
-            ]
+                % {"x": _shown(x), "y": _shown(y)},
+                **where,
+            )
+        ]
     try:
-        geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError) as exc:
+        parts = [shapely.polygons(poly[0], holes=poly[1:] or None) for poly in polys if poly]
+        geom = parts[0] if kind == "Polygon" else shapely.multipolygons(parts)
+    except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
         return [Problem(_("The geometry cannot be read: %(error)s") % {"error": exc}, **where)]
     if geom.is_empty:
         return [Problem(_("The geometry is empty."), **where)]
@@ -287,13 +316,17 @@ def _checked(
 
 def rounded(geometry: dict, places: int = 6) -> dict:
     """The geometry with coordinates rounded to ``places`` decimals (6: about 0.1 m)."""
+    import numpy as np
 
-    def walk(c):
-        if c and isinstance(c[0], int | float):
-            return [round(float(c[0]), places), round(float(c[1]), places)]
-        return [walk(x) for x in c]
+    def ring(r) -> list:
+        return np.round(np.asarray(r, dtype=float)[:, :2], places).tolist()
 
-    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+    coords = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        out = [ring(r) for r in coords]
+    else:
+        out = [[ring(r) for r in poly] for poly in coords]
+    return {"type": geometry["type"], "coordinates": out}
 
 
 def _prj_problem(wkt: str, filename: str) -> Problem | None:
@@ -417,11 +450,19 @@ def read_features(
     return features_from_geojson(data, filename, code_field, collect)
 
 
+def to_shape(geometry: dict):
+    """The shapely geometry of a checked Polygon or MultiPolygon (built from arrays: fast)."""
+    import shapely
+
+    parts = [shapely.polygons(p[0], holes=p[1:] or None) for p in _arrays(geometry) or [] if p]
+    return parts[0] if geometry["type"] == "Polygon" else shapely.multipolygons(parts)
+
+
 def display_geometry(geometry: dict) -> dict:
     """A simplified copy for drawing (topology kept; a few metres matter not on a map)."""
-    from shapely.geometry import mapping, shape
+    from shapely.geometry import mapping
 
-    simple = shape(geometry).simplify(DISPLAY_TOLERANCE, preserve_topology=True)
+    simple = to_shape(geometry).simplify(DISPLAY_TOLERANCE, preserve_topology=True)
     if simple.is_empty:
         return geometry
     return rounded(mapping(simple), 5)
@@ -429,9 +470,7 @@ def display_geometry(geometry: dict) -> dict:
 
 def inner_point(geometry: dict) -> tuple[float, float]:
     """A point surely inside the outline (shapely's representative point), rounded."""
-    from shapely.geometry import shape
-
-    p = shape(geometry).representative_point()
+    p = to_shape(geometry).representative_point()
     return round(p.x, 5), round(p.y, 5)
 
 
