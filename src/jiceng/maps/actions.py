@@ -9,6 +9,7 @@ current and those they replace stay as history.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -40,7 +41,11 @@ def _common_region(nodes: list[Node]) -> Node:
 
 
 def plan_import(
-    actor, data: bytes, filename: str, code_field: str = "code"
+    actor,
+    data: bytes,
+    filename: str,
+    code_field: str = "code",
+    progress: Callable[[int], None] | None = None,
 ) -> list[tuple[geo.Feature, Node]]:
     """Check a boundary file completely: each feature with the unit it outlines.
 
@@ -48,7 +53,7 @@ def plan_import(
     written here.
     """
     problems: list[Problem] = []
-    features = geo.read_features(data, filename, code_field, collect=problems)
+    features = geo.read_features(data, filename, code_field, collect=problems, progress=progress)
     codes = [f.code for f in features]
     nodes = {n.code: n for n in Node.objects.filter(code__in=codes)}
     out = []

@@ -18,6 +18,7 @@ import math
 import random
 import struct
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,7 +201,11 @@ def _crs_ok(name: str) -> bool:
 
 
 def features_from_geojson(
-    data: bytes, filename: str, code_field: str, collect: list[Problem] | None = None
+    data: bytes,
+    filename: str,
+    code_field: str,
+    collect: list[Problem] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Feature]:
     """The features of a GeoJSON FeatureCollection (or single Feature), checked."""
     try:
@@ -260,11 +265,16 @@ def features_from_geojson(
         filename,
         code_field,
         collect,
+        progress,
     )
 
 
 def _checked(
-    rows, filename: str, code_field: str, collect: list[Problem] | None = None
+    rows,
+    filename: str,
+    code_field: str,
+    collect: list[Problem] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Feature]:
     """Features of ``rows`` checked. Problems are raised together, or, given ``collect``,
     added to it; then features with a code but a bad geometry come back with ``geometry``
@@ -302,6 +312,8 @@ def _checked(
             out.append(Feature(index, code, rounded(geometry)))
         elif ok and collect is not None:
             out.append(Feature(index, code, None))
+        if progress is not None:
+            progress(1)
     if collect is not None:
         collect.extend(problems)
         return out
@@ -356,7 +368,11 @@ def _prj_problem(wkt: str, filename: str) -> Problem | None:
 
 
 def features_from_shapefile(
-    data: bytes, filename: str, code_field: str, collect: list[Problem] | None = None
+    data: bytes,
+    filename: str,
+    code_field: str,
+    collect: list[Problem] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Feature]:
     """The features of a zipped Shapefile (.shp, .shx, .dbf; .prj and .cpg read if there)."""
     import shapefile  # pyshp
@@ -414,7 +430,7 @@ def features_from_shapefile(
         raise ValidationFailed(
             [Problem(_("The file holds no features."), **_where(filename, None, "features"))]
         )
-    return _checked(rows, filename, code_field, collect)
+    return _checked(rows, filename, code_field, collect, progress)
 
 
 def max_bytes() -> int:
@@ -431,7 +447,11 @@ def human_size(n: int) -> str:
 
 
 def read_features(
-    data: bytes, filename: str, code_field: str = "code", collect: list[Problem] | None = None
+    data: bytes,
+    filename: str,
+    code_field: str = "code",
+    collect: list[Problem] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Feature]:
     """Read and check a boundary file: GeoJSON, or a Shapefile in a .zip (by content).
 
@@ -446,8 +466,8 @@ def read_features(
         )
     code_field = (code_field or "code").strip()
     if data[:4] == b"PK\x03\x04":
-        return features_from_shapefile(data, filename, code_field, collect)
-    return features_from_geojson(data, filename, code_field, collect)
+        return features_from_shapefile(data, filename, code_field, collect, progress)
+    return features_from_geojson(data, filename, code_field, collect, progress)
 
 
 def to_shape(geometry: dict):
