@@ -108,7 +108,6 @@ class MapView:
     points_left_out: int = 0
     features: list[dict] = field(default_factory=list)
     ancestors: list[Node] = field(default_factory=list)
-    _located: list[Node] = field(default_factory=list, repr=False)
 
     @property
     def classes(self) -> list[dict]:
@@ -238,24 +237,18 @@ def values_of(node: Node, source: Source, period: str, nodes: list[Node]) -> dic
             if v is not None and v.value is not None:
                 out[n.code] = round(v.value * 100, 4)
         return out
-    from jiceng.datasets import aggregate, parse_period
+    from jiceng.datasets import parse_period
 
     version = _dataset_of(node, source)
     if version is None:
         return {}
     key = source.key.split(":", 2)[2]
-    ds = version.definition()
-    p = parse_period(period)
-    labels = [q.label for q in p.periods(ds.period_type)]
-    orgs, _by_code = agg_queries._orgs(node)
-    values = agg_queries._subtree_values(ds, version, node, labels)
-    wanted = {n.code for n in nodes}
+    figures = agg_queries.unit_figures(version, node, parse_period(period), key)
     out = {}
-    for row in aggregate(ds, orgs, values, p, None):
-        if row.code == key and row.org_code in wanted:
-            number = _number(row.value)
-            if number is not None:
-                out[row.org_code] = number
+    for n in nodes:
+        number = _number(figures.get(n.code, ""))
+        if number is not None:
+            out[n.code] = number
     return out
 
 
@@ -335,8 +328,12 @@ def map_view(user, params: MapParams) -> MapView:
     with_children = set(
         Node.objects.filter(parent__in=units).values_list("parent_id", flat=True).distinct()
     )
-    values = values_of(node, source, params.period, units) if source and params.period else {}
-    view.edges = geo.breaks(list(values.values()), params.method, params.classes)
+    located, view.points_left_out = _located(node)
+    both = units + [n for n in located if n.code not in {u.code for u in units}]
+    values = values_of(node, source, params.period, both) if source and params.period else {}
+    view.edges = geo.breaks(
+        [values[u.code] for u in units if u.code in values], params.method, params.classes
+    )
     for u in units:
         value = values.get(u.code)
         view.regions.append(
@@ -354,17 +351,15 @@ def map_view(user, params: MapParams) -> MapView:
         )
         if u.pk in shapes:
             view.features.append(_feature(u, shapes[u.pk].display))
-    view.points, view.points_left_out, view._located = _points(node, source, params)
     # each point lies in (at most) one region: a click on it drills into that region
     region_of = {u.pk: u.code for u in units}
-    for p, n in zip(view.points, view._located, strict=True):
-        p["region"] = next((region_of[i] for i in path_ids(n.path) if i in region_of), None)
+    view.points = _points(located, values, params, region_of)
     return view
 
 
-def _points(node: Node, source: Source | None, params: MapParams):
-    """The institutions below ``node`` that have a location, with their values; classed
-    among themselves (an institution's count is not comparable with a county's)."""
+def _located(node: Node) -> tuple[list[Node], int]:
+    """The open institutions below ``node`` that have a location (at most MAX_POINTS), and
+    how many more were left out."""
     qs = (
         Node.objects.subtree(node)
         .filter(kind__in=[k.value for k in INSTITUTION_KINDS], closed__isnull=True)
@@ -373,13 +368,18 @@ def _points(node: Node, source: Source | None, params: MapParams):
         .order_by("path")
     )
     located = list(qs[: MAX_POINTS + 1])
-    left_out = 0
     if len(located) > MAX_POINTS:
-        left_out = qs.count() - MAX_POINTS
-        located = located[:MAX_POINTS]
-    period = params.period
-    values = values_of(node, source, period, located) if source and period else {}
-    edges = geo.breaks(list(values.values()), params.method, params.classes)
+        return located[:MAX_POINTS], qs.count() - MAX_POINTS
+    return located, 0
+
+
+def _points(
+    located: list[Node], values: dict[str, float], params: MapParams, region_of: dict[int, str]
+) -> list[dict]:
+    """The located institutions with their values, classed among themselves (an
+    institution's count is not comparable with a county's), each with its region."""
+    mine = [values[n.code] for n in located if n.code in values]
+    edges = geo.breaks(mine, params.method, params.classes)
     colours = PALETTES.get(max(len(edges) - 1, 0), [])
     out = []
     for n in located:
@@ -395,6 +395,7 @@ def _points(node: Node, source: Source | None, params: MapParams):
                 "value": value,
                 "class": k,
                 "colour": colours[k] if k is not None else NO_DATA_COLOUR,
+                "region": next((region_of[i] for i in path_ids(n.path) if i in region_of), None),
             }
         )
-    return out, left_out, located
+    return out
