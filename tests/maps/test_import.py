@@ -145,3 +145,14 @@ def test_the_list_of_imports_shows_only_those_within_the_users_sight(personas, c
     )
     page = client_for(personas.county_admin).get("/maps/boundaries/").content.decode()
     assert "甲.geojson" in page and "乙.geojson" not in page
+
+
+def test_the_audit_trail_shows_the_import_in_chinese(personas, client_for):
+    t = personas.tree
+    client = client_for(personas.county_admin)
+    data = collection(feature(t.TA1.code, rect(120, 30, 121, 31)))
+    assert _post(client, data, "甲一.geojson").status_code == 302
+    bset = BoundarySet.objects.get()
+    page = client.get(f"/audit/maps.boundaryset/{bset.pk}/").content.decode()
+    assert "导入边界" in page and "单位编码" in page and "被替换的边界数" in page
+    assert "甲一.geojson" in page

@@ -223,6 +223,8 @@ KEY_LABELS: dict[str, Promise] = {
     "elements": pgettext_lazy("audit", "Data elements"),
     "violations": pgettext_lazy("audit", "Rules broken"),
     "outside_region_dropped": pgettext_lazy("audit", "Values outside the region not saved"),
+    "codes": pgettext_lazy("audit", "Unit codes"),
+    "replaced": pgettext_lazy("audit", "Boundaries replaced"),
 }
 
 MODEL_KEY_LABELS: dict[tuple[str, str], Promise] = {
