@@ -182,3 +182,10 @@ def test_institutions_with_a_location_are_points_classed_among_themselves(person
         t.TA2.code: t.A.code,
         t.TB1.code: t.B.code,
     }
+
+
+def test_a_units_page_links_to_the_map_of_the_units_below_it(personas, client_for):
+    t = personas.tree
+    client = client_for(personas.county_admin)
+    assert f'href="/maps/?node={t.A.code}"' in client.get(f"/orgs/{t.A.code}/").content.decode()
+    assert "/maps/?node=" not in client.get(f"/orgs/{t.VA1.code}/").content.decode()  # no units
