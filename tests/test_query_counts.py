@@ -54,6 +54,10 @@ VARIANTS = {
     "/rectification/": ["?status=open", "?overdue=1"],
     "/api/v1/evaluation/consistency": ["?year={last_year}"],
     "/api/v1/evaluation/publications": ["?year={last_year}"],
+    "/maps/": [
+        "?level=institution&period={last_year}",
+        "?level=county&method=equal&indicator=ds:SATISFACTION:OUT_SATISFACTION_RATE",
+    ],
 }
 RESIDENTS = 600  # a county's residents in the record set: the values, not their number, count
 
@@ -191,6 +195,7 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/api/v1/evaluation/submissions/{pk}/verdict": {"pk": o.submission},
         "/api/v1/evaluation/submissions/{pk}/consistency": {"pk": o.county_passed},
         "/api/v1/evaluation/institutions/{code}/verdicts": {"code": o.institution},
+        "/api/v1/maps/{code}": {"code": user.node.code},
     }
 
 
@@ -437,6 +442,7 @@ PAGED = [
     ("province_admin", "/indicators/table/{county}/?period={last_year}&level=institution", "page"),
     ("province_admin", "/indicators/targets/?year={this_year}", "page"),
     ("province_admin", "/indicators/recordsets/?x=1", "page"),
+    ("province_admin", "/maps/?node={county}&level=institution&period={last_year}", "page"),
 ]
 
 

@@ -27,6 +27,8 @@ Usage: jiceng COMMAND [ARGS]
   orgs import FILE.xlsx      import the organisation tree (all or nothing)
   orgs export FILE.xlsx      export the organisation tree in the import template
   orgs template FILE.xlsx    write an empty import template
+  maps import FILE [--user U] [--code-field code]
+                             import boundaries: GeoJSON or a zipped Shapefile (docs/maps.md)
   standards check FILE       validate a standards catalog
   standards verdict FILE GRADES.csv
                              compute a verdict from item grades

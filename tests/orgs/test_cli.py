@@ -66,6 +66,8 @@ def test_the_export_has_chinese_headers_codes_as_text_and_a_type_list(tree):
         "成立日期",
         "撤销日期",
         "地址",
+        "经度",
+        "纬度",
     ]
     assert ws["A2"].value == tree.A.code and ws["A2"].number_format == "@"
     assert ws["C2"].value == "县（区）"

@@ -431,3 +431,20 @@ def reporting(version: DataSetVersion, node: Node, period: Period) -> Reporting:
         elif at > date.fromordinal(p.end.toordinal() + ds.due_days):
             late.append(entry)
     return Reporting(node, period, row(node), regions, late, missing)
+
+
+def unit_figures(version: DataSetVersion, node: Node, period: Period, key: str) -> dict[str, str]:
+    """{unit code: value as text} of ``key`` (an element, ``ELEMENT.OPTION`` or an indicator)
+    for every unit of ``node``'s subtree over ``period``, aggregated by the engine as on the
+    values page (used by the maps). Empty values are left out. Two queries."""
+    from jiceng.datasets import aggregate
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, _by_code = _orgs(node)
+    values = _subtree_values(ds, version, node, labels)
+    return {
+        r.org_code: r.value
+        for r in aggregate(ds, orgs, values, period, None)
+        if r.code == key and r.value
+    }

@@ -79,6 +79,7 @@ ACTIONS: dict[str, Promise] = {
     "aggregates.complete": pgettext_lazy("audit", "Complete data form"),
     "aggregates.approve": pgettext_lazy("audit", "Approve data form"),
     "aggregates.unlock": pgettext_lazy("audit", "Unlock data form"),
+    "maps.import_boundaries": pgettext_lazy("audit", "Import boundaries"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
@@ -222,6 +223,8 @@ KEY_LABELS: dict[str, Promise] = {
     "elements": pgettext_lazy("audit", "Data elements"),
     "violations": pgettext_lazy("audit", "Rules broken"),
     "outside_region_dropped": pgettext_lazy("audit", "Values outside the region not saved"),
+    "codes": pgettext_lazy("audit", "Unit codes"),
+    "replaced": pgettext_lazy("audit", "Boundaries replaced"),
 }
 
 MODEL_KEY_LABELS: dict[tuple[str, str], Promise] = {
@@ -295,6 +298,7 @@ OBJECT_TYPES = (
     "indicators.target",
     "aggregates.datasetversion",
     "aggregates.report",
+    "maps.boundaryset",
 )
 
 

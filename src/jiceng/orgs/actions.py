@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -47,6 +48,8 @@ def do_create_node(
     opened: dt.date | None = None,
     closed: dt.date | None = None,
     address: str = "",
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
 ) -> Node:
     _check_parent(kind, parent)
     if Node.objects.filter(code=code).exists():
@@ -59,6 +62,8 @@ def do_create_node(
         opened=opened,
         closed=closed,
         address=address,
+        longitude=longitude,
+        latitude=latitude,
     )
     node.path = node.compute_path()
     node.depth = node.path.count("/") - 2
@@ -198,6 +203,8 @@ class ImportResult:
 def _node_changes(row, node: Node, current_parent: str | None) -> tuple[dict, bool, bool]:
     """(field changes, closing, moved) that ``row`` of an import makes to ``node``."""
     wanted = {"name": row.name, "kind": row.kind, "opened": row.opened, "address": row.address}
+    if getattr(row, "point", None) is not None:
+        wanted["longitude"], wanted["latitude"] = row.point
     changes = {k: v for k, v in wanted.items() if getattr(node, k) != v}
     closing = node.closed is None and row.closed is not None
     if not closing and node.closed != row.closed:
@@ -276,6 +283,8 @@ def do_import_tree(
                 parent=parent,
                 opened=row.opened,
                 address=row.address,
+                longitude=row.point[0] if row.point else None,
+                latitude=row.point[1] if row.point else None,
             )
             if row.closed is not None:
                 do_close_node(actor, node, date=row.closed)

@@ -104,6 +104,26 @@ NODE_COLUMNS: tuple[Column, ...] = (
         pgettext_lazy("excel help", "Optional. The postal address."),
         width=36,
     ),
+    Column(
+        "longitude",
+        pgettext_lazy("excel column", "Longitude"),
+        pgettext_lazy(
+            "excel help",
+            "Optional. Where the institution is, for the maps: WGS84 longitude in decimal "
+            "degrees (e.g. 120.15507), from -180 to 180. Give the latitude too. A column left "
+            "out of the sheet leaves the location unchanged.",
+        ),
+        width=12,
+    ),
+    Column(
+        "latitude",
+        pgettext_lazy("excel column", "Latitude"),
+        pgettext_lazy(
+            "excel help",
+            "Optional. WGS84 latitude in decimal degrees (e.g. 30.27408), from -90 to 90.",
+        ),
+        width=12,
+    ),
 )
 
 _FIGURE_HELP = pgettext_lazy(
@@ -486,6 +506,8 @@ def write_workbook(nodes: Iterable, years: Iterable, *, example: bool = False) -
             "opened": node.opened,
             "closed": node.closed,
             "address": node.address or None,
+            "longitude": float(node.longitude) if node.longitude is not None else None,
+            "latitude": float(node.latitude) if node.latitude is not None else None,
         }
         for index, col in enumerate(NODE_COLUMNS, start=1):
             cell = _put(ws, count, index, values[col.key])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -48,6 +49,8 @@ class NodeRow:
     closed: dt.date | None
     address: str
     depth: int = 0  # depth in the tree after the import, to order the writes
+    # (longitude, latitude), both None to clear; absent (None) when the sheet has no such columns.
+    point: tuple[Decimal | None, Decimal | None] | None = None
 
 
 @dataclass
@@ -188,6 +191,54 @@ class _Rows:
             return None, False
         return int(number), True
 
+    def degrees(self, row: int, values: dict, key: str, limit: int) -> tuple[Decimal | None, bool]:
+        """A longitude or latitude in decimal degrees within ±``limit``, to 6 places."""
+        value = values.get(key)
+        if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            return None, True
+        label = self.labels[key]
+        try:
+            number = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            self.add(
+                row,
+                key,
+                _("%(field)s must be a number in decimal degrees, not “%(value)s”.")
+                % {"field": label, "value": _text(value)},
+            )
+            return None, False
+        if abs(number) > limit:
+            self.add(
+                row,
+                key,
+                _(
+                    "%(field)s %(value)s is outside -%(limit)s to %(limit)s: give WGS84 "
+                    "degrees, not projected coordinates."
+                )
+                % {"field": label, "value": _text(value), "limit": limit},
+            )
+            return None, False
+        return number.quantize(Decimal("0.000001")), True
+
+
+def _point(rows: _Rows, number: int, values: dict, columns: dict) -> tuple[object, bool]:
+    """The row's (longitude, latitude), or None when the sheet has neither column."""
+    if "longitude" not in columns and "latitude" not in columns:
+        return None, True
+    lon, ok_lon = rows.degrees(number, values, "longitude", 180)
+    lat, ok_lat = rows.degrees(number, values, "latitude", 90)
+    if ok_lon and ok_lat and (lon is None) != (lat is None):
+        missing = "latitude" if lat is None else "longitude"
+        rows.add(
+            number,
+            missing,
+            _("Give both the longitude and the latitude, or neither."),
+        )
+        return None, False
+    return (lon, lat), ok_lon and ok_lat
+
 
 def _restricted(actor) -> bool:
     return actor is not None and not scope.is_global(actor)
@@ -232,7 +283,8 @@ def _parse_nodes(raw: excel.RawWorkbook, problems: list[Problem]) -> dict[str, N
         parent = _text(values.get("parent")) or None
         opened, ok_open = rows.date(number, values, "opened")
         closed, ok_close = rows.date(number, values, "closed")
-        ok = bool(code and name and kind_text and ok_open and ok_close)
+        point, ok_point = _point(rows, number, values, raw.nodes.columns)
+        ok = bool(code and name and kind_text and ok_open and ok_close and ok_point)
         if code and not CODE_RE.match(code):
             rows.add(
                 number,
@@ -283,6 +335,7 @@ def _parse_nodes(raw: excel.RawWorkbook, problems: list[Problem]) -> dict[str, N
             opened=opened,
             closed=closed,
             address=_text(values.get("address"))[:255],
+            point=point,
         )
         if not ok:
             seen[code].kind = seen[code].kind or ""

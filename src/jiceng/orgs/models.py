@@ -112,6 +112,13 @@ class Node(models.Model):
         related_name="predecessors",
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # Where an institution is, for the maps (WGS84 degrees); both set or neither.
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
 
     objects = NodeQuerySet.as_manager()
 
