@@ -44,6 +44,9 @@ Usage: jiceng COMMAND [ARGS]
                              aggregate data values and indicators (no database)
   datavalues validate --dataset FILE --orgs ORGS.csv --values VALUES.csv --period P --out OUT.csv
                              the violations of the validation rules (no database)
+  appraisal check SCHEME     validate an appraisal scheme (YAML, JSON or Excel)
+  appraisal compute SCHEME --inputs INPUTS.csv [--population POP.csv] --out RESULT.json
+                             scores, ranks, grades and funds (no database)
   records template FILE.zip  the record set template (one CSV per table)
   records check DIR          validate a resident-level record set
   records load DIR           load a record set into the analytics store
@@ -62,6 +65,8 @@ Every other Django management command works too (jiceng help lists them).
 # Groups that run on files alone, without Django or a database (and start in a fraction
 # of the time Django's setup takes).
 STATELESS = {"datasets", "datavalues"}
+# Single verbs that run on files alone (their group's other verbs are Django commands).
+STATELESS_VERBS = {("appraisal", "check"), ("appraisal", "compute")}
 
 
 def _resolve(argv: list[str]) -> list[str]:
@@ -82,6 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     from jiceng.core.pii import MaskingStream
 
     sys.stderr = MaskingStream(sys.stderr)  # problems and tracebacks: no ID number in clear
+    if tuple(argv[:2]) in STATELESS_VERBS:
+        from jiceng.appraisal_core.commands import main as appraisal
+
+        sys.exit(appraisal(argv))
     if argv[0] in STATELESS:
         from jiceng.datasets.commands import main as stateless
 
