@@ -17,24 +17,14 @@ from jiceng.appraisal_core.numbers import half_up, plain  # noqa: F401  (re-expo
 from jiceng.appraisal_core.scheme import Item, Scheme, parse_scheme
 from jiceng.core.errors import UserError
 
-# Data codes the platform answers itself (``sources.gather``), besides the data sets' codes:
-# bad-practice points of the year (feeding ``deduct`` items) and a region's share of
-# institutions whose verdict reaches a standard (percentage).
-PLATFORM_DATA = {
-    "BAD_PRACTICE_POINTS": ("bad_practice", ""),
-    "VERDICT_SHARE_BASIC": ("verdict_share", "basic"),
-    "VERDICT_SHARE_RECOMMENDED": ("verdict_share", "recommended"),
-}
-
-
 def platform_catalog() -> core_catalog.Catalog:
-    """The codes a scheme loaded here may use: the shipped indicators and data sets, every
-    loaded data set's elements and indicators, and :data:`PLATFORM_DATA`."""
+    """The codes a scheme loaded here may use: the shipped indicators and data sets, and
+    every loaded data set's elements and indicators."""
     from jiceng.aggregates.models import DataSetVersion
     from jiceng.aggregates.queries import definition_of
 
     base = core_catalog.default_catalog()
-    data = set(base.data) | set(PLATFORM_DATA)
+    data = set(base.data)
     for version in DataSetVersion.objects.all():
         ds = definition_of(version)
         data.update(ds.elements)
@@ -44,15 +34,66 @@ def platform_catalog() -> core_catalog.Catalog:
     )
 
 
+def _num(x: Fraction) -> int | float | str:
+    return int(x) if x.denominator == 1 else plain(x)
+
+
+def scheme_yaml(scheme: Scheme) -> str:
+    """The scheme written in the YAML layout (what is stored for an Excel upload)."""
+    import yaml
+
+    def rule(item: Item):
+        r = item.rule
+        if r.kind == "manual":
+            return "manual"
+        if r.kind == "linear":
+            return {"linear": {"floor": _num(r.floor), "target": _num(r.target)}}
+        if r.kind == "ratio":
+            return {"ratio": {"target": _num(r.target)}}
+        if r.kind == "deduct":
+            return {"deduct": {"per": _num(r.per)}}
+        return {"map": {k: _num(p) for k, p in r.table}}
+
+    def item(i: Item) -> dict:
+        out = {"code": i.code, "name": i.name, "points": _num(i.points), "source": str(i.source),
+               "rule": rule(i)}  # fmt: skip
+        if i.exempt:
+            out["missing"] = "exempt"
+        if i.veto:
+            out["veto"] = True
+        return out
+
+    data: dict = {
+        "code": scheme.code,
+        "version": scheme.version,
+        "title": scheme.title,
+        "year": scheme.year,
+        "unit_kinds": list(scheme.unit_kinds),
+        "peer_group": scheme.peer_group,
+        "grades": [
+            {"label": g.label, **({"min": _num(g.minimum)} if g.minimum else {})}
+            for g in scheme.grades
+        ],
+    }
+    if scheme.fund is not None:
+        f = scheme.fund
+        if f.rule == "score_population":
+            data["fund"] = {"pool": _num(f.pool), "rule": f.rule}
+        else:
+            data["fund"] = {"rule": f.rule, "rates": {g: _num(r) for g, r in f.rates}}
+    data["modules"] = [
+        {"code": m.code, "name": m.name, "items": [item(i) for i in m.items]} for m in scheme.modules
+    ]
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
 def read_scheme(data: bytes, filename: str) -> tuple[Scheme, str, str]:
     """The checked scheme, the text to store and its name; raises ``ValidationFailed`` with
     every problem (file, line or row and column, field) or ``UserError``."""
     catalog = platform_catalog()
     if filename.lower().endswith(".xlsx"):
-        try:
-            from jiceng.appraisal_core.excel import read_scheme_excel, scheme_yaml
-        except ImportError:
-            raise UserError(_("Upload a .yaml or .json file.")) from None
+        from jiceng.appraisal_core.excel import read_scheme_excel
+
         scheme = read_scheme_excel(data, filename, catalog)
         return scheme, scheme_yaml(scheme), filename.rsplit(".", 1)[0] + ".yaml"
     try:
@@ -79,11 +120,8 @@ def info(scheme: Scheme) -> Scheme:
 
 
 def source_of(item: Item) -> tuple[str, str]:
-    """(gathering kind, code) of an item: the contract's sources and :data:`PLATFORM_DATA`."""
-    kind, code = item.source.kind, item.source.code
-    if kind == "data" and code in PLATFORM_DATA:
-        return PLATFORM_DATA[code]
-    return kind, code
+    """(source kind, code) of an item, as :func:`jiceng.appraisal.sources.gather` asks them."""
+    return item.source.kind, item.source.code
 
 
 def is_manual(item: Item) -> bool:

@@ -9,9 +9,8 @@ unless it is exempt).
 Sources (the contract's, ``shared/domain/appraisal.md``): ``indicator:CODE``,
 ``data:CODE``, ``verdict``, ``ledger_closed_rate``, ``ledger_overdue``,
 ``satisfaction:CODE`` (no data until the surveys app is merged: :func:`satisfaction_rates`),
-``manual``; and the platform's own data codes (``engine.PLATFORM_DATA``), gathered as
-``verdict_share`` (a region's share of institutions at a level or better) and
-``bad_practice`` (points recorded in the year).
+``manual``; and the core's two more: ``verdict_share:LEVEL`` (a region's share of
+institutions at LEVEL or better) and ``bad_practice`` (points recorded in the year).
 """
 
 from __future__ import annotations
