@@ -53,8 +53,12 @@ def worked_appraisal(personas):
     t = personas.tree
     version = load_scheme(t.P)
     appraisal = actions.do_open_appraisal(personas.county_admin, version, t.A, 2025)
-    actions.do_enter_manual(personas.county_admin, appraisal, t.TA1, {"A": ("8", "制度齐全", "现场核查记录 1 号")})
-    actions.do_enter_manual(personas.county_admin, appraisal, t.TA2, {"A": ("10", "全部达标", "现场核查记录 2 号")})
+    actions.do_enter_manual(
+        personas.county_admin, appraisal, t.TA1, {"A": ("8", "制度齐全", "现场核查记录 1 号")}
+    )
+    actions.do_enter_manual(
+        personas.county_admin, appraisal, t.TA2, {"A": ("10", "全部达标", "现场核查记录 2 号")}
+    )
     actions.do_record_bad_practice(
         personas.city_reviewer,
         t.TA2,

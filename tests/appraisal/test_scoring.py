@@ -68,7 +68,9 @@ def test_a_correction_is_a_new_version_that_supersedes_the_published_one(persona
     new = actions.do_correct(personas.county_admin, appraisal, "申诉成立，重新核查")
     assert (new.number, new.corrects_id, new.status) == (2, appraisal.pk, Status.DRAFT)
     assert new.manual.count() == 2  # the manual values are carried over
-    actions.do_enter_manual(personas.county_admin, new, personas.tree.CA1, {"A": ("6", "复核", "复核记录")})
+    actions.do_enter_manual(
+        personas.county_admin, new, personas.tree.CA1, {"A": ("6", "复核", "复核记录")}
+    )
     actions.do_review(personas.county_admin, new)
     actions.do_publish(personas.county_admin, new)
     appraisal.refresh_from_db()

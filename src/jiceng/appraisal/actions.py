@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.appraisal import engine
-from jiceng.appraisal.models import Appeal, Appraisal, BadPractice, ManualValue, SchemeVersion, Status
+from jiceng.appraisal.models import (
+    Appeal,
+    Appraisal,
+    BadPractice,
+    ManualValue,
+    SchemeVersion,
+    Status,
+)
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs.models import Node
@@ -42,10 +49,14 @@ def require_manage(actor, owner: Node | None) -> None:
 def require_appraiser(actor, region: Node) -> None:
     """Appraisal work on ``region`` needs someone who may publish for it."""
     if actor is not None and not scope.can(actor, scope.Action.PUBLISH, region):
-        raise PermissionDenied(_("Only the appraisers of %(region)s may do this.") % {"region": region.name})
+        raise PermissionDenied(
+            _("Only the appraisers of %(region)s may do this.") % {"region": region.name}
+        )
 
 
-def do_load_scheme(actor, scheme, source_text: str, source_name: str, owner=_DEFAULT) -> SchemeVersion:
+def do_load_scheme(
+    actor, scheme, source_text: str, source_name: str, owner=_DEFAULT
+) -> SchemeVersion:
     """Store a checked scheme version for ``owner`` (default: the actor's region); audited.
 
     A version already loaded for that region is refused.
@@ -142,7 +153,9 @@ def parse_manual_value(text: str, item) -> Decimal:
             _("%(item)s: %(value)s is not a number.") % {"item": item.name, "value": text}
         ) from None
     if not value.is_finite():
-        raise UserError(_("%(item)s: %(value)s is not a number.") % {"item": item.name, "value": text})
+        raise UserError(
+            _("%(item)s: %(value)s is not a number.") % {"item": item.name, "value": text}
+        )
     if value < 0 or (item.rule.kind == "manual" and value > item.points):
         raise UserError(
             _("%(item)s: the score must lie between 0 and %(points)s.")
@@ -180,9 +193,13 @@ def do_enter_manual(
             problems.append(Problem(str(exc), field=code, label=item.name))
             continue
         if not (reason or "").strip():
-            problems.append(Problem(_("Give the reason for this score."), field=code, label=item.name))
+            problems.append(
+                Problem(_("Give the reason for this score."), field=code, label=item.name)
+            )
         if not (evidence or "").strip():
-            problems.append(Problem(_("Name the evidence for this score."), field=code, label=item.name))
+            problems.append(
+                Problem(_("Name the evidence for this score."), field=code, label=item.name)
+            )
         cleaned[code] = (value, reason.strip(), evidence.strip())
     if problems:
         raise ValidationFailed(problems, _("Nothing was saved."))
@@ -198,7 +215,9 @@ def do_enter_manual(
             if old and (old.value, old.reason, old.evidence) == (value, reason, evidence):
                 continue
             before[code] = (
-                {"value": old.value, "reason": old.reason, "evidence": old.evidence} if old else None
+                {"value": old.value, "reason": old.reason, "evidence": old.evidence}
+                if old
+                else None
             )
             after[code] = {"value": value, "reason": reason, "evidence": evidence}
             m, _created = ManualValue.objects.update_or_create(
@@ -331,7 +350,9 @@ def do_correct(actor, appraisal: Appraisal, reason: str) -> Appraisal:
 def do_file_appeal(actor, appraisal: Appraisal, unit: Node, item: str, text: str) -> Appeal:
     """An appraised unit appeals (申诉) against its published result, within the window."""
     if actor is not None and not scope.is_party_to(actor, unit):
-        raise PermissionDenied(_("Only %(unit)s may appeal against its result.") % {"unit": unit.name})
+        raise PermissionDenied(
+            _("Only %(unit)s may appeal against its result.") % {"unit": unit.name}
+        )
     text = (text or "").strip()
     if not text:
         raise UserError(_("Give the grounds of the appeal."))
@@ -390,7 +411,9 @@ def do_record_bad_practice(
         raise PermissionDenied(_("Only supervisors record bad-practice points."))
     problems: list[Problem] = []
     if not institution.is_institution:
-        problems.append(Problem(_("Points are recorded against an institution."), field="institution"))
+        problems.append(
+            Problem(_("Points are recorded against an institution."), field="institution")
+        )
     if date is None or date > timezone.localdate():
         problems.append(Problem(_("Give a date that is not in the future."), field="date"))
     if not (rule or "").strip():

@@ -17,6 +17,7 @@ from jiceng.appraisal_core.numbers import half_up, plain  # noqa: F401  (re-expo
 from jiceng.appraisal_core.scheme import Item, Scheme, parse_scheme
 from jiceng.core.errors import UserError
 
+
 def platform_catalog() -> core_catalog.Catalog:
     """The codes a scheme loaded here may use: the shipped indicators and data sets, and
     every loaded data set's elements and indicators."""
@@ -82,7 +83,8 @@ def scheme_yaml(scheme: Scheme) -> str:
         else:
             data["fund"] = {"rule": f.rule, "rates": {g: _num(r) for g, r in f.rates}}
     data["modules"] = [
-        {"code": m.code, "name": m.name, "items": [item(i) for i in m.items]} for m in scheme.modules
+        {"code": m.code, "name": m.name, "items": [item(i) for i in m.items]}
+        for m in scheme.modules
     ]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

@@ -51,7 +51,16 @@ def ranking_workbook(appraisal, rows: list[Row]) -> bytes:
             points.append(_num(cell.points) if cell and cell.points is not None else "—")
         n = xlsx.append(
             ws,
-            [r.rank, r.unit, r.name, r.parent, _num(r.score), r.grade or "", _num(r.amount), *points],
+            [
+                r.rank,
+                r.unit,
+                r.name,
+                r.parent,
+                _num(r.score),
+                r.grade or "",
+                _num(r.amount),
+                *points,
+            ],
         )
         ws.cell(row=n, column=5).number_format = "0.00"
         ws.cell(row=n, column=7).number_format = "#,##0.00"
@@ -71,9 +80,24 @@ def funds_workbook(appraisal, rows: list[Row], weight_total: str | None) -> byte
     if fund is not None and fund.rule == "score_population":
         xlsx.append(ws, [_("Pool (yuan)"), float(fund.pool)])
         xlsx.append(ws, [_("Σ population × score"), _num(weight_total)])
-        header = [_("Unit code"), _("Unit"), _("Population"), _("Score"), _("Population × score"), _("Share"), _("Amount (yuan)")]
+        header = [
+            _("Unit code"),
+            _("Unit"),
+            _("Population"),
+            _("Score"),
+            _("Population × score"),
+            _("Share"),
+            _("Amount (yuan)"),
+        ]
     else:
-        header = [_("Unit code"), _("Unit"), _("Population"), _("Grade"), _("Yuan per resident"), _("Amount (yuan)")]
+        header = [
+            _("Unit code"),
+            _("Unit"),
+            _("Population"),
+            _("Grade"),
+            _("Yuan per resident"),
+            _("Amount (yuan)"),
+        ]
     xlsx.append(ws, header)
     total = Decimal(0)
     for r in rows:
@@ -85,7 +109,15 @@ def funds_workbook(appraisal, rows: list[Row], weight_total: str | None) -> byte
             )
             n = xlsx.append(
                 ws,
-                [r.unit, r.name, r.population, _num(r.score), _num(r.weight), share, _num(r.amount)],
+                [
+                    r.unit,
+                    r.name,
+                    r.population,
+                    _num(r.score),
+                    _num(r.weight),
+                    share,
+                    _num(r.amount),
+                ],
             )
             ws.cell(row=n, column=6).number_format = "0.0000%"
             ws.cell(row=n, column=7).number_format = "#,##0.00"
@@ -93,11 +125,23 @@ def funds_workbook(appraisal, rows: list[Row], weight_total: str | None) -> byte
             rate = fund.rate(r.grade) if fund is not None and r.grade else None
             n = xlsx.append(
                 ws,
-                [r.unit, r.name, r.population, r.grade or "", float(rate) if rate is not None else None, _num(r.amount)],
+                [
+                    r.unit,
+                    r.name,
+                    r.population,
+                    r.grade or "",
+                    float(rate) if rate is not None else None,
+                    _num(r.amount),
+                ],
             )
             ws.cell(row=n, column=6).number_format = "#,##0.00"
         total += Decimal(r.amount or 0)
-    n = xlsx.append(ws, [_("Total"), "", "", "", "", "", float(total)] if fund is not None and fund.rule == "score_population" else [_("Total"), "", "", "", "", float(total)])
+    n = xlsx.append(
+        ws,
+        [_("Total"), "", "", "", "", "", float(total)]
+        if fund is not None and fund.rule == "score_population"
+        else [_("Total"), "", "", "", "", float(total)],
+    )
     ws.cell(row=n, column=1).font = Font(bold=True)
     return xlsx.to_bytes(wb)
 

@@ -36,7 +36,11 @@ class LoadSchemeForm(forms.Form):
 
 class BadPracticeForm(forms.Form):
     institution = forms.CharField(label=gettext_lazy("Institution code"), max_length=32)
-    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     rule = forms.CharField(label=gettext_lazy("Rule broken"), max_length=255)
     points = forms.CharField(label=gettext_lazy("Points"), max_length=12)
-    evidence = forms.CharField(label=gettext_lazy("Evidence"), widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(
+        label=gettext_lazy("Evidence"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -78,7 +78,10 @@ class Appraisal(models.Model):
     """
 
     scheme = models.ForeignKey(
-        SchemeVersion, verbose_name=_("appraisal scheme"), on_delete=models.PROTECT, related_name="+"
+        SchemeVersion,
+        verbose_name=_("appraisal scheme"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     region = models.ForeignKey(
         "orgs.Node", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"

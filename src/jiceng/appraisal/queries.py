@@ -85,7 +85,9 @@ def appeals_of(user, appraisal: Appraisal):
     """The appeals of the appraisal that the user sees (those of units in their sight)."""
     return scope.filter_by_node(
         user,
-        Appeal.objects.filter(appraisal=appraisal).select_related("unit", "filed_by", "answered_by"),
+        Appeal.objects.filter(appraisal=appraisal).select_related(
+            "unit", "filed_by", "answered_by"
+        ),
         field="unit",
     )
 

@@ -188,7 +188,9 @@ def thaw(data: dict) -> Table:
         d = dict(units[code])
         items = {c: ItemCell(v, p, list(f)) for c, (v, p, f) in d.pop("items", {}).items()}
         rows.append(Row(unit=code, items=items, **d))
-    return Table(rows, list(data.get("warnings", [])), data.get("weight_total"), data.get("error", ""))
+    return Table(
+        rows, list(data.get("warnings", [])), data.get("weight_total"), data.get("error", "")
+    )
 
 
 def results_of(appraisal) -> Table:

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.appraisal import actions, engine, queries, results
 from jiceng.appraisal.forms import BadPracticeForm, LoadSchemeForm
@@ -27,7 +27,11 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @login_required
 def index(request):
     user = request.user
-    appraisals = list(queries.visible_appraisals(user).order_by("-year", "region__path", "scheme__code", "-number")[:200])
+    appraisals = list(
+        queries.visible_appraisals(user).order_by(
+            "-year", "region__path", "scheme__code", "-number"
+        )[:200]
+    )
     root = scope.scope_root(user)
     can_open = scope.is_global(user) or (
         root is not None and scope.can(user, scope.Action.PUBLISH, root)
@@ -181,7 +185,9 @@ def ranking_xlsx(request, pk: int):
     appraisal = queries.get_appraisal(request.user, pk)
     _ctx, rows = _ordered_rows(request, appraisal)
     name = f"appraisal-{appraisal.scheme.code}-{appraisal.region.code}-{appraisal.year}.xlsx"
-    return _download(request, appraisal, "appraisal_export", ranking_workbook(appraisal, rows), XLSX, name)
+    return _download(
+        request, appraisal, "appraisal_export", ranking_workbook(appraisal, rows), XLSX, name
+    )
 
 
 @login_required
@@ -207,16 +213,26 @@ def funds(request, pk: int):
         if r.unit not in seen:
             continue
         line = {"row": r}
-        if scheme.fund is not None and scheme.fund.rule == "score_population" and r.weight and total:
+        if (
+            scheme.fund is not None
+            and scheme.fund.rule == "score_population"
+            and r.weight
+            and total
+        ):
             exact = scheme.fund.pool * engine.fraction(r.weight) / total
             line["exact"] = engine.plain(exact)
         elif scheme.fund is not None and r.grade:
             line["rate"] = engine.plain(scheme.fund.rate(r.grade))
         lines.append(line)
     page, query = paging.page_of(request, lines)
-    ctx.update(page=page, query=query, fund=scheme.fund, seen_total=sum(
-        (results.Decimal(r.amount) for r in ctx["rows"] if r.amount), results.Decimal(0)
-    ))
+    ctx.update(
+        page=page,
+        query=query,
+        fund=scheme.fund,
+        seen_total=sum(
+            (results.Decimal(r.amount) for r in ctx["rows"] if r.amount), results.Decimal(0)
+        ),
+    )
     return render(request, "appraisal/funds.html", ctx)
 
 
@@ -260,7 +276,11 @@ def publish(request, pk: int):
     except ValueError:
         days = -1
     return _step(
-        request, pk, actions.do_publish, _("The appraisal is published and frozen."), appeal_days=days
+        request,
+        pk,
+        actions.do_publish,
+        _("The appraisal is published and frozen."),
+        appeal_days=days,
     )
 
 
@@ -319,7 +339,9 @@ def _sheet_context(request, appraisal, unit) -> dict:
         "items": items,
         "history": queries.history(unit, appraisal.scheme.code),
         "appeals": list(
-            Appeal.objects.filter(appraisal=appraisal, unit=unit).select_related("filed_by", "answered_by")
+            Appeal.objects.filter(appraisal=appraisal, unit=unit).select_related(
+                "filed_by", "answered_by"
+            )
         ),
         "can_appeal": party and window and row is not None,
         "is_appraiser": queries.is_appraiser(request.user, appraisal) and not party,
@@ -379,7 +401,11 @@ def appeal(request, pk: int, code: str):
         raise PermissionDenied("not a party to this unit")
     try:
         actions.do_file_appeal(
-            request.user, appraisal, unit, request.POST.get("item", ""), request.POST.get("text", "")
+            request.user,
+            appraisal,
+            unit,
+            request.POST.get("item", ""),
+            request.POST.get("text", ""),
         )
     except UserError as exc:
         messages.error(request, str(exc))
@@ -391,7 +417,11 @@ def appeal(request, pk: int, code: str):
 @login_required
 @require_POST
 def answer(request, pk: int):
-    appeal = Appeal.objects.select_related("appraisal__region", "appraisal__scheme", "unit").filter(pk=pk).first()
+    appeal = (
+        Appeal.objects.select_related("appraisal__region", "appraisal__scheme", "unit")
+        .filter(pk=pk)
+        .first()
+    )
     if appeal is None or not scope.can_see(request.user, appeal.unit):
         raise Http404("no such appeal")
     queries.get_appraisal(request.user, appeal.appraisal_id)
@@ -447,6 +477,12 @@ def bad_practice(request):
     return render(
         request,
         "appraisal/bad_practice.html",
-        {"page": page, "query": query, "form": form, "can_record": can_record, "problems": problems},
+        {
+            "page": page,
+            "query": query,
+            "form": form,
+            "can_record": can_record,
+            "problems": problems,
+        },
         status=status,
     )
