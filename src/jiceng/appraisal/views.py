@@ -164,12 +164,15 @@ def ranking(request, pk: int):
     return render(request, "appraisal/ranking.html", ctx)
 
 
-def _download(request, appraisal, what: str, data: bytes, kind: str, name: str) -> HttpResponse:
-    if not appraisal.is_frozen:
-        audit.record_download(request.user, what, appraisal, details={"status": appraisal.status})
+def _attachment(data: bytes, kind: str, name: str) -> HttpResponse:
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _unpublished(appraisal) -> bool:
+    """Exports of results not yet published are audited as downloads."""
+    return not appraisal.is_frozen
 
 
 def _ordered_rows(request, appraisal):
@@ -185,9 +188,11 @@ def ranking_xlsx(request, pk: int):
     appraisal = queries.get_appraisal(request.user, pk)
     _ctx, rows = _ordered_rows(request, appraisal)
     name = f"appraisal-{appraisal.scheme.code}-{appraisal.region.code}-{appraisal.year}.xlsx"
-    return _download(
-        request, appraisal, "appraisal_export", ranking_workbook(appraisal, rows), XLSX, name
-    )
+    if _unpublished(appraisal):
+        audit.record_download(
+            request.user, "appraisal_export", appraisal, details={"format": "xlsx"}
+        )
+    return _attachment(ranking_workbook(appraisal, rows), XLSX, name)
 
 
 @login_required
@@ -198,7 +203,11 @@ def ranking_docx(request, pk: int):
     ctx, rows = _ordered_rows(request, appraisal)
     data = ranking_document(appraisal, rows, ctx["table"].warnings)
     name = f"appraisal-{appraisal.scheme.code}-{appraisal.region.code}-{appraisal.year}.docx"
-    return _download(request, appraisal, "appraisal_export", data, DOCX, name)
+    if _unpublished(appraisal):
+        audit.record_download(
+            request.user, "appraisal_export", appraisal, details={"format": "docx"}
+        )
+    return _attachment(data, DOCX, name)
 
 
 @login_required
@@ -246,7 +255,9 @@ def funds_xlsx(request, pk: int):
     rows = [r for r in results.sorted_rows(ctx["table"], "unit") if r.unit in seen]
     data = funds_workbook(appraisal, rows, ctx["table"].weight_total)
     name = f"funds-{appraisal.scheme.code}-{appraisal.region.code}-{appraisal.year}.xlsx"
-    return _download(request, appraisal, "appraisal_funds_export", data, XLSX, name)
+    if _unpublished(appraisal):
+        audit.record_download(request.user, "appraisal_funds_export", appraisal, details={})
+    return _attachment(data, XLSX, name)
 
 
 def _step(request, pk: int, do, done: str, **kwargs):
