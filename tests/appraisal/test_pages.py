@@ -302,3 +302,20 @@ def test_the_unit_page_shows_the_integrity_rating_and_the_years_points(personas,
     client = client_for(personas.county_admin)
     page = client.get(reverse("orgs:node", args=[personas.tree.TA1.code])).content.decode()
     assert 'data-testid="integrity-grade"' in page and "诚信等级" in page
+
+
+def test_the_api_gives_what_the_ranking_shows_and_hides_other_counties(personas, client_for):
+    appraisal = worked_appraisal(personas)
+    client = client_for(personas.county_admin)
+    listed = client.get("/api/v1/appraisal/appraisals").json()
+    assert [a["id"] for a in listed["items"]] == [appraisal.pk]
+    rows = client.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").json()["items"]
+    assert [(r["name"], r["score"], r["rank"], r["amount"]) for r in rows] == [
+        ("甲一镇卫生院", "93.33", 1, "3691.15"),
+        ("甲二镇卫生院", "90.00", 2, "2542.37"),
+        ("甲县城关社区卫生服务中心", "66.67", 3, "3766.48"),
+    ]
+    assert rows[2]["items"]["A"] == {"value": "", "points": "0", "flags": ["无数据"]}
+    other = client_for(personas.county_reviewer_b)
+    assert other.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").status_code == 404
+    assert other.get("/api/v1/appraisal/appraisals").json()["items"] == []
