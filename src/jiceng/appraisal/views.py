@@ -392,15 +392,27 @@ def manual(request, pk: int, code: str):
         try:
             actions.do_enter_manual(request.user, appraisal, unit, entries)
         except ValidationFailed as exc:
-            ctx.update(problems=exc.problems, error=exc.summary, posted=request.POST)
+            ctx.update(problems=exc.problems, error=exc.summary)
             status = 400
         except UserError as exc:
-            ctx.update(error=str(exc), posted=request.POST)
+            ctx.update(error=str(exc))
             status = 400
         else:
             messages.success(request, _("Saved."))
             return redirect("appraisal:sheet", pk=appraisal.pk, code=unit.code)
-    ctx["manual_items"] = [i for i in ctx["items"] if engine.is_manual(i["item"])]
+    posted = request.POST if request.method == "POST" else None
+    ctx["manual_items"] = []
+    for i in ctx["items"]:
+        if not engine.is_manual(i["item"]):
+            continue
+        code, m = i["item"].code, i["manual"]
+        if posted is not None:
+            typed = [posted.get(f"{k}-{code}", "") for k in "vre"]
+        elif m is not None:
+            typed = [engine.plain(engine.fraction(m.value)), m.reason, m.evidence]
+        else:
+            typed = ["", "", ""]
+        ctx["manual_items"].append({**i, "typed": typed})
     return render(request, "appraisal/manual.html", ctx, status=status)
 
 
