@@ -18,7 +18,6 @@ Entry points (the public API the pages, the API and the reports build on):
 """
 
 from .catalog import Catalog, default_catalog
-from .excel import read_scheme_excel, write_scheme_excel
 from .numbers import half_up, plain, to_fraction
 from .scheme import (
     Fund,
@@ -47,6 +46,21 @@ from .scoring import (
     score_unit,
     shared_ranks,
 )
+
+
+def read_scheme_excel(data: bytes, filename: str, catalog: Catalog | None = None) -> Scheme:
+    """The Excel layout of a scheme (:mod:`.excel`; openpyxl is imported only when needed)."""
+    from .excel import read_scheme_excel as read
+
+    return read(data, filename, catalog)
+
+
+def write_scheme_excel(scheme: Scheme) -> bytes:
+    """The workbook of a scheme, as :func:`read_scheme_excel` reads it back."""
+    from .excel import write_scheme_excel as write
+
+    return write(scheme)
+
 
 __all__ = [
     "LEFT_OUT",

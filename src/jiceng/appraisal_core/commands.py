@@ -19,7 +19,7 @@ from typing import TextIO
 from jiceng.core.errors import Problem, ValidationFailed
 
 from .inputs import read_inputs, read_population
-from .numbers import half_up, plain
+from .numbers import half_up_float, plain
 from .scheme import SOURCE_NAMES, Scheme, load_scheme_file
 from .scoring import Appraisal, compute
 
@@ -136,7 +136,7 @@ def result_json(result: Appraisal) -> dict:
     """The contract's RESULT.json: points and score rounded half-up to 4 decimals."""
 
     def four(x):
-        return None if x is None else float(half_up(x, 4))
+        return None if x is None else half_up_float(x, 4)
 
     return {
         "units": [
@@ -158,7 +158,7 @@ def _write_json(path: Path, data: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".part")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
+            json.dump(data, f, ensure_ascii=False)
             f.write("\n")
         os.replace(tmp, path)
     except BaseException:

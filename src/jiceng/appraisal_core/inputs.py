@@ -76,6 +76,8 @@ def read_inputs(path: str, scheme: Scheme) -> dict[str, dict[str, Value]]:
             problems.append(Problem("单位编码为空", file=name, row=n, column="unit_code"))
             continue
         units = values.setdefault(unit, {})
+        if not code and not raw:
+            continue  # the unit is appraised, with no value for any item
         item = items.get(code)
         if item is None:
             problems.append(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
+
+_PLAIN = re.compile(r"([-+]?)(\d+)(?:\.(\d+))?")
 
 
 def to_fraction(value: Any) -> Fraction | None:
@@ -20,6 +23,11 @@ def to_fraction(value: Any) -> Fraction | None:
         text = text[:-1].strip()
     if not text:
         return None
+    m = _PLAIN.fullmatch(text)
+    if m:  # the usual case, without Decimal's detour
+        sign, whole, frac = m.groups()
+        n = int(whole + (frac or ""))
+        return Fraction(-n if sign == "-" else n, 10 ** len(frac or ""))
     try:
         d = Decimal(text)
     except InvalidOperation:
@@ -29,16 +37,23 @@ def to_fraction(value: Any) -> Fraction | None:
     return Fraction(d)
 
 
+def _half_up_int(x: Fraction, places: int) -> int:
+    """round(x × 10^places), halves away from zero, in integers."""
+    n, d = x.numerator, x.denominator
+    q, r = divmod(abs(n) * 10**places, d)
+    if 2 * r >= d:
+        q += 1
+    return -q if n < 0 else q
+
+
 def half_up(x: Fraction, places: int) -> Decimal:
     """``x`` rounded half-up (away from zero at .5) to ``places`` decimals, exactly."""
-    scale = 10**places
-    scaled = abs(x) * scale
-    q, r = divmod(scaled.numerator, scaled.denominator)
-    if 2 * r >= scaled.denominator:
-        q += 1
-    if x < 0:
-        q = -q
-    return Decimal(q).scaleb(-places).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return Decimal(_half_up_int(x, places)).scaleb(-places)
+
+
+def half_up_float(x: Fraction, places: int) -> float:
+    """``x`` rounded half-up to ``places`` decimals, as the nearest float (for JSON)."""
+    return _half_up_int(x, places) / 10**places
 
 
 def plain(x: Fraction | Decimal | int) -> str:

@@ -50,15 +50,28 @@ PEER_GROUPS = ("parent", "all")
 FUND_RULES = ("score_population", "grade_per_capita")
 _BAD_CODE_CHARS = set(",\"'{}#:")
 
+GRADE_ALIASES = {"name": "label", "grade": "label", "minimum": "min", "min_score": "min"}
+
 _KNOWN_KEYS = {
     "scheme": {"code", "version", "title", "name", "year", "unit_kinds", "peer_group", "grades",
                "fund", "modules", "description"},
     "module": {"code", "name", "items", "description"},
     "item": {"code", "name", "points", "source", "rule", "missing", "veto", "description",
              "floor", "target", "per", "map"},
-    "grade": {"label", "min", "description"},
-    "fund": {"pool", "rule", "rates", "description"},
+    "grade": {"label", "min", "description", *GRADE_ALIASES},
+    "fund": {"pool", "rule", "type", "rates", "grade_per_capita", "description"},
 }  # fmt: skip
+# Chinese names of the kinds, as offices write them.
+KIND_WORDS = {
+    "乡镇卫生院": "township_hc",
+    "社区卫生服务中心": "community_hc",
+    "村卫生室": "village_clinic",
+    "社区卫生服务站": "community_station",
+    "县": "county",
+    "区县": "county",
+    "县区": "county",
+    "县级医院": "county_hospital",
+}
 RAW_TEXT_KEYS = {"code", "version", "name", "title", "label"}
 
 
@@ -267,7 +280,14 @@ class SchemeChecker:
             self.problem(path, "应为字段映射（键: 值）")
             return None
         for key in value:
-            if key not in _KNOWN_KEYS[kind]:
+            if key == "weight" and kind in ("module", "item"):
+                # ignoring it would score something the office did not mean
+                self.problem(
+                    path + (key,),
+                    f"考核方案不用权重（weight，这里写了「{value[key]}」）：项目的分值（points）"
+                    "就是它的权重，请把权重折算到各项目的分值里",
+                )
+            elif key not in _KNOWN_KEYS[kind]:
                 self.problem(path + (key,), f"未知字段「{key}」，已忽略；请检查拼写", warning=True)
         return value
 
@@ -372,6 +392,7 @@ class SchemeChecker:
         out: list[str] = []
         for i, k in enumerate(value):
             k = str(k).strip() if isinstance(k, str | int) else ""
+            k = KIND_WORDS.get(k, k)
             if k not in self.catalog.unit_kinds:
                 known = "、".join(sorted(self.catalog.unit_kinds))
                 self.problem(path + (i,), f"未知的单位类型「{k}」：应为 {known} 之一")
@@ -390,6 +411,13 @@ class SchemeChecker:
         if not isinstance(value, list) or not value:
             self.problem(path, "必填字段缺失或为空：请列出等级（从高到低，每级有名称和最低分）")
             return []
+        for i, entry in enumerate(value):  # other spellings of a band, as people write them
+            if isinstance(entry, list) and len(entry) in (1, 2):  # [优秀, 90]
+                value[i] = {"label": entry[0], "min": entry[1] if len(entry) == 2 else None}
+            elif isinstance(entry, dict):
+                for alias, key in GRADE_ALIASES.items():
+                    if alias in entry and key not in entry:
+                        entry[key] = entry.pop(alias)
         out: list[Grade] = []
         labels: set[str] = set()
         previous: Fraction | None = None
@@ -645,7 +673,7 @@ class SchemeChecker:
         obj = self.mapping(raw, path, "fund")
         if obj is None:
             return None
-        rule_raw = obj.get("rule")
+        rule_raw = obj.get("rule", obj.get("type"))
         rates_raw: Any = obj.get("rates")
         rpath: Path_ = path + ("rates",)
         if isinstance(rule_raw, dict) and len(rule_raw) == 1:
@@ -654,6 +682,8 @@ class SchemeChecker:
         else:
             rule = rule_raw
         rule = str(rule).strip() if rule is not None else ""
+        if rates_raw is None and isinstance(obj.get(rule), dict):  # rule: X, X: {…}
+            rates_raw, rpath = obj[rule], path + (rule,)
         if rule not in FUND_RULES:
             self.problem(
                 path + ("rule",),
