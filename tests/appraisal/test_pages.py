@@ -114,7 +114,8 @@ def test_the_funds_page_shows_the_arithmetic_and_the_export_adds_up_to_the_pool(
     appraisal = worked_appraisal(personas)
     client = client_for(personas.county_admin)
     page = client.get(reverse("appraisal:funds", args=[appraisal.pk])).content.decode()
-    assert "531000" in page and "196000" in page and "10000.00" in page
+    # TA1's exact share: 10000 × 196000 / 531000 = 3691.14877… (3691.1488 to 4 places)
+    assert "531000" in page and "196000" in page and "3691.1488" in page and "10000.00" in page
     response = client.get(reverse("appraisal:funds_xlsx", args=[appraisal.pk]))
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))

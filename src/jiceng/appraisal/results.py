@@ -44,6 +44,7 @@ class Row:
     amount: str | None
     vetoed: list[str]
     items: dict[str, ItemCell]
+    share: str | None = None  # the core's exact yuan before rounding (score_population)
 
     @property
     def exact_score(self) -> Fraction | None:
@@ -144,6 +145,7 @@ def compute(appraisal, today: dt.date | None = None) -> Table:
                 population=pops.get(r.unit),
                 weight=engine.plain(r.weight) if r.weight is not None else None,
                 amount=str(r.amount) if r.amount is not None else None,
+                share=engine.plain(r.share) if getattr(r, "share", None) is not None else None,
                 vetoed=list(r.vetoed),
                 items={
                     code: ItemCell(

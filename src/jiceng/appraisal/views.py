@@ -216,21 +216,12 @@ def funds(request, pk: int):
     ctx = _context(request, appraisal)
     scheme = ctx["scheme"]
     lines = []
-    total = engine.fraction(ctx["table"].weight_total) if ctx["table"].weight_total else None
     seen = {r.unit for r in ctx["rows"]}
     for r in results.sorted_rows(ctx["table"], "unit"):
         if r.unit not in seen:
             continue
-        line = {"row": r}
-        if (
-            scheme.fund is not None
-            and scheme.fund.rule == "score_population"
-            and r.weight
-            and total
-        ):
-            exact = scheme.fund.pool * engine.fraction(r.weight) / total
-            line["exact"] = engine.plain(exact)
-        elif scheme.fund is not None and r.grade:
+        line = {"row": r, "exact": r.share}
+        if scheme.fund is not None and scheme.fund.rule == "grade_per_capita" and r.grade:
             line["rate"] = engine.plain(scheme.fund.rate(r.grade))
         lines.append(line)
     page, query = paging.page_of(request, lines)
