@@ -114,6 +114,7 @@ def do_set_scheme_active(actor, version: SchemeVersion, active: bool) -> SchemeV
 def do_open_appraisal(actor, version: SchemeVersion, region: Node, year: int) -> Appraisal:
     """Open the draft appraisal of ``year`` for ``region`` under an active scheme version."""
     require_appraiser(actor, region)
+    version = SchemeVersion.objects.select_related("owner").get(pk=version.pk)
     if not version.active:
         raise UserError(_("This scheme version is not active."))
     if not scope.catalog_applies(version.owner, region):
