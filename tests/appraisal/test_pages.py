@@ -63,6 +63,7 @@ def test_the_ranking_shows_scores_ranks_grades_and_amounts_and_sorts(personas, c
     page = client.get(reverse("appraisal:ranking", args=[appraisal.pk])).content.decode()
     assert page.index("甲一镇卫生院") < page.index("甲二镇卫生院") < page.index("甲县城关")
     assert "93.33" in page and "3691.15" in page and "合格" in page
+    assert "优秀 2 家、合格 1 家、不合格 0 家" in page  # the grade counts of the worked example
     by_name = client.get(
         reverse("appraisal:ranking", args=[appraisal.pk]) + "?sort=-score"
     ).content.decode()
@@ -172,6 +173,8 @@ def test_the_workflow_review_publish_appeal_and_answer(personas, client_for, cli
     clerk = client_for(personas.clerk)
     sheet = clerk.get(reverse("appraisal:sheet", args=[appraisal.pk, t.TA1.code])).content.decode()
     assert 'data-testid="appeal-form"' in sheet
+    assert "待答复的考核申诉" not in client_for(personas.county_admin).get("/").content.decode()
+    clerk = client_for(personas.clerk)
     clerk.post(
         reverse("appraisal:appeal", args=[appraisal.pk, t.TA1.code]),
         {"item": "A", "text": "已提供制度文件"},
@@ -186,6 +189,7 @@ def test_the_workflow_review_publish_appeal_and_answer(personas, client_for, cli
         == 403
     )
     admin = client_for(personas.county_admin)
+    assert "待答复的考核申诉" in admin.get("/").content.decode()  # the home panel
     admin.post(
         reverse("appraisal:answer", args=[appeal.pk]),
         {"outcome": "rejected", "answer": "文件日期晚于考核期"},

@@ -8,6 +8,7 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("Performance appraisal")
 
     def ready(self) -> None:
+        from jiceng.appraisal import panels  # noqa: F401  (registers the home panel)
         from jiceng.core import nav
 
         nav.register(_("Appraisal"), "appraisal:index", order=55)

@@ -217,3 +217,12 @@ def sorted_rows(table: Table, key: str) -> list[Row]:
     reverse = key.startswith("-")
     fn = SORTS.get(key.lstrip("-"), SORTS["rank"])
     return sorted(table.units, key=fn, reverse=reverse)
+
+
+def grade_counts(scheme, rows: list[Row]) -> list[tuple[str, int]]:
+    """How many units reached each grade, best first (e.g. A类 32、B类 65、C类 28)."""
+    counts = {g.label: 0 for g in scheme.grades}
+    for r in rows:
+        if r.grade in counts:
+            counts[r.grade] += 1
+    return list(counts.items())

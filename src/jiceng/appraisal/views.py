@@ -137,9 +137,11 @@ def _int(text) -> int:
 def _context(request, appraisal) -> dict:
     table = results.results_of(appraisal)
     rows = queries.rows_seen(request.user, table.units)
+    scheme = engine.scheme_of(appraisal.scheme)
     return {
         "appraisal": appraisal,
-        "scheme": engine.scheme_of(appraisal.scheme),
+        "scheme": scheme,
+        "grade_counts": results.grade_counts(scheme, rows),
         "table": table,
         "rows": rows,
         "is_appraiser": queries.is_appraiser(request.user, appraisal),
