@@ -306,14 +306,19 @@ def populations(region: Node, units: list[Node], year: int) -> dict[str, int | N
             node__path__startswith=region.path, year=year, permanent_residents__isnull=False
         ).values_list("node__path", "permanent_residents")
     }
-    pks = {u.pk for u in units}
+    sums = nearest_sums(figures, {u.pk for u in units})
+    return {u.code: sums.get(u.pk) for u in units}
+
+
+def nearest_sums(figures: dict[int, tuple[str, int]], wanted: set[int]) -> dict[int, int]:
+    """{node pk: its own figure plus the figures below it that no nearer figure hides}, for
+    the nodes of ``wanted`` that have any; ``figures`` is {node pk: (tree path, figure)}."""
     sums: dict[int, int] = defaultdict(int)
     for pk, (path, pop) in figures.items():
-        chain = _ancestor_ids(path)  # root … pk
-        # p counts for each unit between it and the nearest figure above it (exclusive)
-        for anc in reversed(chain):
+        # a figure counts for each node between it and the nearest figure above it (exclusive)
+        for anc in reversed(_ancestor_ids(path)):
             if anc != pk and anc in figures:
                 break
-            if anc in pks:
+            if anc in wanted:
                 sums[anc] += pop
-    return {u.code: (sums[u.pk] if u.pk in sums else None) for u in units}
+    return dict(sums)
