@@ -324,3 +324,19 @@ def test_the_api_gives_what_the_ranking_shows_and_hides_other_counties(personas,
     other = client_for(personas.county_reviewer_b)
     assert other.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").status_code == 404
     assert other.get("/api/v1/appraisal/appraisals").json()["items"] == []
+
+
+def test_a_cached_draft_ranking_shows_a_new_manual_value_at_once(personas, client_for, settings):
+    from django.core.cache import cache
+
+    settings.JICENG_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    appraisal = worked_appraisal(personas)
+    client = client_for(personas.county_admin)
+    url = reverse("appraisal:ranking", args=[appraisal.pk])
+    assert "66.67" in client.get(url).content.decode()  # CA1: (0 + 10 + 10) / 30
+    actions.do_enter_manual(
+        personas.county_admin, appraisal, personas.tree.CA1, {"A": ("4", "复核", "记录")}
+    )
+    assert "80.00" in client.get(url).content.decode()  # (4 + 10 + 10) / 30
+    cache.clear()

@@ -71,7 +71,7 @@ def list_appraisals(request):
 @paginate(Pages)
 def appraisal_results(request, pk: int):
     appraisal = queries.get_appraisal(request.user, pk)
-    table = results.results_of(appraisal)
+    table = results.results_for(request, appraisal)
     rows = results.sorted_rows(table, "rank")
     seen = {r.unit for r in queries.rows_seen(request.user, table.units)}
     return [

@@ -202,6 +202,22 @@ def results_of(appraisal) -> Table:
     return compute(appraisal)
 
 
+def results_for(request, appraisal) -> Table:
+    """:func:`results_of` for a page or API read, kept in the page cache until a write at or
+    below the appraisal's region (a manual value, a ledger entry, a data value, points…) or
+    at its ancestors changes the data it was computed from (``core/pagecache.py``)."""
+    from jiceng.core import pagecache
+
+    return pagecache.cached(
+        request,
+        "appraisal.results",
+        appraisal.region.path,
+        lambda: results_of(appraisal),
+        vary=(appraisal.pk, appraisal.status, str(appraisal.published_at)),
+        per_user=False,
+    )
+
+
 SORTS = {
     "rank": lambda r: (r.rank is None, r.rank or 0, r.unit),
     "score": lambda r: (r.exact is None, -(r.exact_score or 0), r.unit),

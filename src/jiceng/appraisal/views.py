@@ -135,7 +135,7 @@ def _int(text) -> int:
 
 
 def _context(request, appraisal) -> dict:
-    table = results.results_of(appraisal)
+    table = results.results_for(request, appraisal)
     rows = queries.rows_seen(request.user, table.units)
     scheme = engine.scheme_of(appraisal.scheme)
     return {
@@ -313,7 +313,7 @@ def _unit(request, pk: int, code: str):
 
 def _sheet_context(request, appraisal, unit) -> dict:
     scheme = engine.scheme_of(appraisal.scheme)
-    table = results.results_of(appraisal)
+    table = results.results_for(request, appraisal)
     row = table.row(unit.code)
     manual = {m.item: m for m in ManualValue.objects.filter(appraisal=appraisal, unit=unit)}
     items = []
