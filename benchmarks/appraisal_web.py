@@ -180,9 +180,22 @@ def main() -> None:
     admin = User.objects.create_user("bench_admin", role="admin", node=appraisal.region)
     client = Client()
     client.force_login(admin)
-    for path in (f"/appraisal/{appraisal.pk}/?sort=score", f"/appraisal/{appraisal.pk}/funds/"):
-        response = timed(f"GET {path}", lambda p=path: client.get(p))
+    ranking = f"/appraisal/{appraisal.pk}/?sort=score"
+    for label, path in (
+        ("GET ranking (computes the draft)", ranking),
+        ("GET ranking again (page cache)", ranking + "&page=2"),
+        ("GET funds (page cache)", f"/appraisal/{appraisal.pk}/funds/"),
+    ):
+        response = timed(label, lambda p=path: client.get(p))
         assert response.status_code == 200, response.status_code
+    from jiceng.appraisal import actions
+
+    actions.do_review(None, appraisal)
+    appraisal = timed(
+        "publish (compute once more, freeze)", lambda: actions.do_publish(None, appraisal)
+    )
+    response = timed("GET ranking of the published appraisal", lambda: client.get(ranking))
+    assert response.status_code == 200, response.status_code
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"units {args.units}, items {ITEMS}, fund adds up to {total}; max RSS {peak:.0f} MiB")
     print(f"load average: {os.getloadavg()}")
