@@ -78,3 +78,37 @@ def test_a_correction_is_a_new_version_that_supersedes_the_published_one(persona
     # CA1 now (6+10+10)/30 = 86.67
     assert results.results_of(new).row(personas.tree.CA1.code).score == "86.67"
     assert Appraisal.objects.filter(region=personas.tree.A).count() == 2
+
+
+def test_a_source_value_the_rule_cannot_score_is_no_data_and_named_in_a_warning(personas):
+    from .helpers import load_scheme
+
+    # a map on the ledger's overdue count lists 0 and 1 only; TA1 has 2 overdue entries
+    text = """\
+code: MAP
+version: "1"
+title: 映射
+year: 2025
+unit_kinds: [township_hc]
+peer_group: all
+grades: [{label: 合格, min: 60}, {label: 不合格}]
+modules:
+  - code: M
+    name: 模块
+    items:
+      - {code: O, name: 逾期, points: 10, source: ledger_overdue, rule: {map: {0: 10, 1: 5}}}
+"""
+    from jiceng.rectification.models import LedgerEntry, Status
+
+    t = personas.tree
+    for _ in range(2):
+        LedgerEntry.objects.create(
+            institution=t.TA1, description="问题", opened_on=dt.date(2025, 2, 1),
+            deadline=dt.date(2025, 3, 1), status=Status.OPEN,
+        )  # fmt: skip
+    version = load_scheme(t.P, text, "map.yaml")
+    table = results.compute(actions.do_open_appraisal(None, version, t.A, 2025))
+    ta1 = table.row(t.TA1.code)
+    assert ta1.items["O"].points == "0" and ta1.items["O"].flags == ["无数据"]
+    assert any("甲一镇卫生院 逾期" in w for w in table.warnings)
+    assert table.row(t.TA2.code).items["O"].points == "10"  # 0 overdue: 10 points

@@ -16,6 +16,7 @@ from fractions import Fraction
 from jiceng.appraisal import engine, sources
 from jiceng.appraisal_core.scheme import VERDICT_NAMES
 from jiceng.appraisal_core.scoring import compute as core_compute
+from jiceng.appraisal_core.scoring import parse_value
 from jiceng.orgs.models import Node
 
 
@@ -109,13 +110,16 @@ def compute(appraisal, today: dt.date | None = None) -> Table:
         needs.append(sources.Need(item.code, kind, code))
     values = sources.gather(appraisal.region, units, appraisal.year, needs, appraisal, today)
     checked: dict[str, dict] = {}
+    unusable: list[str] = []
     for u in units:
         row = {}
         for item in scheme.items:
             v = values[u.code].get(item.code)
-            if isinstance(v, Fraction) and v < 0 and item.rule.kind in ("ratio", "deduct"):
-                v = None  # a negative source value cannot be scored: 无数据
-            row[item.code] = v
+            try:
+                row[item.code] = parse_value(item, v)
+            except ValueError as exc:  # e.g. a value the map does not list: 无数据, and said
+                row[item.code] = None
+                unusable.append(f"{u.name} {item.name}：{exc}")
         checked[u.code] = row
     pops = sources.populations(appraisal.region, units, appraisal.year)
     peers = {u.code: peer_key(scheme, u) for u in units}
@@ -160,7 +164,7 @@ def compute(appraisal, today: dt.date | None = None) -> Table:
     weight_total = result.weight_total
     return Table(
         rows,
-        list(result.warnings),
+        list(result.warnings) + unusable,
         engine.plain(weight_total) if weight_total is not None else None,
         error,
     )
