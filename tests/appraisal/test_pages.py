@@ -340,3 +340,31 @@ def test_a_cached_draft_ranking_shows_a_new_manual_value_at_once(personas, clien
     )
     assert "80.00" in client.get(url).content.decode()  # (4 + 10 + 10) / 30
     cache.clear()
+
+
+def test_an_appraiser_opens_an_appraisal_from_the_index_and_an_administrator_deactivates_a_scheme(
+    personas, client_for
+):
+    version = load_scheme(personas.tree.P)
+    admin = client_for(personas.county_admin)
+    index = admin.get(reverse("appraisal:index")).content.decode()
+    assert "开展考核" in index and "测试考核" in index
+    response = admin.post(
+        reverse("appraisal:open"),
+        {"scheme": version.pk, "region": personas.tree.A.code, "year": "2025"},
+    )
+    assert (
+        response.status_code == 302 and AuditEvent.objects.filter(action="appraisal.open").exists()
+    )
+    # a county administrator may not deactivate the province's scheme; the province may
+    url = reverse("appraisal:scheme_active", args=[version.pk])
+    assert admin.post(url, {"active": "0"}).status_code == 403
+    client_for(personas.province_admin).post(url, {"active": "0"})
+    version.refresh_from_db()
+    assert not version.active
+    # opening for another county is out of the county administrator's sight
+    response = client_for(personas.county_admin).post(
+        reverse("appraisal:open"),
+        {"scheme": version.pk, "region": personas.tree.B.code, "year": "2025"},
+    )
+    assert response.status_code == 404
