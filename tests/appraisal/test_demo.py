@@ -22,6 +22,10 @@ def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(client
     drafts = Appraisal.objects.filter(region=r.county, year=this, status=Status.DRAFT)
     assert published.count() == 2 and drafts.count() == 2
     assert all(a.frozen["units"] for a in published)
+    # the city's appraisal of its counties: the demo's one county, scored
+    city = Appraisal.objects.get(region=r.city, year=last, status=Status.PUBLISHED)
+    assert list(city.frozen["units"]) == [r.county.code]
+    assert Appraisal.objects.filter(region=r.city, year=this, status=Status.DRAFT).count() == 1
     assert Appeal.objects.filter(outcome="rejected").count() == 1
     assert BadPractice.objects.count() == 6
     client.force_login(r.users["county_reviewer"])

@@ -170,8 +170,9 @@ def verdict_shares(region: Node, units: list[Node], on: dt.date) -> dict[tuple[i
 
 def ledger(region: Node, units: list[Node], year: int, on: dt.date) -> dict:
     """{(unit pk, "closed_rate" | "overdue"): value} over the ledger entries opened in the
-    year at or below each unit: the percentage closed, and the count open past deadline on
-    ``on``. A unit without entries has no closed rate (无数据) and 0 overdue."""
+    year at or below each unit: the percentage closed by ``on``, and the count not closed by
+    then and past their deadline. A unit without entries has no closed rate (无数据) and 0
+    overdue. Appraisals read it on the day they compute (published ones keep that day's)."""
     from jiceng.rectification.models import LedgerEntry, Status
 
     pks = {u.pk for u in units}
@@ -251,8 +252,10 @@ def gather(
     data = data_values(region, units, year, by_kind["data"]) if "data" in by_kind else {}
     ver = verdicts(units, on) if "verdict" in by_kind else {}
     shares = verdict_shares(region, units, on) if "verdict_share" in by_kind else {}
+    # the ledger as it stands when the appraisal reads it: an entry of the year closed since
+    # counts as closed, one still open past its deadline as overdue
     led = (
-        ledger(region, units, year, on)
+        ledger(region, units, year, today or timezone.localdate())
         if {"ledger_closed_rate", "ledger_overdue"} & set(by_kind)
         else {}
     )

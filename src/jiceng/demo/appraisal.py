@@ -6,7 +6,9 @@ against a few institutions (last year and this), then for each of the basic publ
 service appraisal (乡镇卫生院、社区卫生服务中心) and the integrity rating (诚信等级), last year's
 appraisal with the on-site (manual) items scored, reviewed and published a month ago (appeals
 open for 45 days; one appeal filed and answered), and this year's draft with half the on-site
-items entered. Dates are relative to ``region.today``.
+items entered. Once the last county of a city is built, the city's 优质服务基层行 appraisal of its
+counties likewise (last year's published, this year's draft). Dates are relative to
+``region.today``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from jiceng.demo import clock
 from jiceng.demo.region import Region
 from jiceng.orgs.models import Node
 
-SCHEMES = ("BPHS_GRASSROOTS", "INTEGRITY")  # per county; the county scheme ranks a city's
+SCHEMES = ("BPHS_GRASSROOTS", "INTEGRITY")  # per county
+CITY_SCHEME = "QSG_COUNTY"  # the counties of a city, once the city's last county is built
 RULES = [
     "超范围执业",
     "未按规定公示收费项目",
@@ -108,3 +111,23 @@ def populate(region: Region, rng: random.Random) -> None:
                 )
         draft = actions.do_open_appraisal(None, version, region.county, this)
         _manual(draft, units, rng, 0.5)
+    _city(region, versions.get(CITY_SCHEME), rng)
+
+
+def _city(region: Region, version: SchemeVersion | None, rng: random.Random) -> None:
+    """The county appraisal of the city, when ``region.county`` is its last county."""
+    city = region.county.parent
+    in_city = [c for c in region.counties if c.parent_id == city.pk]
+    if version is None or not in_city or in_city[-1].pk != region.county.pk:
+        return
+    if Appraisal.objects.filter(scheme__code=version.code, region=city).exists():
+        return  # built before (a county added later joins this year's draft)
+    last, this = region.years
+    counties = list(Node.objects.filter(parent=city, kind="county").order_by("code"))
+    with clock(region.today - dt.timedelta(days=30)):
+        old = actions.do_open_appraisal(None, version, city, last)
+        _manual(old, counties, rng, 1.0)
+        actions.do_review(None, old)
+        actions.do_publish(None, old, appeal_days=45)
+    draft = actions.do_open_appraisal(None, version, city, this)
+    _manual(draft, counties, rng, 0.5)
