@@ -368,3 +368,19 @@ def test_an_appraiser_opens_an_appraisal_from_the_index_and_an_administrator_dea
         {"scheme": version.pk, "region": personas.tree.B.code, "year": "2025"},
     )
     assert response.status_code == 404
+
+
+def test_a_unit_sheet_shows_its_published_results_across_the_years(personas, client_for):
+    t = personas.tree
+    first = worked_appraisal(personas)
+    actions.do_review(personas.county_admin, first)
+    actions.do_publish(personas.county_admin, first)
+    version = first.scheme
+    second = actions.do_open_appraisal(personas.county_admin, version, t.A, 2026)
+    # 2026: no manual value and no points of the year: TA1 (0 + 10 + 10) / 30 = 66.67
+    actions.do_review(personas.county_admin, second)
+    actions.do_publish(personas.county_admin, second)
+    page = client_for(personas.clerk).get(reverse("appraisal:sheet", args=[second.pk, t.TA1.code]))
+    history = page.content.decode().split('data-testid="history"')[1]
+    assert history.index("2026") < history.index("66.67") < history.index("2025")
+    assert history.index("2025") < history.index("93.33")
