@@ -233,6 +233,17 @@ def test_a_county_cannot_see_another_countys_appraisal(personas, client_for):
     ]:
         assert client.get(reverse(f"appraisal:{name}", args=args)).status_code == 404, name
     assert "甲一镇" not in client.get(reverse("appraisal:index")).content.decode()
+    # nor act on it: manual entry, review, an appeal's answer
+    manual = reverse("appraisal:manual", args=[appraisal.pk, personas.tree.TA1.code])
+    assert client.post(manual, {"v-A": "1", "r-A": "x", "e-A": "y"}).status_code == 404
+    assert client.post(reverse("appraisal:review", args=[appraisal.pk])).status_code == 404
+    actions.do_review(personas.county_admin, appraisal)
+    appraisal = actions.do_publish(personas.county_admin, appraisal)
+    appeal = actions.do_file_appeal(personas.clerk, appraisal, personas.tree.TA1, "", "理由")
+    answer = reverse("appraisal:answer", args=[appeal.pk])
+    assert client.post(answer, {"outcome": "upheld", "answer": "x"}).status_code == 404
+    appeal.refresh_from_db()
+    assert appeal.outcome == "" and ManualValue.objects.filter(value=1).count() == 0
 
 
 def test_an_institution_sees_only_its_own_row_and_sheet(personas, client_for):
