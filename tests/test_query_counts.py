@@ -58,6 +58,7 @@ VARIANTS = {
         "?level=institution&period={last_year}",
         "?level=county&method=equal&indicator=ds:SATISFACTION:OUT_SATISFACTION_RATE",
     ],
+    "/appraisal/<int:pk>/": ["?sort=score", "?sort=-amount&page=2"],
 }
 RESIDENTS = 600  # a county's residents in the record set: the values, not their number, count
 
@@ -85,6 +86,9 @@ class Objects:
     user: int
     data_set: int  # a data set version the clerk's institution reported
     data_period: str  # one of its periods with a report
+    appraisal: int = 0  # last year's published basic public health appraisal of the county
+    scheme: int = 0  # its scheme version
+    appeal: int = 0  # the appeal against it
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -97,6 +101,25 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
             "object_id": o.county_pk,
         },
         "/data/sets/<int:pk>/": {"pk": o.data_set},
+        **{
+            f"/appraisal/{tail}": {"pk": o.appraisal, "code": o.institution}
+            for tail in (
+                "<int:pk>/",
+                "<int:pk>/export.xlsx",
+                "<int:pk>/export.docx",
+                "<int:pk>/funds/",
+                "<int:pk>/funds.xlsx",
+                "<int:pk>/review/",
+                "<int:pk>/publish/",
+                "<int:pk>/correct/",
+                "<int:pk>/unit/<str:code>/",
+                "<int:pk>/unit/<str:code>/manual/",
+                "<int:pk>/unit/<str:code>/appeal/",
+            )
+        },
+        "/appraisal/schemes/<int:pk>/": {"pk": o.scheme},
+        "/appraisal/schemes/<int:pk>/active/": {"pk": o.scheme},
+        "/appraisal/appeals/<int:pk>/answer/": {"pk": o.appeal},
         "/data/form/<int:pk>/<str:unit>/<str:period>/": {
             "pk": o.data_set,
             "unit": o.institution,
@@ -196,6 +219,7 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/api/v1/evaluation/submissions/{pk}/consistency": {"pk": o.county_passed},
         "/api/v1/evaluation/institutions/{code}/verdicts": {"code": o.institution},
         "/api/v1/maps/{code}": {"code": user.node.code},
+        "/api/v1/appraisal/appraisals/{pk}/results": {"pk": o.appraisal},
     }
 
 
@@ -233,6 +257,11 @@ def _objects(region) -> Objects:
     submission = Submission.objects.get(cycle__region=county, cycle__year=this, institution=own)
     in_county = {"institution__path__startswith": county.path}
     report = Report.objects.filter(node=own).order_by("dataset__code", "period").first()
+    from jiceng.appraisal.models import Appeal, Appraisal
+
+    appraisal = Appraisal.objects.get(
+        region=county, year=last, scheme__code="BPHS_GRASSROOTS", number=1
+    )
     return Objects(
         county_pk=county.pk,
         last_year=last,
@@ -266,6 +295,9 @@ def _objects(region) -> Objects:
         user=clerk.pk,
         data_set=report.dataset_id,
         data_period=report.period,
+        appraisal=appraisal.pk,
+        scheme=appraisal.scheme_id,
+        appeal=Appeal.objects.filter(appraisal=appraisal).order_by("pk").first().pk,
     )
 
 
@@ -443,6 +475,9 @@ PAGED = [
     ("province_admin", "/indicators/targets/?year={this_year}", "page"),
     ("province_admin", "/indicators/recordsets/?x=1", "page"),
     ("province_admin", "/maps/?node={county}&level=institution&period={last_year}", "page"),
+    ("province_admin", "/appraisal/{appraisal}/?sort=score", "page"),
+    ("province_admin", "/appraisal/{appraisal}/funds/?x=1", "page"),
+    ("province_admin", "/appraisal/bad-practice/?x=1", "page"),
 ]
 
 

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "jiceng.indicators",
     "jiceng.aggregates",
     "jiceng.maps",
+    "jiceng.appraisal",
 ]
 
 MIDDLEWARE = [

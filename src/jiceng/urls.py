@@ -37,6 +37,7 @@ urlpatterns = [
     path("indicators/", include("jiceng.indicators.urls")),
     path("data/", include("jiceng.aggregates.urls")),
     path("maps/", include("jiceng.maps.urls")),
+    path("appraisal/", include("jiceng.appraisal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,7 @@ install_error_handlers(api)
 def _add_routers() -> None:
     from jiceng.accounts.api import router as accounts_router
     from jiceng.aggregates.api import router as datavalues_router
+    from jiceng.appraisal.api import router as appraisal_router
     from jiceng.assessments.api import router as evaluation_router
     from jiceng.core.api import router as audit_router
     from jiceng.indicators.api import router as indicators_router
@@ -48,6 +49,7 @@ def _add_routers() -> None:
     api.add_router("/evaluation", evaluation_router)
     api.add_router("/datavalues", datavalues_router)
     api.add_router("/maps", maps_router)
+    api.add_router("/appraisal", appraisal_router)
 
 
 _add_routers()

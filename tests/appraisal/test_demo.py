@@ -1,0 +1,39 @@
+"""The demo stage "appraisal": last year's published appraisal and this year's draft."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.urls import reverse
+
+from jiceng.appraisal.models import Appeal, Appraisal, BadPractice, Status
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(client):
+    from jiceng.demo import appraisal, region
+
+    r = region.build(seed=7, scale="county", townships=2)
+    appraisal.populate(r, random.Random("7:appraisal"))
+    last, this = r.years
+    published = Appraisal.objects.filter(region=r.county, year=last, status=Status.PUBLISHED)
+    drafts = Appraisal.objects.filter(region=r.county, year=this, status=Status.DRAFT)
+    assert published.count() == 2 and drafts.count() == 2
+    assert all(a.frozen["units"] for a in published)
+    # the city's appraisal of its counties: the demo's one county, scored
+    city = Appraisal.objects.get(region=r.city, year=last, status=Status.PUBLISHED)
+    assert list(city.frozen["units"]) == [r.county.code]
+    assert Appraisal.objects.filter(region=r.city, year=this, status=Status.DRAFT).count() == 1
+    assert Appeal.objects.filter(outcome="rejected").count() == 1
+    assert BadPractice.objects.count() == 6
+    client.force_login(r.users["county_reviewer"])
+    bphs = published.get(scheme__code="BPHS_GRASSROOTS")
+    page = client.get(reverse("appraisal:ranking", args=[bphs.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200 and bphs.frozen["order"][0] in text
+    integrity = published.get(scheme__code="INTEGRITY")
+    inst = next(iter(integrity.frozen["units"]))
+    page = client.get(reverse("orgs:node", args=[inst])).content.decode()
+    assert 'data-testid="integrity-grade"' in page
