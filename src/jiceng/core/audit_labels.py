@@ -79,12 +79,16 @@ ACTIONS: dict[str, Promise] = {
     "aggregates.complete": pgettext_lazy("audit", "Complete data form"),
     "aggregates.approve": pgettext_lazy("audit", "Approve data form"),
     "aggregates.unlock": pgettext_lazy("audit", "Unlock data form"),
+    "reports.upload_template": pgettext_lazy("audit", "Upload summary template"),
+    "reports.request": pgettext_lazy("audit", "Request work summary"),
+    "reports.generate": pgettext_lazy("audit", "Write work summary"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
     "download.indicator_table_export": pgettext_lazy("audit", "Export indicator table"),
     "download.tree_export": pgettext_lazy("audit", "Export organisation tree"),
     "download.rejects": pgettext_lazy("audit", "Download rejected rows"),
+    "download.report": pgettext_lazy("audit", "Download work summary"),
 }
 
 FAMILY_LABELS: dict[str, Promise] = {
@@ -239,6 +243,7 @@ AREA_LABELS: dict[str, Promise] = {
     "rectification": pgettext_lazy("audit", "Rectification"),
     "indicators": pgettext_lazy("audit", "Indicators"),
     "aggregates": pgettext_lazy("audit", "Aggregate data"),
+    "reports": pgettext_lazy("audit", "Reports"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 
@@ -295,6 +300,8 @@ OBJECT_TYPES = (
     "indicators.target",
     "aggregates.datasetversion",
     "aggregates.report",
+    "reports.reporttemplate",
+    "reports.generatedreport",
 )
 
 
