@@ -17,13 +17,14 @@ class RequestForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", gettext_lazy("Whole year (work summary)"))]
-        + [(str(q), gettext_lazy("Quarter %(q)s (progress report)") % {"q": q}) for q in range(1, 5)],
     )
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(n.code, n.chain_label) for n in regions]
+        self.fields["quarter"].choices = [("", _("Whole year (work summary)"))] + [
+            (str(q), _("Quarter %(q)s (progress report)") % {"q": q}) for q in range(1, 5)
+        ]
         self.fields["year"].max_value = timezone.localdate().year + 1
         self.fields["year"].initial = timezone.localdate().year
 
