@@ -75,6 +75,8 @@ class Objects:
     user: int
     data_set: int  # a data set version the clerk's institution reported
     data_period: str  # one of its periods with a report
+    report: int = 0  # the county's work summary (queued by the demo)
+    report_template: int = 0  # the county's summary template
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -164,6 +166,9 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/standards/<int:pk>/catalog.xlsx": {"pk": o.catalog},
         "/standards/<int:pk>/grading-template.xlsx": {"pk": o.catalog},
         "/standards/<int:pk>/source/": {"pk": o.catalog},
+        "/reports/<int:pk>/": {"pk": o.report},
+        "/reports/<int:pk>/summary.<str:fmt>": {"pk": o.report, "fmt": "docx"},
+        "/reports/templates/<int:pk>.docx": {"pk": o.report_template},
         "/users/<int:pk>/": {"pk": o.user},
         "/users/<int:pk>/activate/": {"pk": o.user},
         "/users/<int:pk>/deactivate/": {"pk": o.user},
@@ -185,6 +190,7 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/api/v1/evaluation/submissions/{pk}/verdict": {"pk": o.submission},
         "/api/v1/evaluation/submissions/{pk}/consistency": {"pk": o.county_passed},
         "/api/v1/evaluation/institutions/{code}/verdicts": {"code": o.institution},
+        "/api/v1/reports/{pk}": {"pk": o.report},
     }
 
 
@@ -214,6 +220,7 @@ def _objects(region) -> Objects:
     from jiceng.indicators.models import RecordSet, Target
     from jiceng.rectification.models import Evidence as EntryEvidence
     from jiceng.rectification.models import LedgerEntry, SupervisionVisit
+    from jiceng.reports.models import GeneratedReport, ReportTemplate
     from jiceng.standards.models import Catalog
 
     county, clerk = region.county, region.users["clerk"]
@@ -255,6 +262,8 @@ def _objects(region) -> Objects:
         user=clerk.pk,
         data_set=report.dataset_id,
         data_period=report.period,
+        report=GeneratedReport.objects.filter(region=county).order_by("pk").first().pk,
+        report_template=ReportTemplate.objects.filter(region=county).order_by("pk").first().pk,
     )
 
 

@@ -165,3 +165,14 @@ def test_the_pdf_shows_the_chinese_text_with_embedded_cjk_fonts(county, tmp_path
     ).stdout.splitlines()[2:]
     cjk = [line for line in fonts if "CJK" in line]
     assert cjk and all(line.split()[-5] == "yes" for line in cjk)  # the "emb" column
+
+
+def test_the_api_lists_the_reports_the_page_lists_and_hides_the_others(county, client_for):
+    mine = GeneratedReport.objects.create(region=county.t.A, kind="summary", year=2025)
+    other = GeneratedReport.objects.create(region=county.t.B, kind="summary", year=2025)
+    client = client_for(county.p.county_admin)
+    body = client.get("/api/v1/reports").json()
+    assert [r["id"] for r in body["items"]] == [mine.pk]
+    assert body["items"][0]["status"] == "queued" and body["items"][0]["docx_url"] is None
+    assert client.get(f"/api/v1/reports/{other.pk}").status_code == 404
+    assert client.get(f"/api/v1/reports/{mine.pk}").json()["region_code"] == county.t.A.code

@@ -36,6 +36,7 @@ def _add_routers() -> None:
     from jiceng.indicators.api import router as indicators_router
     from jiceng.orgs.api import router as orgs_router
     from jiceng.rectification.api import router as rectification_router
+    from jiceng.reports.api import router as reports_router
     from jiceng.standards.api import router as standards_router
 
     api.add_router("/", accounts_router)
@@ -46,6 +47,7 @@ def _add_routers() -> None:
     api.add_router("/standards", standards_router)
     api.add_router("/evaluation", evaluation_router)
     api.add_router("/datavalues", datavalues_router)
+    api.add_router("/reports", reports_router)
 
 
 _add_routers()
