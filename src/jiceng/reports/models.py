@@ -24,6 +24,7 @@ class ReportTemplate(models.Model):
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("summary template")
         constraints = [
             models.UniqueConstraint(fields=["region", "version"], name="report_template_version")
         ]
@@ -57,10 +58,12 @@ class GeneratedReport(models.Model):
     )
     progress = models.PositiveSmallIntegerField(default=0)
     template = models.ForeignKey(
-        ReportTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ReportTemplate,
+        verbose_name=_("template"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    docx = models.BinaryField(default=b"")
-    pdf = models.BinaryField(default=b"")
+    docx = models.BinaryField(_("Word document"), default=b"")
+    pdf = models.BinaryField(_("PDF document"), default=b"")
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -70,6 +73,7 @@ class GeneratedReport(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("work summary")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
