@@ -43,14 +43,21 @@ def grouped_bars(
 ) -> bytes:
     """Bars of a few series side by side per category (e.g. this year against last year)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
     n = max(1, len(series))
     width = 0.8 / n
     for i, (name, values) in enumerate(series.items()):
         xs = [x + (i - (n - 1) / 2) * width for x in range(len(categories))]
         bars = ax.bar(xs, values, width, label=name)
         ax.bar_label(bars, fmt="%g", fontsize=7)
-    ax.set_xticks(range(len(categories)), categories, fontsize=8)
+    rotate = len(categories) > 4
+    ax.set_xticks(
+        range(len(categories)),
+        categories,
+        fontsize=7 if rotate else 8,
+        rotation=30 if rotate else 0,
+        ha="right" if rotate else "center",
+    )
     ax.set_title(title, fontsize=10)
     if unit:
         ax.set_ylabel(unit, fontsize=8)

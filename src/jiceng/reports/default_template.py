@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
@@ -30,7 +31,13 @@ def _style(doc) -> None:
     style = doc.styles["Normal"]
     style.font.name = FONT
     style.font.size = Pt(12)
-    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    rpr = style.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    # Chinese as the East Asian language, so that LibreOffice takes the SC face of the fonts
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    rpr.append(lang)
     for name in ("Title", "Heading 1", "Heading 2"):
         s = doc.styles[name]
         s.font.name = FONT
@@ -69,7 +76,9 @@ def build(path: Path = DEFAULT_TEMPLATE) -> Path:
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading("三、存在问题", level=1)
-    doc.add_paragraph("{{ problems_text }}")
+    doc.add_paragraph("{%p for text in problem_paragraphs %}")
+    doc.add_paragraph("{{ text }}")
+    doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{{p reporting_table }}")
 
     doc.add_heading("四、下一步打算", level=1)

@@ -86,7 +86,8 @@ FIELDS: dict[str, str] = {
     "reporting": "数据上报情况（列表：dataset, completeness, timeliness, late, missing）",
     "reporting_table": "数据上报情况表",
     "lowest_units": "排名靠后的单位（列表：name, units）",
-    "problems_text": "存在问题段落",
+    "problems_text": "存在问题段落（一段）",
+    "problem_paragraphs": "存在问题（列表：每个问题一段）",
     "figures": "数据来源（列表：n, section, label, value, url）",
     "sources_table": "数据来源表（每个数字及其页面地址）",
 }
@@ -150,6 +151,16 @@ def _table(tpl, header: list[str], rows: list[list[str]]):
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = str(text)
+    if len(header) > 3:  # a wide first column for names, the figures share the rest
+        from docx.shared import Mm
+
+        table.autofit = False
+        rest = Mm(110 / (len(header) - 1))
+        for i, column in enumerate(table.columns):
+            column.width = Mm(50) if i == 0 else rest  # the grid LibreOffice reads
+        for row in table.rows:
+            for i, cell in enumerate(row.cells):
+                cell.width = Mm(50) if i == 0 else rest  # the cells Word reads
     return sub
 
 
@@ -162,27 +173,29 @@ def _charts(tpl, fields: dict) -> dict:
     out = {"evaluation_chart": "", "indicator_chart": ""}
     ev = fields.get("evaluation") or []
     if ev and any(r["raw"][0] or r["raw"][2] for r in ev):
+        series = {f"{fields['year']}年": [r["raw"][0] for r in ev]}
+        if any(r["raw"][2] for r in ev):  # last year only when it had verdicts
+            series[f"{fields['previous_year']}年"] = [r["raw"][2] for r in ev]
         png = charts.grouped_bars(
             [r["label"] for r in ev],
-            {
-                f"{fields['year']}年": [r["raw"][0] for r in ev],
-                f"{fields['previous_year']}年": [r["raw"][2] for r in ev],
-            },
+            series,
             "评价结果（机构数）",
             "家",
         )
         out["evaluation_chart"] = InlineImage(tpl, io.BytesIO(png), width=Mm(150))
-    ind = [r for r in fields.get("indicators") or [] if r["raw"].value is not None][:10]
+    # the indicators with a target first (those the summary speaks of), ten at most
+    ind = [r for r in fields.get("indicators") or [] if r["raw"].value is not None]
+    ind = sorted(ind, key=lambda r: r["raw"].target is None)[:10]
     if ind:
+        series = {fields["period_label"]: [round(r["raw"].value * 100, 1) for r in ind]}
+        if any(r["raw"].previous is not None for r in ind):
+            series["上年同期"] = [
+                round(r["raw"].previous * 100, 1) if r["raw"].previous is not None else 0
+                for r in ind
+            ]
         png = charts.grouped_bars(
-            [r["name"][:8] for r in ind],
-            {
-                fields["period_label"]: [round(r["raw"].value * 100, 1) for r in ind],
-                "上年同期": [
-                    round(r["raw"].previous * 100, 1) if r["raw"].previous is not None else 0
-                    for r in ind
-                ],
-            },
+            [r["name"] if len(r["name"]) <= 10 else r["name"][:9] + "…" for r in ind],
+            series,
             "主要指标（%）",
             "%",
         )

@@ -151,7 +151,8 @@ def evaluation_results(ctx: Ctx) -> dict:
         "主要做法与成效", f"{ctx.year - 1}年参评机构数", before["total"], url_before
     )
     for h, hb in zip(now["headline"], before["headline"], strict=True):
-        change = round(h["percent"] - hb["percent"], 1)
+        # a change against a year without any verdict would be no change at all: none is given
+        change = round(h["percent"] - hb["percent"], 1) if before["total"] else None
         rows.append(
             {
                 "label": str(h["label"]),
@@ -168,16 +169,19 @@ def evaluation_results(ctx: Ctx) -> dict:
                     f"{hb['percent']}%",
                     url_before,
                 ),
-                "change_pp": f"{change:+.1f}",
+                "change_pp": "—" if change is None else f"{change:+.1f}",
                 "raw": (h["count"], h["percent"], hb["count"], hb["percent"]),
             }
         )
     if now["total"]:
         parts = "，".join(
-            f"{r['label']}{r['count']}家、占{r['percent']}（较上年{r['change_pp']}个百分点）"
+            f"{r['label']}{r['count']}家、占{r['percent']}"
+            + (f"（较上年{r['change_pp']}个百分点）" if before["total"] else "")
             for r in rows
         )
         text = f"{ctx.year}年全{_unit(ctx.region)}{total}家基层医疗卫生机构参加评价：{parts}。"
+        if not before["total"]:
+            text += f"{ctx.year - 1}年无评价结果。"
     else:
         text = f"{ctx.year}年尚无评价结果。"
     return {
@@ -296,7 +300,11 @@ def aggregate_results(ctx: Ctx) -> dict:
                 }
             )
     text = (
-        "；".join(f"{r['name']}{r['value']}（上年同期{r['previous']}）" for r in rows) + "。"
+        "；".join(
+            f"{r['name']}{r['value']}" + (f"（上年同期{r['previous']}）" if r["previous"] != "—" else "")
+            for r in rows
+        )
+        + "。"
         if rows
         else "尚无填报数据。"
     )
@@ -445,23 +453,47 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
         if units:
             name = next(m["name"] for m in missed if m["code"] == code)
             lowest.append({"name": name, "units": "、".join(units)})
-    parts = []
+    paragraphs = []
     if missed:
-        parts.append(
-            "未达到目标的指标有："
-            + "；".join(f"{m['unit']}{m['name']}{m['value']}（目标{m['target']}）" for m in missed)
+        by_indicator: dict[str, list[dict]] = {}
+        for m in missed:
+            by_indicator.setdefault(m["name"], []).append(m)
+        lows = {low["name"]: low["units"] for low in lowest}
+        sentences = []
+        for name, rows in by_indicator.items():
+            own = [m for m in rows if m["unit"] == ctx.region.name]
+            below = [m for m in rows if m["unit"] != ctx.region.name]
+            parts = []
+            if own:
+                parts.append(f"全{_unit(ctx.region)}{own[0]['value']}，低于目标（{own[0]['target']}）")
+            if below:
+                parts.append(f"下级{len(below)}个单位未达到目标")
+            if name in lows:
+                parts.append(f"排名靠后的是{lows[name]}")
+            sentences.append(f"{name}" + "，".join(parts))
+        paragraphs.append("（一）部分指标未达到目标。" + "；".join(sentences) + "。")
+    paragraphs.append(
+        f"（{_cn(len(paragraphs) + 1)}）问题整改仍需加强。整改台账逾期未整改问题{overdue}个"
+        + (
+            "，其中" + "、".join(f"{r['county']}{r['overdue']}个" for r in overdue_by_county)
+            if len(overdue_by_county) > 1
+            else ""
         )
-    parts.append(f"整改台账逾期未整改问题{overdue}个")
+        + "。"
+    )
     if withdrawn:
-        parts.append(
-            "复核回头看撤销评定结果"
+        paragraphs.append(
+            f"（{_cn(len(paragraphs) + 1)}）评定结果经复核回头看被撤销："
             + "、".join(f"{w['unit']}（{w['year']}年{w['verdict']}）" for w in withdrawn)
+            + "。"
         )
-    for r in reports:
-        if r["raw"].late or r["raw"].missing:
-            parts.append(f"{r['dataset']}迟报{r['late']}份、未报{r['missing']}份")
-    for low in lowest:
-        parts.append(f"{low['name']}排名靠后的单位：{low['units']}")
+    late = [r for r in reports if r["raw"].late or r["raw"].missing]
+    if late:
+        paragraphs.append(
+            f"（{_cn(len(paragraphs) + 1)}）数据上报不够及时完整。"
+            + "；".join(f"{r['dataset']}迟报{r['late']}份、未报{r['missing']}份" for r in late)
+            + "。"
+        )
     return {
         "targets_missed": missed,
         "overdue_total": overdue,
@@ -469,8 +501,13 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
         "withdrawn": withdrawn,
         "reporting": reports,
         "lowest_units": lowest,
-        "problems_text": "。".join(parts) + "。",
+        "problem_paragraphs": paragraphs,
+        "problems_text": "".join(paragraphs),
     }
+
+
+def _cn(n: int) -> str:
+    return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
 
 
 def _rate(value) -> str:
