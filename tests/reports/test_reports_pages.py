@@ -176,3 +176,23 @@ def test_the_api_lists_the_reports_the_page_lists_and_hides_the_others(county, c
     assert body["items"][0]["status"] == "queued" and body["items"][0]["docx_url"] is None
     assert client.get(f"/api/v1/reports/{other.pk}").status_code == 404
     assert client.get(f"/api/v1/reports/{mine.pk}").json()["region_code"] == county.t.A.code
+
+
+def test_a_report_whose_worker_stopped_beating_is_shown_failed(county, client_for, settings):
+    from django.utils import timezone
+
+    settings.JICENG_JOB_LEASE_SECONDS = 60
+    report = GeneratedReport.objects.create(
+        region=county.t.A,
+        kind="summary",
+        year=2025,
+        status="running",
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=61),  # one second past the lease
+    )
+    alive = GeneratedReport.objects.create(
+        region=county.t.A, kind="summary", year=2025, status="running", heartbeat_at=timezone.now()
+    )
+    client = client_for(county.p.county_admin)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert 'data-status="failed"' in page and "后台任务中断" in page
+    assert 'data-status="running"' in client.get(f"/reports/{alive.pk}/").content.decode()

@@ -70,6 +70,7 @@ class GeneratedReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the running worker's last beat
     task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:

@@ -2,8 +2,9 @@
 
 A page queues :func:`generate_task`; the worker (``jiceng db_worker``, started by
 ``jiceng serve``) claims the report (``queued → running``, only one claim wins), writes its
-progress on the row and stores the .docx and PDF. A report whose worker died is marked
-failed when read (no beat for longer than the job lease).
+progress on the row and stores the .docx and PDF. While it runs, a thread beats (writes the time
+on the row) every few seconds; a report whose worker died is marked failed when read (no
+beat for longer than the job lease, ``JICENG_JOB_LEASE_SECONDS``).
 
 The schedule: :func:`ensure_scheduled` (called when a worker starts) queues
 :func:`quarterly_task` to run a few hours after the current quarter ends, unless one is
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from jiceng.core.jobs import is_stale
+from jiceng.core.jobs import Heartbeat, is_stale
 from jiceng.orgs.models import Kind, Node
 from jiceng.reports.actions import do_generate_report, do_request_report
 from jiceng.reports.models import GeneratedReport
@@ -33,18 +34,24 @@ def run_generate(report_id: int, pdf: bool = True) -> str:
     """Generate one queued report; safe to call twice (only one run claims it)."""
     claimed = GeneratedReport.objects.filter(
         pk=report_id, status=GeneratedReport.Status.QUEUED
-    ).update(status=GeneratedReport.Status.RUNNING, progress=1, finished_at=timezone.now())
+    ).update(status=GeneratedReport.Status.RUNNING, progress=1, heartbeat_at=timezone.now())
     report = GeneratedReport.objects.select_related("region").get(pk=report_id)
     if not claimed:
         return report.status
 
     def progress(percent: int) -> None:
         GeneratedReport.objects.filter(pk=report_id).update(
-            progress=max(1, min(99, percent)), finished_at=timezone.now()  # the beat
+            progress=max(1, min(99, percent)), heartbeat_at=timezone.now()
+        )
+
+    def beat() -> None:  # while a long stage runs (a province's figures, the PDF)
+        GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.RUNNING).update(
+            heartbeat_at=timezone.now()
         )
 
     try:
-        do_generate_report(None, report, pdf=pdf, progress=progress)
+        with Heartbeat(beat):
+            do_generate_report(None, report, pdf=pdf, progress=progress)
     except Exception:
         log.exception("report %s failed", report_id)
         GeneratedReport.objects.filter(pk=report_id).update(
@@ -69,11 +76,13 @@ def enqueue(report: GeneratedReport) -> None:
 
 def check(report: GeneratedReport) -> GeneratedReport:
     """``report``, marked failed first if it runs without a beat for longer than the lease."""
-    if report.status == GeneratedReport.Status.RUNNING and is_stale(report.finished_at):
+    if report.status == GeneratedReport.Status.RUNNING and is_stale(report.heartbeat_at):
         from jiceng.core.jobs import interrupted_message
 
         GeneratedReport.objects.filter(pk=report.pk, status=report.status).update(
-            status=GeneratedReport.Status.FAILED, error=interrupted_message()
+            status=GeneratedReport.Status.FAILED,
+            error=interrupted_message(),
+            finished_at=timezone.now(),
         )
         report.refresh_from_db()
     return report
