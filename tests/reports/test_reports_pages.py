@@ -196,3 +196,19 @@ def test_a_report_whose_worker_stopped_beating_is_shown_failed(county, client_fo
     page = client.get(f"/reports/{report.pk}/").content.decode()
     assert 'data-status="failed"' in page and "后台任务中断" in page
     assert 'data-status="running"' in client.get(f"/reports/{alive.pk}/").content.decode()
+
+
+def test_the_command_names_a_wrong_output_file_or_region_in_chinese_and_writes_nothing(
+    personas, tmp_path
+):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--out 须为 .docx 文件：总结.pdf"):
+        call_command("report_summary", region=personas.tree.A.code, year=2025, out="总结.pdf")
+    with pytest.raises(CommandError, match="999999"):
+        call_command("report_summary", region="999999", year=2025, out=str(tmp_path / "a.docx"))
+    with pytest.raises(CommandError, match="不存在"):
+        call_command(
+            "report_summary", region=personas.tree.A.code, year=2025, out="/nonexistent/a.docx"
+        )
+    assert not GeneratedReport.objects.exists() and not list(tmp_path.iterdir())

@@ -130,16 +130,20 @@ def do_generate_report(
     docx = document.render(source, fields)
     if progress:
         progress(70)
+    note = ""
+    if pdf and document.soffice() is None:
+        pdf, note = False, _("LibreOffice is not installed: only the Word document was written.")
     pdf_bytes = document.to_pdf(docx) if pdf else b""
     if progress:
         progress(95)
     with transaction.atomic():
         report.docx = docx
         report.pdf = pdf_bytes
+        report.has_pdf = bool(pdf_bytes)
         report.template = template
         report.status = GeneratedReport.Status.DONE
         report.progress = 100
-        report.error = ""
+        report.error = note
         report.finished_at = timezone.now()
         report.save()
         audit.record(

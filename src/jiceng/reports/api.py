@@ -43,7 +43,7 @@ def _out(r: GeneratedReport) -> ReportOut:
         progress=r.progress,
         created_at=r.created_at,
         docx_url=reverse("reports:download", args=[r.pk, "docx"]) if done else None,
-        pdf_url=reverse("reports:download", args=[r.pk, "pdf"]) if done else None,
+        pdf_url=reverse("reports:download", args=[r.pk, "pdf"]) if done and r.has_pdf else None,
     )
 
 

@@ -10,4 +10,10 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from jiceng.core import nav
 
-        nav.register(_("Work summary"), "reports:index", order=70)
+        # Summaries are of regions: institution staff have none to write or read.
+        nav.register(
+            _("Work summary"),
+            "reports:index",
+            order=70,
+            visible=lambda user: getattr(user, "role", "") != "institution_staff",
+        )

@@ -64,6 +64,7 @@ class GeneratedReport(models.Model):
     )
     docx = models.BinaryField(_("Word document"), default=b"")
     pdf = models.BinaryField(_("PDF document"), default=b"")
+    has_pdf = models.BooleanField(_("with PDF"), default=False)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

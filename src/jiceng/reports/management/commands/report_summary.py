@@ -50,7 +50,9 @@ class Command(BaseCommand):
         bar.close()
         out_path.write_bytes(bytes(report.docx))
         written = [str(out_path)]
-        if not no_pdf:
+        if report.error:
+            self.stderr.write(report.error)
+        if report.has_pdf:
             pdf_path = out_path.with_suffix(".pdf")
             pdf_path.write_bytes(bytes(report.pdf))
             written.append(str(pdf_path))
