@@ -99,6 +99,23 @@ def _docxtpl():
     return DocxTemplate
 
 
+def _env():
+    """A sandboxed Jinja environment: a template is the commission's file, and its fields
+    may read the values given, never Python's internals (``{{ title.__class__ }}``)."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(autoescape=True)
+
+
+def _private_attributes(tpl) -> list[str]:
+    """Attributes starting with ``_`` that the template's fields read (refused on upload)."""
+    from jinja2 import nodes
+
+    xml = tpl.patch_xml(tpl.xml_to_string(tpl.docx._element.body))
+    found = {n.attr for n in _env().parse(xml).find_all(nodes.Getattr) if n.attr.startswith("_")}
+    return sorted(found)
+
+
 def check_template(data: bytes, filename: str) -> None:
     """Refuse a template that is not a .docx, has a syntax error or names unknown fields.
 
@@ -110,7 +127,9 @@ def check_template(data: bytes, filename: str) -> None:
         raise ValidationFailed([Problem(_("The file is not a Word document (.docx)."), filename)])
     try:
         tpl = _docxtpl()(io.BytesIO(data))
-        names = tpl.get_undeclared_template_variables()
+        names = tpl.get_undeclared_template_variables(jinja_env=_env())
+        tpl.init_docx()
+        private = _private_attributes(tpl)
     except TemplateSyntaxError as exc:
         raise ValidationFailed(
             [
@@ -125,6 +144,17 @@ def check_template(data: bytes, filename: str) -> None:
         raise ValidationFailed(
             [Problem(_("The file is not a Word document (.docx)."), filename)]
         ) from exc
+    if private:
+        raise ValidationFailed(
+            [
+                Problem(
+                    _("The template reads hidden attributes (%(names)s); fields may only be "
+                      "used by their names.")
+                    % {"names": "、".join(private)},
+                    filename,
+                )
+            ]
+        )
     unknown = sorted(set(names) - set(FIELDS))
     if unknown:
         raise ValidationFailed(
@@ -258,7 +288,7 @@ def render(template: bytes, fields: dict) -> bytes:
     context = {k: v for k, v in fields.items() if not k.startswith("_")}
     context.update(_tables(tpl, fields))
     context.update(_charts(tpl, fields))
-    tpl.render(context, autoescape=True)
+    tpl.render(context, jinja_env=_env(), autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
