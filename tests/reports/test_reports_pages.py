@@ -226,3 +226,38 @@ def test_a_template_reaching_for_python_internals_is_refused_and_rendering_is_sa
     fields, _figs = figures.build(county.t.A, 2025)
     with pytest.raises(SecurityError):  # even a template stored by other means
         document.render(sneaky, fields)
+
+
+def test_the_demo_stage_gives_the_county_a_template_and_queues_last_years_summary(personas):
+    import random
+
+    from jiceng.demo import reports as stage
+    from jiceng.demo.region import Region
+
+    t = personas.tree
+    region = Region(
+        seed=1,
+        scale="county",
+        province=t.P,
+        city=t.C,
+        county=t.A,
+        users={"admin": personas.county_admin},
+        today=dt.date(2026, 12, 2),
+    )
+    stage.populate(region, random.Random(1))
+    assert list(ReportTemplate.objects.values_list("region", "version")) == [(t.A.pk, 1)]
+    report = GeneratedReport.objects.get()
+    assert (report.region_id, report.year, report.status) == (t.A.pk, 2025, "queued")
+    assert report.task_id  # waiting for the worker
+
+
+def test_a_starting_worker_queues_the_quarterly_run_once(db):
+    from django_tasks_db.models import DBTaskResult
+
+    assert tasks.ensure_scheduled() is True
+    assert tasks.ensure_scheduled() is False  # one run already waits
+    from django.utils import timezone
+
+    waiting = DBTaskResult.objects.get(task_path=tasks.quarterly_task.module_path)
+    local = timezone.localtime(waiting.run_after)  # 02:00 on the first day of a quarter
+    assert (local.day, local.hour, local.month in (1, 4, 7, 10)) == (1, 2, True)
