@@ -195,6 +195,12 @@ def test_a_report_whose_worker_stopped_beating_is_shown_failed(county, client_fo
     client = client_for(county.p.county_admin)
     page = client.get(f"/reports/{report.pk}/").content.decode()
     assert 'data-status="failed"' in page and "后台任务中断" in page
+    from jiceng.core.jobs import sweep
+
+    GeneratedReport.objects.filter(pk=report.pk).update(status="running")
+    assert sweep() == 1  # what a starting worker and `jiceng jobs sweep` do
+    report.refresh_from_db()
+    assert report.status == "failed"
     assert 'data-status="running"' in client.get(f"/reports/{alive.pk}/").content.decode()
 
 

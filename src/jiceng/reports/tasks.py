@@ -88,6 +88,16 @@ def check(report: GeneratedReport) -> GeneratedReport:
     return report
 
 
+def sweep() -> int:
+    """Mark every report whose worker died failed (``core/jobs.py``); the number marked."""
+    marked = 0
+    running = GeneratedReport.objects.filter(status=GeneratedReport.Status.RUNNING)
+    for report in running.defer("docx", "pdf"):
+        if check(report).status == GeneratedReport.Status.FAILED:
+            marked += 1
+    return marked
+
+
 # ---------------------------------------------------------------- the quarterly schedule
 
 
