@@ -47,7 +47,10 @@ def main() -> None:
         else Node.objects.filter(kind="county").order_by("code").first()
     )
     year = args.year or timezone.localdate().year - 1
-    print(f"region {region.name} ({region.code}), {year}" + (f"Q{args.quarter}" if args.quarter else ""))
+    print(
+        f"region {region.name} ({region.code}), {year}"
+        + (f"Q{args.quarter}" if args.quarter else "")
+    )
 
     t0 = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:

@@ -42,7 +42,11 @@ def test_ask_follow_the_progress_download_and_upload_a_wrong_template(personas, 
     page.goto("/reports/templates/")
     page.set_input_files(
         "input[name='file']",
-        {"name": "本县模板.docx", "mimeType": "application/octet-stream", "buffer": data.getvalue()},
+        {
+            "name": "本县模板.docx",
+            "mimeType": "application/octet-stream",
+            "buffer": data.getvalue(),
+        },
     )
     page.locator("form[enctype] button[type=submit]").click()
     expect(page.get_by_test_id("template-problems")).to_contain_text("未知的字段名：分管领导")

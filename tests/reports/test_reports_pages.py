@@ -100,9 +100,7 @@ def test_a_summary_requested_on_the_page_is_written_and_downloaded_with_an_audit
     assert f"/reports/{report.pk}/summary.docx" in listing
 
 
-def test_reports_and_regions_outside_the_users_part_of_the_tree_are_not_found(
-    county, client_for
-):
+def test_reports_and_regions_outside_the_users_part_of_the_tree_are_not_found(county, client_for):
     report = GeneratedReport.objects.create(region=county.t.B, kind="summary", year=2025)
     client = client_for(county.p.county_admin)  # sits at county A
     assert client.get(f"/reports/{report.pk}/").status_code == 404
@@ -117,9 +115,7 @@ def test_reports_and_regions_outside_the_users_part_of_the_tree_are_not_found(
 @pytest.mark.slow  # renders two charts (about 2 s)
 def test_the_command_writes_the_word_document(county, tmp_path):
     out = tmp_path / "总结.docx"
-    call_command(
-        "report_summary", region=county.t.A.code, year=2025, out=str(out), no_pdf=True
-    )
+    call_command("report_summary", region=county.t.A.code, year=2025, out=str(out), no_pdf=True)
     doc = Document(str(out))
     assert any("三、存在问题" in p.text for p in doc.paragraphs)
     assert GeneratedReport.objects.get().status == "done"

@@ -56,7 +56,9 @@ def test_the_evaluation_counts_and_shares_are_those_of_the_publication_page(coun
 
 def test_the_indicators_and_targets_are_those_of_the_indicator_page(county, client_for):
     fields, _figs = _build(county)
-    page = _page(client_for(county.p.county_admin), f"/indicators/node/{county.t.A.code}/?period=2025")
+    page = _page(
+        client_for(county.p.county_admin), f"/indicators/node/{county.t.A.code}/?period=2025"
+    )
     shown = {r.code: r for r in page.context["data"].rows if r.has_value_row}
     assert {r["code"] for r in fields["indicators"]} == set(shown)
     htn = next(r for r in fields["indicators"] if r["code"] == "htn_std_mgmt")
@@ -69,7 +71,9 @@ def test_the_indicators_and_targets_are_those_of_the_indicator_page(county, clie
 
 def test_the_ledger_counts_are_those_of_the_ledger_summary_page(county, client_for):
     fields, _figs = _build(county)
-    page = _page(client_for(county.p.county_admin), f"/rectification/summary/?region={county.t.A.code}")
+    page = _page(
+        client_for(county.p.county_admin), f"/rectification/summary/?region={county.t.A.code}"
+    )
     total = page.context["total"]
     assert fields["ledger_total"] == str(total["total"]) == "3"
     assert fields["ledger_closed"] == str(total["closed"]) == "1"
@@ -87,7 +91,9 @@ def test_training_and_reporting_rates_are_those_of_the_data_pages(county, client
     # TA1 10 × 4 quarters + TA2 3 = 43; last year TA1 5 × 4 = 20
     assert trained["value"] == row["values"][0] == "43"
     assert trained["previous"] == "20"
-    rep = _page(client, f"/data/reporting/{county.t.A.code}/?dataset={pk}&period=2025").context["rep"]
+    rep = _page(client, f"/data/reporting/{county.t.A.code}/?dataset={pk}&period=2025").context[
+        "rep"
+    ]
     mine = fields["reporting"][0]
     assert mine["completeness"] == f"{rep.total['completeness']}%"
     assert (mine["late"], mine["missing"]) == (str(len(rep.late)), str(len(rep.missing)))
@@ -113,7 +119,9 @@ def test_the_problems_name_the_missed_target_the_withdrawn_verdict_and_the_lowes
     assert missed == {("甲县", "70.00%"), ("甲一镇卫生院", "60.00%")}
     assert [(w["unit"], w["year"]) for w in fields["withdrawn"]] == [("城关社区卫生服务站", 2024)]
     # TA2 (90.00%) meets the target and is not named among the lowest
-    assert fields["lowest_units"] == [{"name": "高血压患者规范管理率", "units": "甲一镇卫生院（60.00%）"}]
+    assert fields["lowest_units"] == [
+        {"name": "高血压患者规范管理率", "units": "甲一镇卫生院（60.00%）"}
+    ]
 
 
 def test_the_word_document_carries_the_sections_tables_and_the_sources(county):

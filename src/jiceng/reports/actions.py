@@ -41,7 +41,9 @@ def template_for(region: Node) -> ReportTemplate | None:
     )
 
 
-def do_upload_template(actor, region: Node, data: bytes, filename: str, note: str = "") -> ReportTemplate:
+def do_upload_template(
+    actor, region: Node, data: bytes, filename: str, note: str = ""
+) -> ReportTemplate:
     """Store a checked template as the region's next version; audited. A template naming an
     unknown field (or not a .docx) is refused whole, in Chinese, naming them."""
     if actor is not None:

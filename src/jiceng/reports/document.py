@@ -148,8 +148,10 @@ def check_template(data: bytes, filename: str) -> None:
         raise ValidationFailed(
             [
                 Problem(
-                    _("The template reads hidden attributes (%(names)s); fields may only be "
-                      "used by their names.")
+                    _(
+                        "The template reads hidden attributes (%(names)s); fields may only be "
+                        "used by their names."
+                    )
                     % {"names": "、".join(private)},
                     filename,
                 )
@@ -160,8 +162,10 @@ def check_template(data: bytes, filename: str) -> None:
         raise ValidationFailed(
             [
                 Problem(
-                    _("Unknown field names: %(names)s. The fields a template may use are listed "
-                      "on the templates page.")
+                    _(
+                        "Unknown field names: %(names)s. The fields a template may use are listed "
+                        "on the templates page."
+                    )
                     % {"names": "、".join(unknown)},
                     filename,
                 )
@@ -242,11 +246,23 @@ def _tables(tpl, fields: dict) -> dict:
         ),
         "evaluation_table": _table(
             tpl,
-            ["评价结果", f"{fields['year']}年机构数", "占比", f"{fields['previous_year']}年机构数",
-             "占比", "变化（百分点）"],
             [
-                [r["label"], r["count"], r["percent"], r["previous_count"], r["previous_percent"],
-                 r["change_pp"]]
+                "评价结果",
+                f"{fields['year']}年机构数",
+                "占比",
+                f"{fields['previous_year']}年机构数",
+                "占比",
+                "变化（百分点）",
+            ],
+            [
+                [
+                    r["label"],
+                    r["count"],
+                    r["percent"],
+                    r["previous_count"],
+                    r["previous_percent"],
+                    r["change_pp"],
+                ]
                 for r in fields.get("evaluation", [])
             ],
         ),
@@ -306,7 +322,9 @@ def to_pdf(docx: bytes, timeout: float = 180) -> bytes:
     """
     program = soffice()
     if program is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
+        raise RuntimeError(
+            "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer"
+        )
     with tempfile.TemporaryDirectory(prefix="jiceng-pdf-") as tmp:
         src = Path(tmp) / "summary.docx"
         src.write_bytes(docx)

@@ -91,7 +91,10 @@ def basic_situation(ctx: Ctx) -> dict:
     kinds = []
     for kind, n in counts.items():
         kinds.append(
-            {"kind": str(Kind(kind).label), "count": ctx.add("基本情况", f"{Kind(kind).label}数", n, url)}
+            {
+                "kind": str(Kind(kind).label),
+                "count": ctx.add("基本情况", f"{Kind(kind).label}数", n, url),
+            }
         )
     total = sum(n for k, n in counts.items() if Kind(k) in GRASSROOTS_KINDS)
     grassroots = ctx.add("基本情况", "基层医疗卫生机构数", total, url)
@@ -100,18 +103,17 @@ def basic_situation(ctx: Ctx) -> dict:
     labels = {f: str(NodeYear._meta.get_field(f).verbose_name) for f in NodeYear.FIGURES}
     people = {}
     for f in NodeYear.FIGURES:
-        people[f] = ctx.add("基本情况", f"{labels[f]}（{year}年）", pop.get(f), url) if year else "—"
-    parts = "、".join(f"{k['kind']}{k['count']}家" for k in kinds) or "无"
-    text = (
-        f"{region.name}共有基层医疗卫生机构{grassroots}家（{parts}）。"
-        + (
-            f"{year}年常住人口{people['permanent_residents']}人，其中65岁及以上"
-            f"{people['residents_65_plus']}人；在岗执业（助理）医师{people['doctors']}人、"
-            f"全科医生{people['general_practitioners']}人、注册护士{people['nurses']}人，"
-            f"床位{people['beds']}张，家庭医生团队{people['fd_teams']}个。"
-            if year
-            else "尚无人口与人员数据。"
+        people[f] = (
+            ctx.add("基本情况", f"{labels[f]}（{year}年）", pop.get(f), url) if year else "—"
         )
+    parts = "、".join(f"{k['kind']}{k['count']}家" for k in kinds) or "无"
+    text = f"{region.name}共有基层医疗卫生机构{grassroots}家（{parts}）。" + (
+        f"{year}年常住人口{people['permanent_residents']}人，其中65岁及以上"
+        f"{people['residents_65_plus']}人；在岗执业（助理）医师{people['doctors']}人、"
+        f"全科医生{people['general_practitioners']}人、注册护士{people['nurses']}人，"
+        f"床位{people['beds']}张，家庭医生团队{people['fd_teams']}个。"
+        if year
+        else "尚无人口与人员数据。"
     )
     return {
         "institutions_total": grassroots,
@@ -156,7 +158,9 @@ def evaluation_results(ctx: Ctx) -> dict:
         rows.append(
             {
                 "label": str(h["label"]),
-                "count": ctx.add("主要做法与成效", f"{ctx.year}年{h['label']}机构数", h["count"], url_now),
+                "count": ctx.add(
+                    "主要做法与成效", f"{ctx.year}年{h['label']}机构数", h["count"], url_now
+                ),
                 "percent": ctx.add(
                     "主要做法与成效", f"{ctx.year}年{h['label']}占比", f"{h['percent']}%", url_now
                 ),
@@ -216,7 +220,9 @@ def indicator_results(ctx: Ctx) -> dict:
                 "previous": ctx.add(
                     "主要做法与成效", f"{r.name}（{data.previous_period}）", pct(r.previous), url
                 ),
-                "change_pp": ctx.add("主要做法与成效", f"{r.name}变化（百分点）", pp(r.change_pp), url),
+                "change_pp": ctx.add(
+                    "主要做法与成效", f"{r.name}变化（百分点）", pp(r.change_pp), url
+                ),
                 "target": target_text(r.target),
                 "met": {True: "达标", False: "未达标"}.get(r.met, "—"),
                 "raw": r,
@@ -301,7 +307,8 @@ def aggregate_results(ctx: Ctx) -> dict:
             )
     text = (
         "；".join(
-            f"{r['name']}{r['value']}" + (f"（上年同期{r['previous']}）" if r["previous"] != "—" else "")
+            f"{r['name']}{r['value']}"
+            + (f"（上年同期{r['previous']}）" if r["previous"] != "—" else "")
             for r in rows
         )
         + "。"
@@ -386,9 +393,12 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
     ledger = ledger or ledger_results(Ctx(ctx.region, ctx.year, ctx.quarter, ctx.today))["_ledger"]
     overdue = ctx.add("存在问题", "逾期未整改问题数", ledger["total"]["overdue"], ledger["url"])
     overdue_by_county = [
-        {"county": r["county"].name, "overdue": ctx.add(
-            "存在问题", f"{r['county'].name}逾期问题数", r["overdue"], ledger["url"]
-        )}
+        {
+            "county": r["county"].name,
+            "overdue": ctx.add(
+                "存在问题", f"{r['county'].name}逾期问题数", r["overdue"], ledger["url"]
+            ),
+        }
         for r in ledger["by_county"]
         if r["overdue"]
     ]
@@ -439,7 +449,9 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
     codes = list(dict.fromkeys(m["code"] for m in missed))[:MAX_RANKED_INDICATORS]
     for code in codes:
         table = region_table(ctx.region, ctx.period, "children", sort=code)
-        url = _url("indicators:table", ctx.region.code, period=ctx.period, level="children", sort=code)
+        url = _url(
+            "indicators:table", ctx.region.code, period=ctx.period, level="children", sort=code
+        )
         units = []
         for row in table.rows[:LOWEST_UNITS]:
             cell = row.cells[code]
@@ -447,7 +459,9 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
                 continue
             units.append(
                 f"{row.node.name}（"
-                + ctx.add("存在问题", f"{row.node.name}{cell.name}（排名靠后）", pct(cell.value), url)
+                + ctx.add(
+                    "存在问题", f"{row.node.name}{cell.name}（排名靠后）", pct(cell.value), url
+                )
                 + "）"
             )
         if units:
@@ -465,7 +479,9 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
             below = [m for m in rows if m["unit"] != ctx.region.name]
             parts = []
             if own:
-                parts.append(f"全{_unit(ctx.region)}{own[0]['value']}，低于目标（{own[0]['target']}）")
+                parts.append(
+                    f"全{_unit(ctx.region)}{own[0]['value']}，低于目标（{own[0]['target']}）"
+                )
             if below:
                 parts.append(f"下级{len(below)}个单位未达到目标")
             if name in lows:

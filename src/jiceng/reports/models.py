@@ -60,7 +60,10 @@ class GeneratedReport(models.Model):
     template = models.ForeignKey(
         ReportTemplate,
         verbose_name=_("template"),
-        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     docx = models.BinaryField(_("Word document"), default=b"")
     pdf = models.BinaryField(_("PDF document"), default=b"")

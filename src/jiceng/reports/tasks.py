@@ -132,7 +132,9 @@ def write_progress_reports(today: dt.date | None = None, pdf: bool = True) -> li
     done = set(
         GeneratedReport.objects.filter(
             kind=GeneratedReport.Kind.PROGRESS, year=year, quarter=quarter
-        ).exclude(status=GeneratedReport.Status.FAILED).values_list("region_id", flat=True)
+        )
+        .exclude(status=GeneratedReport.Status.FAILED)
+        .values_list("region_id", flat=True)
     )
     out = []
     for region in regions_for_progress_reports():
