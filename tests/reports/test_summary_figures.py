@@ -149,3 +149,17 @@ def test_a_quarter_gives_a_progress_report_of_that_quarter(county):
     assert fields["title"] == "甲县2025年第1季度基层卫生健康工作进展情况（调度）"
     trained = next(r for r in fields["aggregates"] if r["name"] == "参加培训人次")
     assert (trained["value"], trained["previous"]) == ("13", "5")  # 10 + 3; last year 5
+
+
+def test_the_basic_situation_counts_only_grassroots_institutions_in_its_total(county):
+    from jiceng.orgs.actions import do_create_node
+
+    do_create_node(
+        None, code="330101900000", name="甲县人民医院", kind="county_hospital", parent=county.t.A
+    )
+    fields, _figs = _build(county)
+    # 7 grassroots institutions; the county hospital is named apart, not in the 7
+    assert fields["basic_text"].startswith(
+        "甲县共有基层医疗卫生机构7家（乡镇卫生院2家、社区卫生服务中心1家、村卫生室3家、"
+        "社区卫生服务站1家），另有县级医院1家。"
+    )

@@ -106,8 +106,17 @@ def basic_situation(ctx: Ctx) -> dict:
         people[f] = (
             ctx.add("基本情况", f"{labels[f]}（{year}年）", pop.get(f), url) if year else "—"
         )
-    parts = "、".join(f"{k['kind']}{k['count']}家" for k in kinds) or "无"
-    text = f"{region.name}共有基层医疗卫生机构{grassroots}家（{parts}）。" + (
+    grassroots_kinds = {str(Kind(k).label) for k in counts if Kind(k) in GRASSROOTS_KINDS}
+    parts = "、".join(f"{k['kind']}{k['count']}家" for k in kinds if k["kind"] in grassroots_kinds)
+    others = "、".join(
+        f"{k['kind']}{k['count']}家" for k in kinds if k["kind"] not in grassroots_kinds
+    )
+    text = (
+        f"{region.name}共有基层医疗卫生机构{grassroots}家"
+        + (f"（{parts}）" if parts else "")
+        + (f"，另有{others}" if others else "")
+        + "。"
+    ) + (
         f"{year}年常住人口{people['permanent_residents']}人，其中65岁及以上"
         f"{people['residents_65_plus']}人；在岗执业（助理）医师{people['doctors']}人、"
         f"全科医生{people['general_practitioners']}人、注册护士{people['nurses']}人，"
