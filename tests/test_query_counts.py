@@ -89,6 +89,8 @@ class Objects:
     appraisal: int = 0  # last year's published basic public health appraisal of the county
     scheme: int = 0  # its scheme version
     appeal: int = 0  # the appeal against it
+    report: int = 0  # the county's work summary (queued by the demo)
+    report_template: int = 0  # the county's summary template
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -197,6 +199,9 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/standards/<int:pk>/catalog.xlsx": {"pk": o.catalog},
         "/standards/<int:pk>/grading-template.xlsx": {"pk": o.catalog},
         "/standards/<int:pk>/source/": {"pk": o.catalog},
+        "/reports/<int:pk>/": {"pk": o.report},
+        "/reports/<int:pk>/summary.<str:fmt>": {"pk": o.report, "fmt": "docx"},
+        "/reports/templates/<int:pk>.docx": {"pk": o.report_template},
         "/users/<int:pk>/": {"pk": o.user},
         "/users/<int:pk>/activate/": {"pk": o.user},
         "/users/<int:pk>/deactivate/": {"pk": o.user},
@@ -220,6 +225,7 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/api/v1/evaluation/institutions/{code}/verdicts": {"code": o.institution},
         "/api/v1/maps/{code}": {"code": user.node.code},
         "/api/v1/appraisal/appraisals/{pk}/results": {"pk": o.appraisal},
+        "/api/v1/reports/{pk}": {"pk": o.report},
     }
 
 
@@ -249,6 +255,7 @@ def _objects(region) -> Objects:
     from jiceng.indicators.models import RecordSet, Target
     from jiceng.rectification.models import Evidence as EntryEvidence
     from jiceng.rectification.models import LedgerEntry, SupervisionVisit
+    from jiceng.reports.models import GeneratedReport, ReportTemplate
     from jiceng.standards.models import Catalog
 
     county, clerk = region.county, region.users["clerk"]
@@ -298,6 +305,8 @@ def _objects(region) -> Objects:
         appraisal=appraisal.pk,
         scheme=appraisal.scheme_id,
         appeal=Appeal.objects.filter(appraisal=appraisal).order_by("pk").first().pk,
+        report=GeneratedReport.objects.filter(region=county).order_by("pk").first().pk,
+        report_template=ReportTemplate.objects.filter(region=county).order_by("pk").first().pk,
     )
 
 

@@ -49,6 +49,9 @@ Usage: jiceng COMMAND [ARGS]
   appraisal check SCHEME     validate an appraisal scheme (YAML, JSON or Excel)
   appraisal compute SCHEME --inputs INPUTS.csv [--population POP.csv] --out RESULT.json
                              scores, ranks, grades and funds (no database)
+  report summary --region CODE --year Y [--quarter Q] --out FILE.docx [--no-pdf]
+                             the work summary (or a quarter's progress report) of a
+                             region as Word and PDF (docs/reports.md)
   records template FILE.zip  the record set template (one CSV per table)
   records check DIR          validate a resident-level record set
   records load DIR           load a record set into the analytics store
@@ -105,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = _resolve(argv)
     if argv[0] == "db_worker":
         _sweep_jobs()
+        _schedule_reports()
     execute_from_command_line(["jiceng", *argv])
 
 
@@ -120,6 +124,20 @@ def _sweep_jobs() -> None:
         sweep()
     except DatabaseError:  # not migrated yet: the worker reports that itself
         logging.getLogger(__name__).warning("sweeping dead jobs failed", exc_info=True)
+
+
+def _schedule_reports() -> None:
+    """A starting worker queues the quarterly progress reports unless a run already waits."""
+    import logging
+
+    from django.db import DatabaseError
+
+    from jiceng.reports.tasks import ensure_scheduled
+
+    try:
+        ensure_scheduled()
+    except DatabaseError:  # not migrated yet: the worker reports that itself
+        logging.getLogger(__name__).warning("scheduling the reports failed", exc_info=True)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "jiceng.aggregates",
     "jiceng.maps",
     "jiceng.appraisal",
+    "jiceng.reports",
 ]
 
 MIDDLEWARE = [

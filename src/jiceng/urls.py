@@ -38,6 +38,7 @@ urlpatterns = [
     path("data/", include("jiceng.aggregates.urls")),
     path("maps/", include("jiceng.maps.urls")),
     path("appraisal/", include("jiceng.appraisal.urls")),
+    path("reports/", include("jiceng.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -38,6 +38,7 @@ def _add_routers() -> None:
     from jiceng.maps.api import router as maps_router
     from jiceng.orgs.api import router as orgs_router
     from jiceng.rectification.api import router as rectification_router
+    from jiceng.reports.api import router as reports_router
     from jiceng.standards.api import router as standards_router
 
     api.add_router("/", accounts_router)
@@ -50,6 +51,7 @@ def _add_routers() -> None:
     api.add_router("/datavalues", datavalues_router)
     api.add_router("/maps", maps_router)
     api.add_router("/appraisal", appraisal_router)
+    api.add_router("/reports", reports_router)
 
 
 _add_routers()

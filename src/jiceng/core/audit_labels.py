@@ -91,6 +91,9 @@ ACTIONS: dict[str, Promise] = {
     "appraisal.file_appeal": pgettext_lazy("audit", "File appraisal appeal"),
     "appraisal.answer_appeal": pgettext_lazy("audit", "Answer appraisal appeal"),
     "appraisal.record_bad_practice": pgettext_lazy("audit", "Record bad-practice points"),
+    "reports.upload_template": pgettext_lazy("audit", "Upload summary template"),
+    "reports.request": pgettext_lazy("audit", "Request work summary"),
+    "reports.generate": pgettext_lazy("audit", "Write work summary"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
@@ -99,6 +102,7 @@ ACTIONS: dict[str, Promise] = {
     "download.rejects": pgettext_lazy("audit", "Download rejected rows"),
     "download.appraisal_export": pgettext_lazy("audit", "Export appraisal ranking"),
     "download.appraisal_funds_export": pgettext_lazy("audit", "Export fund allocation"),
+    "download.report": pgettext_lazy("audit", "Download work summary"),
 }
 
 FAMILY_LABELS: dict[str, Promise] = {
@@ -255,6 +259,7 @@ AREA_LABELS: dict[str, Promise] = {
     "rectification": pgettext_lazy("audit", "Rectification"),
     "indicators": pgettext_lazy("audit", "Indicators"),
     "aggregates": pgettext_lazy("audit", "Aggregate data"),
+    "reports": pgettext_lazy("audit", "Reports"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 
@@ -312,6 +317,8 @@ OBJECT_TYPES = (
     "aggregates.datasetversion",
     "aggregates.report",
     "maps.boundaryset",
+    "reports.reporttemplate",
+    "reports.generatedreport",
 )
 
 

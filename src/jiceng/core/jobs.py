@@ -30,7 +30,11 @@ from django.utils.translation import gettext as _
 log = logging.getLogger(__name__)
 
 # Each app with background jobs has a ``sweep() -> int`` (jobs marked failed).
-SWEEPERS = ("jiceng.indicators.jobs.sweep", "jiceng.orgs.tasks.sweep")
+SWEEPERS = (
+    "jiceng.indicators.jobs.sweep",
+    "jiceng.orgs.tasks.sweep",
+    "jiceng.reports.tasks.sweep",
+)
 
 
 def lease_seconds() -> float:

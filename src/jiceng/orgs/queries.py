@@ -40,6 +40,22 @@ def child_counts(node: Node) -> dict[str, int]:
     return {r["kind"]: r["n"] for r in rows}
 
 
+def institution_counts(node: Node) -> dict[str, int]:
+    """Open institutions below ``node`` by kind (in the kinds' order), as its page lists them."""
+    from django.db.models import Count
+
+    from jiceng.orgs.models import INSTITUTION_KINDS, Kind
+
+    rows = (
+        node.descendants()
+        .filter(kind__in=[k.value for k in INSTITUTION_KINDS], closed__isnull=True)
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
+    found = {r["kind"]: r["n"] for r in rows}
+    return {k.value: found[k.value] for k in Kind if k.value in found}
+
+
 def for_export(nodes, year: int | None = None):
     """The nodes (parents first) and their yearly rows, as the export writes them."""
     nodes = nodes.select_related("parent").order_by("path")

@@ -25,7 +25,7 @@ from jiceng.orgs.actions import (
 )
 from jiceng.orgs.forms import ImportForm, NodeForm, YearForm
 from jiceng.orgs.importer import plan_import
-from jiceng.orgs.models import ImportJob, Node, NodeYear
+from jiceng.orgs.models import ImportJob, Kind, Node, NodeYear
 from jiceng.orgs.tasks import check as check_import
 from jiceng.orgs.tasks import enqueue as enqueue_import
 from jiceng.orgs.tasks import read_progress
@@ -156,6 +156,11 @@ def node_detail(request, code):
         "crumbs": visible_ancestors(user, node),
         "children": node.children.order_by("code"),
         "years": _year_table(node),
+        "institution_counts": [
+            (Kind(k).label, n) for k, n in queries.institution_counts(node).items()
+        ]
+        if not node.is_institution
+        else [],
         "figure_labels": [NodeYear._meta.get_field(f).verbose_name for f in NodeYear.FIGURES],
         "events": node.events.select_related("old_parent", "new_parent", "other").order_by(
             "-date", "-id"
