@@ -34,6 +34,7 @@ def _add_routers() -> None:
     from jiceng.assessments.api import router as evaluation_router
     from jiceng.core.api import router as audit_router
     from jiceng.indicators.api import router as indicators_router
+    from jiceng.insights.api import router as insights_router
     from jiceng.orgs.api import router as orgs_router
     from jiceng.rectification.api import router as rectification_router
     from jiceng.standards.api import router as standards_router
@@ -46,6 +47,7 @@ def _add_routers() -> None:
     api.add_router("/standards", standards_router)
     api.add_router("/evaluation", evaluation_router)
     api.add_router("/datavalues", datavalues_router)
+    api.add_router("/insights", insights_router)
 
 
 _add_routers()

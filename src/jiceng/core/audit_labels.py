@@ -85,6 +85,13 @@ ACTIONS: dict[str, Promise] = {
     "download.indicator_table_export": pgettext_lazy("audit", "Export indicator table"),
     "download.tree_export": pgettext_lazy("audit", "Export organisation tree"),
     "download.rejects": pgettext_lazy("audit", "Download rejected rows"),
+    "insights.save_view": pgettext_lazy("audit", "Save visualizer view"),
+    "insights.share_view": pgettext_lazy("audit", "Share visualizer view"),
+    "insights.delete_view": pgettext_lazy("audit", "Delete visualizer view"),
+    "insights.pin": pgettext_lazy("audit", "Pin to dashboard"),
+    "insights.unpin": pgettext_lazy("audit", "Unpin from dashboard"),
+    "insights.publish": pgettext_lazy("audit", "Publish dashboard"),
+    "download.visualizer_export": pgettext_lazy("audit", "Export visualizer figures"),
 }
 
 FAMILY_LABELS: dict[str, Promise] = {
@@ -239,6 +246,7 @@ AREA_LABELS: dict[str, Promise] = {
     "rectification": pgettext_lazy("audit", "Rectification"),
     "indicators": pgettext_lazy("audit", "Indicators"),
     "aggregates": pgettext_lazy("audit", "Aggregate data"),
+    "insights": pgettext_lazy("audit", "Dashboards"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 

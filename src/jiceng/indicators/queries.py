@@ -157,7 +157,7 @@ def _sum(indicator: str, parts: list[tuple[Node, IndicatorValue]]) -> SummedValu
 
 
 def latest_values(
-    nodes: list[Node], periods: list[str]
+    nodes: list[Node], periods: list[str], indicators: list[str] | None = None
 ) -> dict[tuple[int, str], dict[str, IndicatorValue | SummedValue]]:
     """For each (node id, period): the node's values, from its record sets or summed below.
 
@@ -167,7 +167,7 @@ def latest_values(
     figures are the sums (``SummedValue``) over the topmost regions below it whose own
     record sets have values for the period. A set without a region comes last. Values a
     record set holds for units outside its owner's subtree are never used. Two queries,
-    whatever the size of the tree.
+    whatever the size of the tree. ``indicators`` narrows the read to those codes.
     """
     if not nodes or not periods:
         return {}
@@ -187,7 +187,10 @@ def latest_values(
     # Only the fields read; the record set comes from ``sets`` (its JSON fields stay unread).
     qs = IndicatorValue.objects.filter(
         org_code__in=list(by_code), period__in=periods, record_set_id__in=list(sets)
-    ).only(
+    )
+    if indicators is not None:
+        qs = qs.filter(indicator__in=indicators)
+    qs = qs.only(
         "record_set_id",
         "org_code",
         "period",
