@@ -48,6 +48,12 @@ VARIANTS = {
     "/rectification/": ["?status=open", "?overdue=1"],
     "/api/v1/evaluation/consistency": ["?year={last_year}"],
     "/api/v1/evaluation/publications": ["?year={last_year}"],
+    "/insights/visualizer/": [
+        "?m=ind:htn_std_mgmt&m=ds:SATISFACTION:OUT_SURVEYED&level=county&pt=year&year={last_year}",
+        "?m=verdict:share&m=ledger:overdue&level=institution&pt=quarter&year={last_year}&chart=bar",
+    ],
+    "/insights/visualizer/export.csv": ["?m=ind:htn_std_mgmt&level=institution"],
+    "/api/v1/insights/data": ["?m=ind:htn_std_mgmt&m=ledger:open&level=county&year={last_year}"],
 }
 RESIDENTS = 600  # a county's residents in the record set: the values, not their number, count
 
@@ -75,6 +81,8 @@ class Objects:
     user: int
     data_set: int  # a data set version the clerk's institution reported
     data_period: str  # one of its periods with a report
+    saved_view: int = 0  # a visualizer view the province's administrator saved and shared
+    pin: int = 0  # its pin, published below the province
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -136,6 +144,10 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/evaluation/s/<int:pk>/template.xlsx": {"pk": o.submission},
         "/evaluation/verdicts/<int:pk>/lookback/": {"pk": o.verdict},
         "/indicators/node/<str:code>/": {"code": user.node.code},
+        "/insights/pins/<int:pk>/delete/": {"pk": o.pin},
+        "/insights/views/<int:pk>/": {"pk": o.saved_view},
+        "/insights/views/<int:pk>/delete/": {"pk": o.saved_view},
+        "/insights/views/<int:pk>/share/": {"pk": o.saved_view},
         "/indicators/recordsets/<int:pk>/": {"pk": o.record_set},
         "/indicators/recordsets/<int:pk>/compute/": {"pk": o.record_set},
         "/indicators/recordsets/<int:pk>/delete/": {"pk": o.record_set},
@@ -212,6 +224,7 @@ def _objects(region) -> Objects:
     from jiceng.aggregates.models import Report
     from jiceng.assessments.models import Cycle, Evidence, Stage, Submission, VerdictRecord
     from jiceng.indicators.models import RecordSet, Target
+    from jiceng.insights.models import Pin, SavedView
     from jiceng.rectification.models import Evidence as EntryEvidence
     from jiceng.rectification.models import LedgerEntry, SupervisionVisit
     from jiceng.standards.models import Catalog
@@ -255,6 +268,8 @@ def _objects(region) -> Objects:
         user=clerk.pk,
         data_set=report.dataset_id,
         data_period=report.period,
+        saved_view=SavedView.objects.order_by("pk").first().pk,
+        pin=Pin.objects.filter(published_at__isnull=False).order_by("pk").first().pk,
     )
 
 
