@@ -446,6 +446,7 @@ PAGED = [
     ("province_admin", "/indicators/table/{county}/?period={last_year}&level=institution", "page"),
     ("province_admin", "/indicators/targets/?year={this_year}", "page"),
     ("province_admin", "/indicators/recordsets/?x=1", "page"),
+    ("province_admin", "/insights/visualizer/?m=ledger:open&level=institution", "page"),
 ]
 
 

@@ -156,8 +156,42 @@ def _sum(indicator: str, parts: list[tuple[Node, IndicatorValue]]) -> SummedValu
     )
 
 
+_STORED_FIELDS = (
+    "record_set_id",
+    "org_code",
+    "period",
+    "indicator",
+    "numerator",
+    "denominator",
+    "value",
+    "definition_version",
+)
+
+
+class StoredValue:
+    """A stored value read as a plain row (``latest_values(light=True)``): the fields of
+    ``IndicatorValue`` that the lookup reads, without building model instances."""
+
+    __slots__ = (*_STORED_FIELDS, "record_set")
+
+    def __init__(self, *row) -> None:
+        (
+            self.record_set_id,
+            self.org_code,
+            self.period,
+            self.indicator,
+            self.numerator,
+            self.denominator,
+            self.value,
+            self.definition_version,
+        ) = row
+
+
 def latest_values(
-    nodes: list[Node], periods: list[str], indicators: list[str] | None = None
+    nodes: list[Node],
+    periods: list[str],
+    indicators: list[str] | None = None,
+    light: bool = False,
 ) -> dict[tuple[int, str], dict[str, IndicatorValue | SummedValue]]:
     """For each (node id, period): the node's values, from its record sets or summed below.
 
@@ -167,7 +201,8 @@ def latest_values(
     figures are the sums (``SummedValue``) over the topmost regions below it whose own
     record sets have values for the period. A set without a region comes last. Values a
     record set holds for units outside its owner's subtree are never used. Two queries,
-    whatever the size of the tree. ``indicators`` narrows the read to those codes.
+    whatever the size of the tree. ``indicators`` narrows the read to those codes; ``light``
+    gives ``StoredValue`` rows instead of model instances (many units: several times faster).
     """
     if not nodes or not periods:
         return {}
@@ -190,31 +225,30 @@ def latest_values(
     )
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
-    qs = qs.only(
-        "record_set_id",
-        "org_code",
-        "period",
-        "indicator",
-        "numerator",
-        "denominator",
-        "value",
-        "definition_version",
+    rows = (
+        (StoredValue(*row) for row in qs.values_list(*_STORED_FIELDS))
+        if light
+        else qs.only(*_STORED_FIELDS)
     )
     grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
         lambda: defaultdict(dict)
     )
-    for v in qs:
+    for v in rows:
         node = by_code[v.org_code]
         v.record_set = sets[v.record_set_id].record_set
         if speaks_for(sets[v.record_set_id].owner_path, node):
             grouped[(node.pk, v.period)][v.record_set_id][v.indicator] = v
 
     def best(key, owned: bool) -> dict[str, IndicatorValue] | None:
+        if key not in grouped:
+            return None
         by_set = {
             rs: vals
             for rs, vals in grouped.get(key, {}).items()
             if (sets[rs].owner is not None) == owned
         }
+        if len(by_set) == 1:
+            return next(iter(by_set.values()))
         return by_set[max(by_set, key=lambda rs: sets[rs].rank())] if by_set else None
 
     out: dict[tuple[int, str], dict] = {}

@@ -54,6 +54,7 @@ LEDGER_LABELS = {
     "closed": gettext_lazy("ledger: closed in the period"),
 }
 MAX_MEASURES = 8
+MAX_LINES = 30  # units drawn as lines of a line chart (the table has them all)
 MAX_UNITS = 5000
 
 
@@ -236,7 +237,7 @@ def previous_year(s: Span) -> Span:
 # --- results ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     value: float | None = None
     numerator: float | None = None
@@ -368,7 +369,7 @@ def _resident(
     for c in codes:
         if c not in names:
             raise UserError(_("parameter m: unknown indicator “%(code)s”") % {"code": c})
-    values = queries.latest_values(nodes, labels, indicators=codes)
+    values = queries.latest_values(nodes, labels, indicators=codes, light=True)
     out: dict[str, dict[int, dict[str, Cell]]] = {c: defaultdict(dict) for c in codes}
     for (pk, label), by_code in values.items():
         for c, v in by_code.items():
@@ -617,10 +618,11 @@ def chart_data(result: Result) -> dict:
     scale = {m.code: (100 if m.ratio else 1) for m in result.measures}
     series = []
     req = result.request
+    drawn = result.lines[:MAX_LINES]
     if req.chart == "line" or (len(result.lines) <= 1 and req.chart != "scatter"):
         categories = [span_label(s) for s in result.periods]
         for m in result.measures:
-            for ln in result.lines or [result.total]:
+            for ln in drawn or [result.total]:
                 series.append({
                     "name": f"{ln.node.name} · {m.name}" if len(result.measures) > 1
                     else ln.node.name,
@@ -659,6 +661,7 @@ def chart_data(result: Result) -> dict:
         }
     return {
         "chart": req.chart, "axis": axis, "categories": categories, "series": series,
+        "cut": axis == "period" and len(result.lines) > MAX_LINES,
         "targets": targets, "scatter": scatter,
         "percent": bool(result.measures) and all(m.ratio for m in result.measures),
     }

@@ -87,8 +87,9 @@ def _result_or_error(request, req: ViewRequest) -> tuple[Result | None, str]:
         return None, str(e)
 
 
-def _table(result: Result) -> dict:
-    """The pivot table: a header row of measure × period, a line per unit, the total."""
+def _table(result: Result, lines: list) -> dict:
+    """The pivot table of ``lines`` (a page of the units): a header row of measure ×
+    period, a line per unit, the total."""
     cols = []
     for m in result.measures:
         for i, s in enumerate(result.periods):
@@ -111,7 +112,7 @@ def _table(result: Result) -> dict:
     return {
         "measures": [(m, len(result.periods)) for m in result.measures],
         "periods": [span_label(s) for _m, _i, s in cols],
-        "lines": [(ln.node, cells(ln)) for ln in result.lines],
+        "lines": [(ln.node, cells(ln)) for ln in lines],
         "total": (result.total.node, cells(result.total)),
     }
 
@@ -144,7 +145,9 @@ def visualizer(request):
         "view_id": request.GET.get("view", ""),
     }
     if result is not None:
-        ctx["table"] = _table(result)
+        page, rest = paging.page_of(request, result.lines)
+        ctx["page"], ctx["page_query"] = page, rest
+        ctx["table"] = _table(result, list(page.object_list))
         ctx["chart"] = chart_data(result)
         ctx["sort_urls"] = {
             "name": _sort_url(request, "name"),
