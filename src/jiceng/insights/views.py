@@ -308,8 +308,12 @@ def dashboard(request):
     data = dashboards.for_user(request.user)
     pins = []
     for p in actions.dashboard_pins(request.user):
-        pins.append({"pin": p, "chart": pin_chart(request.user, p), "mine": p.owner_id ==
-                     request.user.pk and p.published_at is None})
+        pins.append({
+            "pin": p,
+            "chart": pin_chart(request.user, p),
+            "sid": f"pin-spec-{p.pk}",
+            "mine": p.owner_id == request.user.pk and p.published_at is None,
+        })
     can_publish = bool(
         scope.scope_root(request.user)
         and scope.can(request.user, scope.Action.MANAGE_USERS, scope.scope_root(request.user))

@@ -39,7 +39,8 @@
         legend: {type: "scroll"},
         grid: {left: 50, right: 20, top: 50, bottom: 60},
         xAxis: {type: "category", data: s.categories, axisLabel: {rotate: s.categories.length > 6 ? 30 : 0}},
-        yAxis: {type: "value", axisLabel: {formatter: s.percent ? "{value}%" : "{value}"}},
+        yAxis: {type: "value", minInterval: s.percent ? 0 : 1,
+          axisLabel: {formatter: s.percent ? "{value}%" : "{value}"}},
         series: series
       };
     }
