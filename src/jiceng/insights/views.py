@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jiceng.core import audit, paging, scope
 from jiceng.core.errors import UserError
+from jiceng.core.exports import csv_writer
 from jiceng.insights import actions, dashboards
 from jiceng.insights.models import Pin
 from jiceng.insights.request import (
@@ -183,7 +183,7 @@ def _export(request, fmt: str):
     name = f"visualizer-{result.root.code}-{req.year}"
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf)
+        w = csv_writer(buf)
         w.writerow(heads)
         for r in rows:
             w.writerow(["" if r[k] is None else r[k] for k, _label in HEADERS])
