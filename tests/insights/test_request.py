@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jiceng.core.errors import UserError
 from jiceng.insights.request import parse_query, run, validate
@@ -131,3 +133,50 @@ def test_the_query_string_opens_the_same_view(db):
     from django.http import QueryDict
 
     assert parse_query(QueryDict(req.query())) == req
+
+
+def _reference(entries, start, end):
+    """The ledger measures of a list of (opened, deadline, closed) by the plain rule."""
+    out = {"open": 0, "overdue": 0, "opened": 0, "closed": 0}
+    for opened, deadline, closed in entries:
+        is_open = opened <= end and (closed is None or closed > end)
+        out["open"] += is_open
+        out["overdue"] += is_open and deadline < end
+        out["opened"] += start <= opened <= end
+        out["closed"] += closed is not None and start <= closed <= end
+    return out
+
+
+_day = st.integers(min_value=0, max_value=729)  # 2024-01-01 + n days
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), _day, st.integers(0, 200),
+                          st.one_of(st.none(), st.integers(0, 300))), max_size=6))
+def test_ledger_measures_match_the_plain_rule_for_any_entries(figures, drawn):
+    import datetime as dt
+
+    from jiceng.rectification.models import LedgerEntry
+
+    from .conftest import entry
+
+    t = figures.tree
+    LedgerEntry.objects.all().delete()
+    base = dt.date(2024, 1, 1)
+    by_county = {t.A.code: [], t.B.code: []}
+    for in_a, opened, late, closed in drawn:
+        o = base + dt.timedelta(days=opened)
+        d = o + dt.timedelta(days=late)
+        c = None if closed is None else o + dt.timedelta(days=closed)
+        c = c if c is None or c <= dt.date(2025, 12, 31) else None
+        entry(t.TA1 if in_a else t.TB1, o, d, closed=c)
+        by_county[t.A.code if in_a else t.B.code].append((o, d, c))
+    r = run(figures.province_admin, validate(
+        {"measures": [f"ledger:{k}" for k in ("open", "overdue", "opened", "closed")],
+         "root": t.C.code, "period_type": "quarter", "year": 2025}))
+    for code, entries in by_county.items():
+        for s in r.periods:
+            want = _reference(entries, s.start, s.end)
+            got = {k: _cell(r, code, f"ledger:{k}", s.label) for k in want}
+            assert got == want, (code, s.label)
