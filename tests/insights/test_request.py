@@ -180,3 +180,29 @@ def test_ledger_measures_match_the_plain_rule_for_any_entries(figures, drawn):
             want = _reference(entries, s.start, s.end)
             got = {k: _cell(r, code, f"ledger:{k}", s.label) for k in want}
             assert got == want, (code, s.label)
+
+
+def test_data_set_elements_and_reporting_rates_come_from_the_aggregation(figures):
+    from aggregates.helpers import load_sample
+
+    from jiceng.aggregates import actions
+
+    t = figures.tree
+    sat = load_sample("satisfaction", t.P)
+    # TA1 surveys 40 then 30 patients, TA2 50 in Q1 only; TA1 and TA2 complete Q1
+    actions.do_save_values(None, sat, t.TA1, "2025Q1", {"OUT_SURVEYED": "40", "OUT_SATISFIED": "36"})
+    actions.do_save_values(None, sat, t.TA1, "2025Q2", {"OUT_SURVEYED": "30", "OUT_SATISFIED": "30"})
+    actions.do_save_values(None, sat, t.TA2, "2025Q1", {"OUT_SURVEYED": "50", "OUT_SATISFIED": "45"})
+    actions.do_complete(None, sat, t.TA1, "2025Q1")
+    actions.do_complete(None, sat, t.TA2, "2025Q1")
+    r = run(figures.province_admin, validate(
+        {"measures": ["ds:SATISFACTION:OUT_SURVEYED", "ds:SATISFACTION:_completeness"],
+         "root": t.A.code, "period_type": "quarter", "year": 2025}))
+    assert _cell(r, t.TA1.code, "ds:SATISFACTION:OUT_SURVEYED", "2025Q1") == 40
+    assert _cell(r, t.A.code, "ds:SATISFACTION:OUT_SURVEYED", "2025Q1") == 90  # 40 + 50
+    assert _cell(r, t.A.code, "ds:SATISFACTION:OUT_SURVEYED", "2025Q2") == 30
+    year = run(figures.province_admin, validate(
+        {"measures": ["ds:SATISFACTION:OUT_SURVEYED"], "root": t.A.code, "year": 2025}))
+    assert _cell(year, t.A.code, "ds:SATISFACTION:OUT_SURVEYED", "2025") == 120  # 40+30+50
+    rate = _cell(r, t.TA1.code, "ds:SATISFACTION:_completeness", "2025Q1")
+    assert rate == 1  # TA1 expected once in Q1, completed once
