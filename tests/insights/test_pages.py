@@ -133,3 +133,27 @@ def test_a_reviewer_may_not_publish_a_dashboard(figures):
     with pytest.raises(PermissionDenied):
         actions.do_publish_dashboard(figures.county_reviewer)
     assert not Pin.objects.exists()
+
+
+def test_a_visualizer_address_pinned_is_drawn_on_the_dashboard(figures, client_for):
+    t = figures.tree
+    actions.do_pin(figures.county_admin, "按地址固定", url=_url(figures))
+    page = client_for(figures.county_admin).get("/insights/").content.decode()
+    pin = Pin.objects.get(title="按地址固定")
+    import json
+    import re
+
+    found = re.search(rf'<script id="pin-spec-{pin.pk}" type="application/json">(.*?)</script>',
+                      page, re.S)
+    assert found, "the pinned view's chart data is on the dashboard"
+    spec = json.loads(found.group(1))
+    assert spec["categories"] == [t.TA1.name, t.TA2.name, t.CA1.name]
+
+
+def test_units_may_be_listed_in_one_field_separated_by_spaces_or_commas(figures, client_for):
+    t = figures.tree
+    client = client_for(figures.county_admin)
+    page = client.get(f"/insights/visualizer/?m=ledger:open&root={t.A.code}&level=units"
+                      f"&unit={t.TA1.code}, {t.VA1.code}&pt=year&year=2025").content.decode()
+    assert f'data-code="{t.TA1.code}"' in page and f'data-code="{t.VA1.code}"' in page
+    assert f'data-code="{t.TA2.code}"' not in page

@@ -17,6 +17,7 @@ Units outside the user's sight are 404 (``Http404``), never figures.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ def parse_query(params: QueryDict | dict) -> ViewRequest:
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: params.get(k, []))
     data: dict = {
         "measures": [m for m in getlist("m") if m],
-        "units": [u for u in getlist("unit") if u],
+        "units": [u for raw in getlist("unit") for u in re.split(r"[\s,，、]+", raw) if u],
     }
     for key, name in (("root", "root"), ("level", "level"), ("pt", "period_type")):
         if params.get(key):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -292,11 +293,15 @@ def view_delete(request, pk: int):
 
 def pin_chart(user, pin: Pin) -> dict | None:
     """The chart of a pinned saved view, or None (a map or a page: shown as a link)."""
-    if not pin.view_id:
+    if not pin.view_id and not pin.url.startswith("/insights/visualizer/"):
         return None
     try:
-        view = actions.get_view(user, pin.view_id)
-        req = parse_query(opened_query(user, view))
+        if pin.view_id:
+            req = parse_query(opened_query(user, actions.get_view(user, pin.view_id)))
+        else:
+            req = parse_query(QueryDict(urlsplit(pin.url).query))
+        if not req.measures:
+            return None
         result = run(user, req)
     except (UserError, Http404):
         return {"error": _("This view cannot be shown in your region.")}
