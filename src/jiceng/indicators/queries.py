@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
 
 from jiceng.indicators.models import IndicatorValue, RecordSet, Target
 from jiceng.orgs.models import GRASSROOTS_KINDS, KIND_LEVEL, Kind, Node, path_ids
@@ -170,7 +171,8 @@ _STORED_FIELDS = (
 
 class StoredValue:
     """A stored value read as a plain row (``latest_values(light=True)``): the fields of
-    ``IndicatorValue`` that the lookup reads, without building model instances."""
+    ``IndicatorValue`` that the lookup reads, without building model instances (numerator
+    and denominator as floats)."""
 
     __slots__ = (*_STORED_FIELDS, "record_set")
 
@@ -225,11 +227,13 @@ def latest_values(
     )
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
-    rows = (
-        (StoredValue(*row) for row in qs.values_list(*_STORED_FIELDS))
-        if light
-        else qs.only(*_STORED_FIELDS)
-    )
+    if light:  # numerator and denominator as floats, cast by the database (no Decimals)
+        light_qs = qs.annotate(
+            num_f=Cast("numerator", FloatField()), den_f=Cast("denominator", FloatField())
+        ).values_list(*_STORED_FIELDS[:4], "num_f", "den_f", *_STORED_FIELDS[6:])
+        rows = (StoredValue(*row) for row in light_qs)
+    else:
+        rows = qs.only(*_STORED_FIELDS)
     grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
         lambda: defaultdict(dict)
     )
