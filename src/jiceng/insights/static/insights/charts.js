@@ -1,3 +1,12 @@
+// The visualizer's form shows that it is working while the next view is computed.
+(function () {
+  var form = document.getElementById("viz-form");
+  var busy = document.getElementById("viz-busy");
+  if (form && busy) form.addEventListener("submit", function () {
+    busy.classList.add("htmx-request");
+    form.setAttribute("aria-busy", "true");
+  });
+})();
 // Charts of the visualizer and the dashboards: each element [data-chart] names the JSON
 // script (data-chart="ID") holding {chart, axis, categories, series, targets, scatter, percent}.
 (function () {
