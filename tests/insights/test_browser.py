@@ -16,6 +16,7 @@ def test_a_saved_view_pinned_to_the_dashboard_draws_its_chart_and_leads_to_its_t
     page.goto(f"/insights/visualizer/?m=ind:htn_std_mgmt&root={t.A.code}&level=children"
               "&pt=year&year=2025&chart=bar")
     page.wait_for_selector("#viz-chart[data-drawn='1'] canvas")
+    screenshot(page, "visualizer-bar-chart")
     assert "60.0%" in page.locator(f"#viz-table tr[data-code='{t.TA1.code}']").inner_text()
     with page.expect_download() as png:
         page.click("[data-png=viz-chart]")

@@ -157,3 +157,12 @@ def test_units_may_be_listed_in_one_field_separated_by_spaces_or_commas(figures,
                       f"&unit={t.TA1.code}, {t.VA1.code}&pt=year&year=2025").content.decode()
     assert f'data-code="{t.TA1.code}"' in page and f'data-code="{t.VA1.code}"' in page
     assert f'data-code="{t.TA2.code}"' not in page
+
+
+def test_only_the_periods_of_the_targets_year_are_marked_below_target(figures, client_for):
+    import re
+
+    page = client_for(figures.county_admin).get(_url(figures)).content.decode()
+    row = re.search(rf'<tr data-code="{figures.tree.TA1.code}">(.*?)</tr>', page, re.S).group(1)
+    # TA1: 2024 50% and 2025 60%, target 65% for 2025: only 2025 is red
+    assert re.findall(r'class="num( miss)?"', row) == ["", "", "", "", " miss"]

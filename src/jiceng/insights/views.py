@@ -106,7 +106,9 @@ def _table(result: Result, lines: list) -> dict:
                 "denominator": c.denominator,
                 "prev": result.change(line, m, i, "previous"),
                 "year": result.change(line, m, i, "year"),
-                "miss": target is not None and c.value is not None and c.value < target,
+                # targets are of the view's year: earlier periods are not judged by them
+                "miss": target is not None and c.value is not None and c.value < target
+                and s.year == result.request.year,
             })
         return out
 

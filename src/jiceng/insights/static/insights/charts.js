@@ -38,7 +38,7 @@
         if (s.chart === "stacked") out.stack = "all";
         if (i === 0 && s.targets && s.targets.length) {
           out.markLine = {symbol: "none", lineStyle: {type: "dashed", color: "#c0392b"},
-            label: {formatter: "{b}: {c}"},
+            label: {position: "insideEndTop", formatter: "{b}: {c}"},
             data: s.targets.map(function (t) { return {name: t.name, yAxis: t.value}; })};
         }
         return out;
