@@ -206,3 +206,14 @@ def test_data_set_elements_and_reporting_rates_come_from_the_aggregation(figures
     assert _cell(year, t.A.code, "ds:SATISFACTION:OUT_SURVEYED", "2025") == 120  # 40+30+50
     rate = _cell(r, t.TA1.code, "ds:SATISFACTION:_completeness", "2025Q1")
     assert rate == 1  # TA1 expected once in Q1, completed once
+
+
+def test_a_region_above_the_record_sets_owner_gets_the_sums_of_the_regions_below(figures):
+    t = figures.tree
+    r = run(figures.province_admin, validate(
+        {"measures": ["ind:htn_std_mgmt"], "root": t.C.code, "year": 2025}))
+    # only A's record set has values: the city is A's sums, 105/150 = 0.7; B has none
+    assert _cell(r, t.C.code, "ind:htn_std_mgmt", "2025") == pytest.approx(0.7)
+    assert _cell(r, t.A.code, "ind:htn_std_mgmt", "2025") == pytest.approx(0.7)
+    assert _cell(r, t.B.code, "ind:htn_std_mgmt", "2025") is None
+    assert r.change(r.total, r.measures[0], 4, "year") == pytest.approx(10.0)  # 90/150 → 105/150

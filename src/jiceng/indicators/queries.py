@@ -145,12 +145,18 @@ class SummedValue:
         return float(self.numerator / self.denominator)
 
 
+def _dec(x) -> Decimal:
+    """A stored figure as a Decimal (a light read gives floats: their shortest text is exact
+    for the 4 decimal places stored)."""
+    return x if isinstance(x, Decimal) else Decimal(repr(x))
+
+
 def _sum(indicator: str, parts: list[tuple[Node, IndicatorValue]]) -> SummedValue:
-    dens = [v.denominator for _n, v in parts if v.denominator is not None]
+    dens = [_dec(v.denominator) for _n, v in parts if v.denominator is not None]
     versions = {v.definition_version for _n, v in parts}
     return SummedValue(
         indicator=indicator,
-        numerator=sum((v.numerator for _n, v in parts), Decimal(0)),
+        numerator=sum((_dec(v.numerator) for _n, v in parts), Decimal(0)),
         denominator=sum(dens, Decimal(0)) if dens else None,
         regions=[n for n, _v in parts],
         definition_version=versions.pop() if len(versions) == 1 else "",
