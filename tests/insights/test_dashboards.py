@@ -62,3 +62,26 @@ def test_the_home_page_shows_the_dashboard_with_links_to_its_tables(figures, cli
     page = client_for(getattr(figures, persona)).get("/").content.decode()
     assert 'data-panel="dashboard"' in page
     assert "data-table-link" in page
+
+
+def test_the_full_dashboard_lets_a_commission_choose_the_indicator_against_its_target(
+    figures, client_for
+):
+    from decimal import Decimal
+
+    from jiceng.indicators.models import RecordSet, Target
+
+    from .conftest import put
+
+    t = figures.tree
+    rs = RecordSet.objects.get(node=t.A)
+    put(rs, t.TA1, "2025", "fd_sign_rate", 30, 100)
+    put(rs, t.TA2, "2025", "fd_sign_rate", 20, 100)
+    Target.objects.create(indicator="fd_sign_rate", node=t.A, year=2025,
+                          threshold=Decimal("0.25"))
+    data = dashboards.for_user(figures.county_admin, "fd_sign_rate")
+    chart = next(c for c in data["charts"] if c["id"] == "targets")
+    assert chart["chosen"] == "fd_sign_rate"
+    assert chart["data"]["categories"] == [t.TA2.name, t.TA1.name]  # 20% before 30%
+    page = client_for(figures.county_admin).get("/insights/?ind=fd_sign_rate").content.decode()
+    assert '<option value="fd_sign_rate" selected>' in page

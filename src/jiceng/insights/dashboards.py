@@ -234,6 +234,8 @@ def indicator_vs_target(user, region: Node, code: str = "") -> dict | None:
         },
         "table_url": _viz(m=f"ind:{code}", root=region.code, level=level, pt="year",
                           year=year, chart="table", sort="value"),
+        "choices": [(c, names.get(c, c)) for c in sorted(targets)],
+        "chosen": code,
     }
 
 
@@ -284,13 +286,14 @@ def rankings(user, region: Node) -> list[dict]:
     return out
 
 
-def commission(user, region: Node) -> list[dict]:
-    """The charts of a commission's dashboard (those with something to show)."""
+def commission(user, region: Node, indicator: str = "") -> list[dict]:
+    """The charts of a commission's dashboard (those with something to show); ``indicator``
+    chooses the one drawn against its target."""
     charts = [
         funnel(user, region),
         verdict_shares(user, region),
         ledger_ageing(user, region),
-        indicator_vs_target(user, region),
+        indicator_vs_target(user, region, indicator),
         reporting_rates(user, region),
         *rankings(user, region),
     ]
@@ -415,7 +418,7 @@ def _with_specs(charts: list[dict]) -> list[dict]:
     return [{**c, "spec": spec(c)} for c in charts]
 
 
-def for_user(user) -> dict:
+def for_user(user, indicator: str = "") -> dict:
     """``{"kind": "commission"|"institution"|"", "charts", "todos", "node"}``."""
     if user.role == Role.INSTITUTION_STAFF and not scope.is_global(user):
         inst = user.home_institution
@@ -430,7 +433,7 @@ def for_user(user) -> dict:
         return {"kind": "", "charts": [], "todos": [], "node": None}
     return {
         "kind": "commission",
-        "charts": _with_specs(commission(user, region)),
+        "charts": _with_specs(commission(user, region, indicator)),
         "todos": [],
         "node": region,
     }

@@ -312,7 +312,7 @@ def pin_chart(user, pin: Pin) -> dict | None:
 
 @login_required
 def dashboard(request):
-    data = dashboards.for_user(request.user)
+    data = dashboards.for_user(request.user, request.GET.get("ind", ""))
     pins = []
     for p in actions.dashboard_pins(request.user):
         pins.append({
