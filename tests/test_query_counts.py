@@ -59,6 +59,12 @@ VARIANTS = {
         "?level=county&method=equal&indicator=ds:SATISFACTION:OUT_SATISFACTION_RATE",
     ],
     "/appraisal/<int:pk>/": ["?sort=score", "?sort=-amount&page=2"],
+    "/insights/visualizer/": [
+        "?m=ind:htn_std_mgmt&m=ds:SATISFACTION:OUT_SURVEYED&level=county&pt=year&year={last_year}",
+        "?m=verdict:share&m=ledger:overdue&level=institution&pt=quarter&year={last_year}&chart=bar",
+    ],
+    "/insights/visualizer/export.csv": ["?m=ind:htn_std_mgmt&level=institution"],
+    "/api/v1/insights/data": ["?m=ind:htn_std_mgmt&m=ledger:open&level=county&year={last_year}"],
 }
 RESIDENTS = 600  # a county's residents in the record set: the values, not their number, count
 
@@ -91,6 +97,8 @@ class Objects:
     appeal: int = 0  # the appeal against it
     report: int = 0  # the county's work summary (queued by the demo)
     report_template: int = 0  # the county's summary template
+    saved_view: int = 0  # a visualizer view the province's administrator saved and shared
+    pin: int = 0  # its pin, published below the province
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -171,6 +179,10 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/evaluation/s/<int:pk>/template.xlsx": {"pk": o.submission},
         "/evaluation/verdicts/<int:pk>/lookback/": {"pk": o.verdict},
         "/indicators/node/<str:code>/": {"code": user.node.code},
+        "/insights/pins/<int:pk>/delete/": {"pk": o.pin},
+        "/insights/views/<int:pk>/": {"pk": o.saved_view},
+        "/insights/views/<int:pk>/delete/": {"pk": o.saved_view},
+        "/insights/views/<int:pk>/share/": {"pk": o.saved_view},
         "/indicators/recordsets/<int:pk>/": {"pk": o.record_set},
         "/indicators/recordsets/<int:pk>/compute/": {"pk": o.record_set},
         "/indicators/recordsets/<int:pk>/delete/": {"pk": o.record_set},
@@ -253,6 +265,7 @@ def _objects(region) -> Objects:
     from jiceng.aggregates.models import Report
     from jiceng.assessments.models import Cycle, Evidence, Stage, Submission, VerdictRecord
     from jiceng.indicators.models import RecordSet, Target
+    from jiceng.insights.models import Pin, SavedView
     from jiceng.rectification.models import Evidence as EntryEvidence
     from jiceng.rectification.models import LedgerEntry, SupervisionVisit
     from jiceng.reports.models import GeneratedReport, ReportTemplate
@@ -307,6 +320,8 @@ def _objects(region) -> Objects:
         appeal=Appeal.objects.filter(appraisal=appraisal).order_by("pk").first().pk,
         report=GeneratedReport.objects.filter(region=county).order_by("pk").first().pk,
         report_template=ReportTemplate.objects.filter(region=county).order_by("pk").first().pk,
+        saved_view=SavedView.objects.order_by("pk").first().pk,
+        pin=Pin.objects.filter(published_at__isnull=False).order_by("pk").first().pk,
     )
 
 
@@ -487,6 +502,7 @@ PAGED = [
     ("province_admin", "/appraisal/{appraisal}/?sort=score", "page"),
     ("province_admin", "/appraisal/{appraisal}/funds/?x=1", "page"),
     ("province_admin", "/appraisal/bad-practice/?x=1", "page"),
+    ("province_admin", "/insights/visualizer/?m=ledger:open&level=institution", "page"),
 ]
 
 

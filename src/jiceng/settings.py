@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "jiceng.maps",
     "jiceng.appraisal",
     "jiceng.reports",
+    "jiceng.insights",
 ]
 
 MIDDLEWARE = [

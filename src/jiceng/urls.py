@@ -39,6 +39,7 @@ urlpatterns = [
     path("maps/", include("jiceng.maps.urls")),
     path("appraisal/", include("jiceng.appraisal.urls")),
     path("reports/", include("jiceng.reports.urls")),
+    path("insights/", include("jiceng.insights.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -35,6 +35,7 @@ def _add_routers() -> None:
     from jiceng.assessments.api import router as evaluation_router
     from jiceng.core.api import router as audit_router
     from jiceng.indicators.api import router as indicators_router
+    from jiceng.insights.api import router as insights_router
     from jiceng.maps.api import router as maps_router
     from jiceng.orgs.api import router as orgs_router
     from jiceng.rectification.api import router as rectification_router
@@ -52,6 +53,7 @@ def _add_routers() -> None:
     api.add_router("/maps", maps_router)
     api.add_router("/appraisal", appraisal_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/insights", insights_router)
 
 
 _add_routers()

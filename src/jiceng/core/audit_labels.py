@@ -103,6 +103,13 @@ ACTIONS: dict[str, Promise] = {
     "download.appraisal_export": pgettext_lazy("audit", "Export appraisal ranking"),
     "download.appraisal_funds_export": pgettext_lazy("audit", "Export fund allocation"),
     "download.report": pgettext_lazy("audit", "Download work summary"),
+    "insights.save_view": pgettext_lazy("audit", "Save visualizer view"),
+    "insights.share_view": pgettext_lazy("audit", "Share visualizer view"),
+    "insights.delete_view": pgettext_lazy("audit", "Delete visualizer view"),
+    "insights.pin": pgettext_lazy("audit", "Pin to dashboard"),
+    "insights.unpin": pgettext_lazy("audit", "Unpin from dashboard"),
+    "insights.publish": pgettext_lazy("audit", "Publish dashboard"),
+    "download.visualizer_export": pgettext_lazy("audit", "Export visualizer figures"),
 }
 
 FAMILY_LABELS: dict[str, Promise] = {
@@ -260,6 +267,7 @@ AREA_LABELS: dict[str, Promise] = {
     "indicators": pgettext_lazy("audit", "Indicators"),
     "aggregates": pgettext_lazy("audit", "Aggregate data"),
     "reports": pgettext_lazy("audit", "Reports"),
+    "insights": pgettext_lazy("audit", "Dashboards"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 

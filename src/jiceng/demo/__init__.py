@@ -14,7 +14,16 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES: list[str] = ["records", "cycle", "ledger", "aggregates", "maps", "appraisal", "reports"]
+STAGES: list[str] = [
+    "records",
+    "cycle",
+    "ledger",
+    "aggregates",
+    "maps",
+    "appraisal",
+    "insights",
+    "reports",
+]
 
 
 @contextmanager
