@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "jiceng.rectification",
     "jiceng.indicators",
     "jiceng.aggregates",
+    "jiceng.surveys",
 ]
 
 MIDDLEWARE = [

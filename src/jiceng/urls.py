@@ -36,6 +36,7 @@ urlpatterns = [
     path("rectification/", include("jiceng.rectification.urls")),
     path("indicators/", include("jiceng.indicators.urls")),
     path("data/", include("jiceng.aggregates.urls")),
+    path("surveys/", include("jiceng.surveys.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

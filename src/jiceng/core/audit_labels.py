@@ -79,6 +79,9 @@ ACTIONS: dict[str, Promise] = {
     "aggregates.complete": pgettext_lazy("audit", "Complete data form"),
     "aggregates.approve": pgettext_lazy("audit", "Approve data form"),
     "aggregates.unlock": pgettext_lazy("audit", "Unlock data form"),
+    "surveys.load_questionnaire": pgettext_lazy("audit", "Load questionnaire"),
+    "surveys.import_responses": pgettext_lazy("audit", "Import survey responses"),
+    "surveys.enter_response": pgettext_lazy("audit", "Enter survey response"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
@@ -239,6 +242,7 @@ AREA_LABELS: dict[str, Promise] = {
     "rectification": pgettext_lazy("audit", "Rectification"),
     "indicators": pgettext_lazy("audit", "Indicators"),
     "aggregates": pgettext_lazy("audit", "Aggregate data"),
+    "surveys": pgettext_lazy("audit", "Satisfaction surveys"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 
@@ -295,6 +299,8 @@ OBJECT_TYPES = (
     "indicators.target",
     "aggregates.datasetversion",
     "aggregates.report",
+    "surveys.questionnaire",
+    "surveys.surveyimport",
 )
 
 

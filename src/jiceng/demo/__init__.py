@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES: list[str] = ["records", "cycle", "ledger", "aggregates"]
+STAGES: list[str] = ["records", "cycle", "ledger", "aggregates", "surveys"]
 
 
 @contextmanager
