@@ -19,7 +19,12 @@ from .helpers import SMALL, load_small
 
 def test_the_four_sample_questionnaires_cover_the_four_kinds_without_warnings():
     loaded = [load_questionnaire_file(p) for p in sample_questionnaire_paths()]
-    assert sorted(q.kind for q in loaded) == ["contracted", "inpatient", "outpatient", "public_health"]
+    assert sorted(q.kind for q in loaded) == [
+        "contracted",
+        "inpatient",
+        "outpatient",
+        "public_health",
+    ]
     assert all(q.warnings == () for q in loaded)
     assert all(q.question(q.overall).satisfied_codes == {"1", "2"} for q in loaded)
 
