@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -29,7 +30,9 @@ def template_workbook(d: Questionnaire) -> bytes:
     for col in range(1, len(example) + 1):
         ws.cell(row=1, column=col).font = Font(bold=True)
     sheet = wb.create_sheet(_("Options"))
-    xlsx.append(sheet, [_("Question"), _("Text"), _("Option"), _("Option text"), _("Satisfied")])
+    xlsx.append(
+        sheet, [_("Question"), _("Text"), _("Option"), _("Option text"), _("Counts as satisfied")]
+    )
     for x in d.questions:
         if not x.options:
             xlsx.append(sheet, [x.code, x.text, "", _("(free text)"), ""])
@@ -48,10 +51,10 @@ def rates_workbook(
     xlsx.append(ws, [f"{node.name} · {kind_label} · {cmp.period.label}"])
     ws.cell(row=1, column=1).font = Font(bold=True)
     head = [
-        _("Unit"),
+        pgettext("surveys", "Unit"),
         _("Code"),
         _("Respondents"),
-        _("Satisfied"),
+        _("Satisfied respondents"),
         _("Rate (%)"),
         _("Rate %(period)s (%%)") % {"period": cmp.previous.label},
         _("Change (points)"),
@@ -87,7 +90,7 @@ def rates_workbook(
             _("Question"),
             _("Text"),
             _("Answered"),
-            _("Satisfied"),
+            _("Satisfied respondents"),
             _("Rate (%)"),
         ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def points(value: Decimal | None) -> str:
     if value is None:
         return "—"
     if value > 0:
-        return _("up %(n)s points") % {"n": value}
+        return pgettext("surveys", "up %(n)s points") % {"n": value}
     if value < 0:
-        return _("down %(n)s points") % {"n": -value}
-    return _("unchanged")
+        return pgettext("surveys", "down %(n)s points") % {"n": -value}
+    return pgettext("surveys", "unchanged")
