@@ -47,6 +47,7 @@ VARIANTS = {
     "/evaluation/cycles/<int:pk>/": ["?page=2"],
     "/rectification/": ["?status=open", "?overdue=1"],
     "/api/v1/evaluation/consistency": ["?year={last_year}"],
+    "/surveys/rates/<str:code>/": ["?kind=inpatient&period={last_year}"],
     "/api/v1/evaluation/publications": ["?year={last_year}"],
 }
 RESIDENTS = 600  # a county's residents in the record set: the values, not their number, count
@@ -75,6 +76,7 @@ class Objects:
     user: int
     data_set: int  # a data set version the clerk's institution reported
     data_period: str  # one of its periods with a report
+    questionnaire: int  # a sample questionnaire of the province
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -168,6 +170,12 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/users/<int:pk>/activate/": {"pk": o.user},
         "/users/<int:pk>/deactivate/": {"pk": o.user},
         "/users/<int:pk>/password/": {"pk": o.user},
+        "/surveys/q/<int:pk>/": {"pk": o.questionnaire},
+        "/surveys/q/<int:pk>/template.xlsx": {"pk": o.questionnaire},
+        "/surveys/q/<int:pk>/enter/": {"pk": o.questionnaire},
+        "/surveys/rates/<str:code>/": {"code": user.node.code},
+        "/surveys/rates/<str:code>/export.xlsx": {"code": user.node.code},
+        "/surveys/comments/<str:code>/": {"code": user.node.code},
         # API
         "/api/v1/orgs/{code}": {"code": user.node.code},
         "/api/v1/orgs/{code}/children": {"code": user.node.code},
@@ -255,7 +263,14 @@ def _objects(region) -> Objects:
         user=clerk.pk,
         data_set=report.dataset_id,
         data_period=report.period,
+        questionnaire=_questionnaire(),
     )
+
+
+def _questionnaire() -> int:
+    from jiceng.surveys.models import Questionnaire
+
+    return Questionnaire.objects.order_by("code").first().pk
 
 
 def _periods(today: dt.date) -> list[str]:
@@ -431,6 +446,8 @@ PAGED = [
     ("province_admin", "/indicators/table/{county}/?period={last_year}&level=institution", "page"),
     ("province_admin", "/indicators/targets/?year={this_year}", "page"),
     ("province_admin", "/indicators/recordsets/?x=1", "page"),
+    ("province_admin", "/surveys/rates/{county}/?kind=outpatient&period={last_year}", "page"),
+    ("province_admin", "/surveys/comments/{county}/?kind=outpatient&period={last_year}", "page"),
 ]
 
 
