@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiceng.core.errors import UserError
-from jiceng.surveys import satisfaction_rate
+from jiceng.surveys import satisfaction_rate, satisfaction_rates
 from jiceng.surveys.actions import do_import_responses
 from jiceng.surveys.models import Questionnaire, Response, SurveyImport, Tally
 from jiceng.surveys.queries import all_rates, rate_rows, survey_period
@@ -167,3 +167,7 @@ def test_every_rate_equals_a_plain_count_of_the_rows(personas, rows):
             sum(a in "12" for a in year),
             len(year),
         )
+    nodes = [getattr(t, n) for n in ["TA1", "VA1", "TB1", "A"]]
+    assert satisfaction_rates(nodes, "门诊", "2026Q2") == {
+        n.pk: satisfaction_rate(n, "outpatient", "2026Q2") for n in nodes
+    }

@@ -18,7 +18,9 @@ For other apps (the appraisal, branch appr-web) the rate is one call::
 ``period`` a quarter (``2026Q1``) or a year (``2026``). The result is
 (satisfied respondents, respondents who answered the overall question), summed over every
 questionnaire version of that kind; (0, 0) when nobody was surveyed. It reads the stored
-tallies (one query) and checks no user's scope: the caller does.
+tallies (one query) and checks no user's scope: the caller does. For many nodes at once
+(an appraisal of every institution of a province) ``satisfaction_rates(nodes, kind, period)``
+answers {node id: (numerator, denominator)} in one query.
 """
 
 from __future__ import annotations
@@ -29,3 +31,10 @@ def satisfaction_rate(node, questionnaire_kind: str, period: str) -> tuple[int, 
     from jiceng.surveys.queries import satisfaction_rate as _rate
 
     return _rate(node, questionnaire_kind, period)
+
+
+def satisfaction_rates(nodes, questionnaire_kind: str, period: str) -> dict[int, tuple[int, int]]:
+    """:func:`satisfaction_rate` of each of ``nodes``: {node id: (satisfied, answered)}."""
+    from jiceng.surveys.queries import satisfaction_rates as _rates
+
+    return _rates(list(nodes), questionnaire_kind, period)

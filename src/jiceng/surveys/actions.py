@@ -27,7 +27,7 @@ from jiceng.surveys import queries
 from jiceng.surveys.models import Questionnaire, Response, SurveyImport, Tally
 from jiceng.surveys.questionnaire import Questionnaire as Definition
 from jiceng.surveys.rates import quarter_of
-from jiceng.surveys.responses import Row, check_rows, keyed_hash, read_table
+from jiceng.surveys.responses import Row, check_rows, keyed_hash, keyed_hasher, read_table
 
 _DEFAULT = object()
 BATCH = 5000  # rows per INSERT round trip
@@ -152,6 +152,45 @@ def _existing(
     return problems
 
 
+class _Writer:
+    """Rows into one table, fast: COPY on PostgreSQL, batched executemany elsewhere."""
+
+    def __init__(self, cursor, table: str, columns: list[str]):
+        qn = connection.ops.quote_name
+        self.cursor = cursor
+        self.copy = None
+        names = ", ".join(qn(c) for c in columns)
+        if connection.vendor == "postgresql":
+            self.copy = cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN")
+            self.copy.__enter__()
+        self.sql = f"INSERT INTO {qn(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+    def write(self, rows: list[tuple]) -> None:
+        if self.copy is not None:
+            for row in rows:
+                self.copy.write_row(row)
+        elif rows:
+            self.cursor.executemany(self.sql, rows)
+
+    def close(self) -> None:
+        if self.copy is not None:
+            self.copy.__exit__(None, None, None)
+
+
+RESPONSE_COLUMNS = [
+    "questionnaire_id",
+    "institution_id",
+    "date",
+    "quarter",
+    "respondent",
+    "name_hash",
+    "answers",
+    "comment",
+    "satisfied",
+    "batch_id",
+]
+
+
 def _save(
     actor,
     q: Questionnaire,
@@ -163,9 +202,11 @@ def _save(
 ) -> SurveyImport:
     d = definition_of_q(q)
     key = settings.JICENG_PII_KEY.encode()
+    hashed = keyed_hasher(key)
     user = actor if getattr(actor, "is_authenticated", False) else None
     satisfied_of = {x.code: x.satisfied_codes for x in d.choices}
     overall = d.overall
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     with transaction.atomic():
         problems = _existing(q, rows, institutions, key, filename)
         if problems:
@@ -179,69 +220,49 @@ def _save(
             created_by=user,
         )
         counts: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
-        table = Response._meta.db_table
-        columns = [
-            "questionnaire_id",
-            "institution_id",
-            "date",
-            "quarter",
-            "respondent",
-            "name_hash",
-            "answers",
-            "comment",
-            "satisfied",
-            "batch_id",
-        ]
-        qn = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})"
-        )
         quarter_cache: dict = {}
-        buf = []
         done = 0
         with connection.cursor() as cursor:
-            for r in rows:
-                inst = institutions[r.org_code]
-                quarter = quarter_cache.get(r.date)
-                if quarter is None:
-                    quarter = quarter_cache[r.date] = quarter_of(r.date)
-                sat = None
-                for code, answer in r.answers.items():
-                    good = answer in satisfied_of[code]
-                    c = counts[(inst, quarter, code)]
-                    c[0] += 1
-                    c[1] += good
-                    if code == overall:
-                        sat = good
-                        c = counts[(inst, quarter, "")]
-                        c[0] += 1
-                        c[1] += good
-                buf.append(
-                    (
-                        q.pk,
-                        inst,
-                        r.date,
-                        quarter,
-                        keyed_hash(r.phone, key),
-                        keyed_hash(r.name, key) if r.name else "",
-                        json.dumps(r.answers, separators=(",", ":")),
-                        r.comment,
-                        sat,
-                        batch.pk,
-                    )
-                )
-                if len(buf) >= BATCH:
-                    cursor.executemany(sql, buf)
-                    done += len(buf)
+            writer = _Writer(cursor, Response._meta.db_table, RESPONSE_COLUMNS)
+            try:
+                for start in range(0, len(rows), BATCH):
                     buf = []
+                    for r in rows[start : start + BATCH]:
+                        inst = institutions[r.org_code]
+                        quarter = quarter_cache.get(r.date)
+                        if quarter is None:
+                            quarter = quarter_cache[r.date] = quarter_of(r.date)
+                        sat = None
+                        for code, answer in r.answers.items():
+                            good = answer in satisfied_of[code]
+                            c = counts[(inst, quarter, code)]
+                            c[0] += 1
+                            c[1] += good
+                            if code == overall:
+                                sat = good
+                                c = counts[(inst, quarter, "")]
+                                c[0] += 1
+                                c[1] += good
+                        buf.append(
+                            (
+                                q.pk,
+                                inst,
+                                r.date,
+                                quarter,
+                                hashed(r.phone),
+                                hashed(r.name) if r.name else "",
+                                dumps(r.answers),
+                                r.comment,
+                                sat,
+                                batch.pk,
+                            )
+                        )
+                    writer.write(buf)
+                    done += len(buf)
                     if progress:
                         progress(done, len(rows))
-            if buf:
-                cursor.executemany(sql, buf)
-                done += len(buf)
-                if progress:
-                    progress(done, len(rows))
+            finally:
+                writer.close()
         _add_tallies(q, counts)
         audit.record(
             actor,
@@ -268,27 +289,37 @@ def _add_tallies(q: Questionnaire, counts: dict[tuple[int, str, str], list[int]]
     existing = Tally.objects.select_for_update().filter(questionnaire=q, quarter__in=quarters)
     if len(ids) <= 500:
         existing = existing.filter(institution_id__in=ids)
-    have = {(t.institution_id, t.quarter, t.question): t for t in existing}
+    have = {
+        (inst, quarter, question): pk
+        for pk, inst, quarter, question in existing.values_list(
+            "pk", "institution_id", "quarter", "question"
+        )
+    }
     create, update = [], []
     for (inst, quarter, question), (answered, satisfied) in counts.items():
-        t = have.get((inst, quarter, question))
-        if t is None:
-            create.append(
-                Tally(
-                    questionnaire=q,
-                    institution_id=inst,
-                    quarter=quarter,
-                    question=question,
-                    answered=answered,
-                    satisfied=satisfied,
-                )
-            )
+        pk = have.get((inst, quarter, question))
+        if pk is None:
+            create.append((q.pk, inst, quarter, question, answered, satisfied))
         else:
-            t.answered += answered
-            t.satisfied += satisfied
-            update.append(t)
-    Tally.objects.bulk_create(create, batch_size=2000)
-    Tally.objects.bulk_update(update, ["answered", "satisfied"], batch_size=2000)
+            update.append((answered, satisfied, pk))
+    qn = connection.ops.quote_name
+    table = qn(Tally._meta.db_table)
+    with connection.cursor() as cursor:
+        writer = _Writer(
+            cursor,
+            Tally._meta.db_table,
+            ["questionnaire_id", "institution_id", "quarter", "question", "answered", "satisfied"],
+        )
+        try:
+            writer.write(create)
+        finally:
+            writer.close()
+        if update:
+            cursor.executemany(
+                f"UPDATE {table} SET {qn('answered')} = {qn('answered')} + %s, "
+                f"{qn('satisfied')} = {qn('satisfied')} + %s WHERE {qn('id')} = %s",
+                update,
+            )
 
 
 def counted_tallies(q: Questionnaire) -> dict[tuple[int, str, str], tuple[int, int]]:

@@ -3,6 +3,7 @@ rates by question, comments. Every rate is read from :class:`Tally` (see ``model
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -83,23 +84,53 @@ def _kind(kind: str) -> str:
 def satisfaction_rate(node: Node, questionnaire_kind: str, period: str) -> tuple[int, int]:
     """(satisfied, answered) of the overall question in ``node``'s subtree (one query)."""
     p = survey_period(period)
+    below = Node.objects.filter(path__startswith=node.path).values("pk")
     got = Tally.objects.filter(
         questionnaire__kind=_kind(questionnaire_kind),
         question="",
         quarter__in=quarters(p),
-        institution__path__startswith=node.path,
+        institution_id__in=below,
     ).aggregate(s=Sum("satisfied"), a=Sum("answered"))
     return int(got["s"] or 0), int(got["a"] or 0)
 
 
-def _tallies(root: Node, kind: str, labels: list[str]) -> list[tuple[str, str, int, int]]:
-    """(institution path, quarter, satisfied, answered) of the overall question."""
+def satisfaction_rates(
+    nodes: list[Node], questionnaire_kind: str, period: str
+) -> dict[int, tuple[int, int]]:
+    """:func:`satisfaction_rate` of many nodes at once (one query): node id -> (satisfied,
+    answered). For an appraisal of thousands of units."""
+    if not nodes:
+        return {}
+    p = survey_period(period)
+    kind = _kind(questionnaire_kind)
+    labels = quarters(p)
+    pooled = roll_up(_tallies(_common_path(nodes), kind, labels), [n.path for n in nodes])
+    out = {}
+    for n in nodes:
+        s = a = 0
+        for q in labels:
+            got = pooled.get((n.path, q))
+            if got:
+                s, a = s + got[0], a + got[1]
+        out[n.pk] = (s, a)
+    return out
+
+
+def _common_path(nodes: list[Node]) -> str:
+    """The path of the lowest node that has every one of ``nodes`` at or below it."""
+    prefix = os.path.commonprefix([n.path for n in nodes])
+    return prefix[: prefix.rfind("/") + 1] or "/"
+
+
+def _tallies(path: str, kind: str, labels: list[str]) -> list[tuple[str, str, int, int]]:
+    """(institution path, quarter, satisfied, answered) of the overall question, for the
+    institutions at or below ``path``."""
     rows = (
         Tally.objects.filter(
             questionnaire__kind=kind,
             question="",
             quarter__in=labels,
-            institution__path__startswith=root.path,
+            institution__path__startswith=path,
         )
         .values_list("institution__path", "quarter")
         .annotate(s=Sum("satisfied"), a=Sum("answered"))
@@ -113,7 +144,7 @@ def all_rates(root: Node, kind: str, year: int) -> dict[tuple[str, str], tuple[i
     every quarter of ``year``: two queries, the rest pooled in Python (``rates.roll_up``)."""
     labels = [f"{year}Q{i}" for i in range(1, 5)]
     paths = Node.objects.filter(path__startswith=root.path).values_list("path", flat=True)
-    return roll_up(_tallies(root, _kind(kind), labels), paths)
+    return roll_up(_tallies(root.path, _kind(kind), labels), paths)
 
 
 @dataclass
@@ -155,7 +186,7 @@ def rate_rows(node: Node, kind: str, p: Period, children: list[Node]) -> list[Ra
         periods["ly"] = quarters(c.last_year)
     labels = sorted({q for qs in periods.values() for q in qs})
     nodes = [node, *children]
-    pooled = roll_up(_tallies(node, kind, labels), [n.path for n in nodes])
+    pooled = roll_up(_tallies(node.path, kind, labels), [n.path for n in nodes])
 
     def sums(n: Node, which: str) -> tuple[int, int]:
         s = a = 0

@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from jiceng.core.errors import Problem, ValidationFailed
@@ -64,6 +64,18 @@ def keyed_hash(text: str, key: bytes) -> str:
     """HMAC-SHA256 of ``text`` under ``key``, lower-case hex: how the record sets keep ID
     numbers (``analytics.recordset.hmac_sql``), here for telephone numbers and names."""
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hasher(key: bytes) -> Callable[[str], str]:
+    """:func:`keyed_hash` under one key, for many texts (the keyed state is set up once)."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+
+    def digest(text: str) -> str:
+        h = base.copy()
+        h.update(text.encode())
+        return h.hexdigest()
+
+    return digest
 
 
 def normal_phone(raw: str) -> str | None:
@@ -226,7 +238,7 @@ def check_rows(
     for n, cells in enumerate(table[1:], start=2):
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        if not any(c != "" for c in cells):
+        if not any(cells):
             continue
         ok = True
         org = str(cells[i_org]).strip()
