@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -161,8 +163,8 @@ class _Writer:
         self.copy = None
         names = ", ".join(qn(c) for c in columns)
         if connection.vendor == "postgresql":
-            self.copy = cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN")
-            self.copy.__enter__()
+            self._copying = cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN")
+            self.copy = self._copying.__enter__()
         self.sql = f"INSERT INTO {qn(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
 
     def write(self, rows: list[tuple]) -> None:
@@ -174,7 +176,23 @@ class _Writer:
 
     def close(self) -> None:
         if self.copy is not None:
-            self.copy.__exit__(None, None, None)
+            self._copying.__exit__(None, None, None)
+
+
+@contextmanager
+def _big_cache(cursor, pages_kib: int = 131072):
+    """SQLite: a page cache of ``pages_kib`` KiB while a large file is written (the default
+    2 MiB makes every index insert of a million rows a disk read)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    (before,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA cache_size = -{int(pages_kib)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 RESPONSE_COLUMNS = [
@@ -222,7 +240,10 @@ def _save(
         counts: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
         quarter_cache: dict = {}
         done = 0
-        with connection.cursor() as cursor:
+        # In index order (institution, then day): the unique index grows at its end instead
+        # of at random places, several times faster for a large file.
+        rows = sorted(rows, key=attrgetter("org_code", "date"))
+        with connection.cursor() as cursor, _big_cache(cursor):
             writer = _Writer(cursor, Response._meta.db_table, RESPONSE_COLUMNS)
             try:
                 for start in range(0, len(rows), BATCH):
