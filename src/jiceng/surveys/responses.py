@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from jiceng.core.errors import Problem, ValidationFailed
@@ -47,7 +47,7 @@ _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One clean response (``phone`` and ``name`` still in clear: hash before storing)."""
 
@@ -107,16 +107,17 @@ def _cell(value) -> object:
     return str(value).strip()
 
 
-def read_table(data: bytes, filename: str) -> list[list]:
-    """The rows of a CSV (UTF-8 or GBK) or Excel file (first sheet), header first."""
+def read_table(data: bytes, filename: str) -> Iterator[list]:
+    """The rows of a CSV (UTF-8 or GBK) or Excel file (first sheet), header first, one at a
+    time (a CSV of a million rows is never held as a table)."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
         from jiceng.core import xlsx
 
         with xlsx.open_xlsx(data, filename) as book:
             names = book.sheet_names
             if not names:
-                return []
-            return [[_cell(c) for c in row] for row in book.rows(names[0])]
+                return iter([])
+            return iter([[_cell(c) for c in row] for row in book.rows(names[0])])
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -125,7 +126,7 @@ def read_table(data: bytes, filename: str) -> list[list]:
             continue
     else:
         raise ValidationFailed([Problem("文件不是 UTF-8 或 GBK 编码的文本", file=filename)])
-    return list(csv.reader(io.StringIO(text)))
+    return csv.reader(io.StringIO(text))
 
 
 def template_header(q: Questionnaire) -> list[str]:
@@ -188,23 +189,25 @@ def _date(value, cache: dict) -> dt.date | None:
 
 def check_rows(
     q: Questionnaire,
-    table: list[list],
+    table: Iterable[list],
     filename: str,
     institutions: Mapping[str, object],
     start: dt.date,
     end: dt.date,
 ) -> list[Row]:
-    """The clean rows of ``table`` (header first), or ValidationFailed with every problem.
+    """The clean rows of ``table`` (rows, header first), or ValidationFailed with every problem.
 
     ``institutions`` holds the codes the importer may write for (others are "unknown": an
     institution out of sight is not revealed); dates must lie within ``start``..``end``.
     """
-    if not table:
+    rows = iter(table)
+    first = next(rows, None)
+    if first is None:
         raise ValidationFailed([Problem("文件是空的", file=filename)])
-    at, problems = _columns(q, table[0], filename)
+    at, problems = _columns(q, first, filename)
     if problems:
         raise ValidationFailed(problems, "表头有误，未导入任何记录。")
-    header = [str(h or "").strip() for h in table[0]]
+    header = [str(h or "").strip() for h in first]
     i_org, i_date, i_phone = at["org_code"], at["date"], at["phone"]
     i_name = at.get("name")
     # question code -> (column index, header text, {answer text: option code} or None)
@@ -235,7 +238,7 @@ def check_rows(
         if len(problems) < MAX_LISTED:
             problems.append(Problem(message, file=filename, row=n, column=column))
 
-    for n, cells in enumerate(table[1:], start=2):
+    for n, cells in enumerate(rows, start=2):
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
         if not any(cells):
