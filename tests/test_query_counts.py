@@ -182,6 +182,7 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/api/v1/orgs/{code}/years": {"code": user.node.code},
         "/api/v1/orgs/{code}/history": {"code": o.institution},
         "/api/v1/indicators/values/{code}": {"code": user.node.code},
+        "/api/v1/surveys/rates/{code}": {"code": user.node.code},
         "/api/v1/indicators/table/{code}": {"code": user.node.code},
         "/api/v1/indicators/recordsets/{rs_id}": {"rs_id": o.record_set},
         "/api/v1/rectification/entries/{entry_id}": {"entry_id": o.entry},

@@ -37,6 +37,7 @@ def _add_routers() -> None:
     from jiceng.orgs.api import router as orgs_router
     from jiceng.rectification.api import router as rectification_router
     from jiceng.standards.api import router as standards_router
+    from jiceng.surveys.api import router as surveys_router
 
     api.add_router("/", accounts_router)
     api.add_router("/orgs", orgs_router)
@@ -46,6 +47,7 @@ def _add_routers() -> None:
     api.add_router("/standards", standards_router)
     api.add_router("/evaluation", evaluation_router)
     api.add_router("/datavalues", datavalues_router)
+    api.add_router("/surveys", surveys_router)
 
 
 _add_routers()

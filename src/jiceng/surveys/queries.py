@@ -17,7 +17,7 @@ from jiceng.datasets import Period, parse_period
 from jiceng.orgs.models import Node
 from jiceng.surveys.models import Questionnaire, Response, Tally
 from jiceng.surveys.questionnaire import KINDS, kind_code, parse_questionnaire
-from jiceng.surveys.rates import change, percent, roll_up
+from jiceng.surveys.rates import change, percent, quarter_of, roll_up
 
 
 @lru_cache(maxsize=64)
@@ -68,6 +68,11 @@ def survey_period(text: str) -> Period:
     if p.type not in ("quarterly", "yearly"):
         raise UserError(f"统计期「{text}」应为季度（2026Q1）或年份（2026）")
     return p
+
+
+def last_quarter(today) -> str:
+    """The last quarter that has ended (the pages' default period)."""
+    return parse_period(quarter_of(today)).previous().label
 
 
 def quarters(p: Period) -> list[str]:

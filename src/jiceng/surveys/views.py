@@ -3,8 +3,6 @@ a phone-survey file, entering one response, the rates of a node and its children
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,16 +20,8 @@ from jiceng.surveys import actions, queries
 from jiceng.surveys.forms import LoadQuestionnaireForm
 from jiceng.surveys.models import KIND_LABELS, Questionnaire
 from jiceng.surveys.questionnaire import parse_questionnaire
-from jiceng.surveys.rates import quarter_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _last_quarter(today: dt.date) -> str:
-    """The last quarter that has ended."""
-    from jiceng.datasets import parse_period
-
-    return parse_period(quarter_of(today)).previous().label
 
 
 @login_required
@@ -128,7 +118,7 @@ def import_responses(request):
     """A phone-survey file (CSV or Excel) of one questionnaire and period, all or nothing."""
     user = request.user
     choices = _importable(user)
-    ctx: dict = {"questionnaires": choices, "period": _last_quarter(timezone.localdate())}
+    ctx: dict = {"questionnaires": choices, "period": queries.last_quarter(timezone.localdate())}
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -196,7 +186,7 @@ def _rate_args(request, code: str) -> tuple:
     if kind not in KIND_LABELS:
         kind = "outpatient"
     error = ""
-    default = _last_quarter(timezone.localdate())
+    default = queries.last_quarter(timezone.localdate())
     raw = request.GET.get("period", "").strip() or default
     try:
         period = queries.survey_period(raw)
