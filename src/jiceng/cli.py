@@ -44,6 +44,11 @@ Usage: jiceng COMMAND [ARGS]
                              aggregate data values and indicators (no database)
   datavalues validate --dataset FILE --orgs ORGS.csv --values VALUES.csv --period P --out OUT.csv
                              the violations of the validation rules (no database)
+  surveys check FILE         validate a satisfaction questionnaire (YAML or JSON)
+  surveys load FILE [--region CODE]
+                             load a questionnaire into the platform
+  surveys import FILE --questionnaire CODE --period 2026Q1 [--user NAME]
+                             import a phone-survey file (CSV or Excel), all or nothing
   records template FILE.zip  the record set template (one CSV per table)
   records check DIR          validate a resident-level record set
   records load DIR           load a record set into the analytics store
