@@ -202,3 +202,12 @@ def test_one_response_entered_on_the_page_is_checked_like_a_row_and_audited(pers
         do_enter_response(personas.county_admin, q, {**fields, "date": tomorrow.isoformat()})
     assert caught.value.problems[0].column == "调查日期"
     assert Response.objects.count() == 1
+
+
+def test_a_system_import_is_audited_on_the_questionnaires_region(personas):
+    t = personas.tree
+    q = load_small(t.A)
+    data = csv_of([(t.TA1.code, "2026-01-05", "13800001111", "1", "1")])
+    do_import_responses(None, q, "2026Q1", data, "q1.csv")
+    event = AuditEvent.objects.get(action="surveys.import_responses")
+    assert (event.actor_name, event.node_path) == ("system", t.A.path)

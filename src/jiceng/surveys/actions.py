@@ -72,8 +72,10 @@ def do_load_questionnaire(
     return q
 
 
-def _importer_node(actor):
-    return scope.scope_root(actor) if actor is not None else None
+def _importer_node(actor, q: Questionnaire):
+    """The region an import hangs on (its audit row): the importer's, or for system work
+    the questionnaire's owner."""
+    return scope.scope_root(actor) if actor is not None else q.owner
 
 
 def _institutions(actor, q: Questionnaire) -> dict[str, int]:
@@ -231,7 +233,7 @@ def _save(
             raise ValidationFailed(problems, _("Nothing was imported."))
         batch = SurveyImport.objects.create(
             questionnaire=q,
-            node=_importer_node(actor),
+            node=_importer_node(actor, q),
             period=period,
             file_name=filename,
             responses=len(rows),
