@@ -2,19 +2,28 @@
 telephone number or name kept in clear."""
 
 import datetime as dt
+import json
 
 import duckdb
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from jiceng.analytics.recordset import hmac_sql
 from jiceng.core import xlsx
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.models import AuditEvent
-from jiceng.surveys.actions import counted_tallies, do_enter_response, do_import_responses
+from jiceng.surveys.actions import (
+    _answers_json,
+    counted_tallies,
+    do_enter_response,
+    do_import_responses,
+)
 from jiceng.surveys.models import Response, SurveyImport, Tally
+from jiceng.surveys.questionnaire import _BAD_CODE_CHARS
 from jiceng.surveys.responses import keyed_hash
 
 from .helpers import HEADER, csv_of, load_small
@@ -211,3 +220,20 @@ def test_a_system_import_is_audited_on_the_questionnaires_region(personas):
     do_import_responses(None, q, "2026Q1", data, "q1.csv")
     event = AuditEvent.objects.get(action="surveys.import_responses")
     assert (event.actor_name, event.node_path) == ("system", t.A.path)
+
+
+# What a questionnaire accepts as a code (``questionnaire._Checker.code``).
+codes = st.text(min_size=1, max_size=8).filter(
+    lambda c: all(x not in _BAD_CODE_CHARS and x.isprintable() and not x.isspace() for x in c)
+)
+
+
+@given(
+    st.dictionaries(
+        codes,
+        codes,
+        max_size=6,
+    )
+)
+def test_the_answers_are_stored_as_the_json_of_what_was_answered(answers):
+    assert json.loads(_answers_json(answers)) == answers

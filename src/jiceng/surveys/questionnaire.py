@@ -22,7 +22,7 @@ KINDS = {
     "public_health": "公共卫生服务",
 }
 QUESTION_TYPES = ("choice", "comment")
-_BAD_CODE_CHARS = set(".{}#,;=\"' \t\n")
+_BAD_CODE_CHARS = set(".{}#,;=\"'\\ \t\n")
 
 _KNOWN_KEYS = {
     "questionnaire": {"code", "version", "name", "kind", "overall", "questions", "description"},
@@ -177,7 +177,9 @@ class _Checker:
         value = self.text(obj, key, path)
         if value is None:
             return None
-        bad = sorted({c for c in value if c in _BAD_CODE_CHARS or c.isspace()})
+        bad = sorted(
+            {c for c in value if c in _BAD_CODE_CHARS or c.isspace() or not c.isprintable()}
+        )
         if bad:
             self.problem(
                 path + (key,),
