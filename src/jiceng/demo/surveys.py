@@ -1,9 +1,10 @@
 """Demo stage "surveys": the four sample questionnaires and six quarters of phone surveys.
 
-The questionnaires are loaded once for the province. For every grassroots institution of the
-county, every quarter from five quarters before the current one up to the current one (to
-today) gets a handful of respondents per questionnaire (inpatient only where there are beds:
-township and community centres). Each institution has its own level of satisfaction that
+The questionnaires are loaded once for the province. For every institution of the county
+(``SURVEYED``: the county hospital for outpatients and inpatients, the grassroots for every
+kind, inpatients only where there are beds), every quarter from five quarters before the
+current one up to the current one (to today) gets a handful of respondents per
+questionnaire. Each institution has its own level of satisfaction that
 rises a little each quarter, so that the pages show changes against the previous quarter and
 the same quarter last year. Each quarter of each questionnaire is one file imported through
 ``do_import_responses`` by the system (audited), as a county's survey team would.
@@ -27,7 +28,15 @@ from jiceng.surveys.responses import HEADER_NAMES
 
 QUARTERS = 6  # the current one and the five before
 PER_QUARTER = (6, 12)  # respondents per institution, questionnaire and quarter
-WITH_BEDS = {Kind.TOWNSHIP_HC, Kind.COMMUNITY_HC}
+GRASSROOTS = {Kind.TOWNSHIP_HC, Kind.COMMUNITY_HC, Kind.VILLAGE_CLINIC, Kind.COMMUNITY_STATION}
+# Which institutions each kind of questionnaire asks about: inpatients where there are beds,
+# contracted residents and public health services at the grassroots.
+SURVEYED = {
+    "outpatient": GRASSROOTS | {Kind.COUNTY_HOSPITAL},
+    "inpatient": {Kind.TOWNSHIP_HC, Kind.COMMUNITY_HC, Kind.COUNTY_HOSPITAL},
+    "contracted": GRASSROOTS,
+    "public_health": GRASSROOTS,
+}
 COMMENTS = [
     "医生态度很好，讲解耐心。",
     "希望周末也能开门诊。",
@@ -62,19 +71,20 @@ def _answer(rng: random.Random, level: float) -> str:
 
 
 def populate(region: Region, rng: random.Random) -> None:
-    """Responses of the county's grassroots institutions for six quarters."""
+    """Responses of the county's institutions for six quarters."""
     today = region.today
     current = parse_period(quarter_of(today))
     periods = [current.previous(n) for n in range(QUARTERS - 1, -1, -1)]
     institutions = list(
         Node.objects.subtree(region.county)
-        .grassroots()
+        .institutions()
+        .exclude(kind=Kind.HEALTH_COMMISSION)
         .filter(closed__isnull=True)
         .order_by("path")
     )
     for q in questionnaires(region):
         d = q.definition()
-        units = [u for u in institutions if q.kind != "inpatient" or u.kind in WITH_BEDS]
+        units = [u for u in institutions if u.kind in SURVEYED[q.kind]]
         levels = {u.pk: rng.uniform(0.86, 0.95) for u in units}
         for i, p in enumerate(periods):
             end = min(p.end, today)
