@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 
 from jiceng.core import scope
@@ -17,6 +17,7 @@ from jiceng.datasets import Period, parse_period
 from jiceng.orgs.models import Node
 from jiceng.surveys.models import Questionnaire, Response, Tally
 from jiceng.surveys.questionnaire import KINDS, kind_code, parse_questionnaire
+from jiceng.surveys.questionnaire import Questionnaire as Definition
 from jiceng.surveys.rates import change, percent, quarter_of, roll_up
 
 
@@ -25,12 +26,12 @@ def _parsed(pk: int, loaded_at, source: str, name: str):
     return parse_questionnaire(source, name)
 
 
-def definition_of(q: Questionnaire):
+def definition_of(q: Questionnaire) -> Definition:
     """The parsed questionnaire of a loaded version (cached per version)."""
     return _parsed(q.pk, q.loaded_at, q.source, q.source_name or "questionnaire.yaml")
 
 
-def visible_questionnaires(user):
+def visible_questionnaires(user) -> QuerySet[Questionnaire]:
     """The questionnaires ``user`` sees: those that apply at their node and those below."""
     return scope.visible_catalogs(user, Questionnaire.objects.select_related("owner"))
 
@@ -248,7 +249,7 @@ def question_rates(node: Node, kind: str, p: Period) -> list[QuestionRate]:
     return out
 
 
-def comments(node: Node, kind: str, p: Period):
+def comments(node: Node, kind: str, p: Period) -> QuerySet[Response]:
     """The comments said in ``node``'s subtree in ``p``, newest first (a queryset)."""
     return (
         Response.objects.filter(
