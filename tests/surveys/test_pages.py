@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from jiceng.core.models import AuditEvent
 from jiceng.surveys.actions import do_import_responses
 from jiceng.surveys.models import Questionnaire, Response
 
@@ -73,6 +74,13 @@ def test_the_excel_export_holds_the_rates_and_the_changes(personas, client_for):
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert rows[0][:7] == ["甲县", t.A.code, 40, 37, 92.5, 92.5, 0.0]
     assert rows[1][:7] == ["甲一镇卫生院", t.TA1.code, 30, 28, 93.3, 92.5, 0.8]
+    said = [
+        [c.value for c in row]
+        for row in load_workbook(io.BytesIO(response.content))["意见和建议"].iter_rows()
+    ]
+    assert said[1] == ["2026-02-10", "甲一镇卫生院", t.TA1.code, "候诊区需要更多座位"]
+    event = AuditEvent.objects.get(action="download.survey_export")
+    assert (event.node_path, event.after) == (t.A.path, {"kind": "outpatient", "period": "2026Q1"})
 
 
 def test_loading_a_bad_questionnaire_lists_its_problems_and_a_good_one_loads(personas, client_for):

@@ -86,6 +86,7 @@ ACTIONS: dict[str, Promise] = {
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
     "download.indicator_table_export": pgettext_lazy("audit", "Export indicator table"),
+    "download.survey_export": pgettext_lazy("audit", "Export satisfaction rates and comments"),
     "download.tree_export": pgettext_lazy("audit", "Export organisation tree"),
     "download.rejects": pgettext_lazy("audit", "Download rejected rows"),
 }

@@ -42,9 +42,15 @@ def template_workbook(d: Questionnaire) -> bytes:
 
 
 def rates_workbook(
-    node, kind_label: str, cmp: Comparison, rows: list[RateRow], questions: list[QuestionRate]
+    node,
+    kind_label: str,
+    cmp: Comparison,
+    rows: list[RateRow],
+    questions: list[QuestionRate],
+    comments=(),
 ) -> bytes:
-    """The rates of a node and its children (first sheet) and by question (second)."""
+    """The rates of a node and its children (first sheet), by question (second), and the
+    comments said (third: date, institution, comment)."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("Satisfaction")
@@ -107,4 +113,8 @@ def rates_workbook(
             ],
         )
         sheet.cell(row=n, column=6).number_format = "0.0"
+    said = wb.create_sheet(_("Comments"))
+    xlsx.append(said, [_("Date"), pgettext("surveys", "Institution"), _("Code"), _("Comment")])
+    for r in comments:
+        xlsx.append(said, [r.date.isoformat(), r.institution.name, r.institution.code, r.comment])
     return xlsx.to_bytes(wb)

@@ -249,6 +249,9 @@ def question_rates(node: Node, kind: str, p: Period) -> list[QuestionRate]:
     return out
 
 
+MAX_EXPORTED_COMMENTS = 50000  # rows of the comments sheet of an export
+
+
 def comments(node: Node, kind: str, p: Period) -> QuerySet[Response]:
     """The comments said in ``node``'s subtree in ``p``, newest first (a queryset)."""
     return (

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import scope
+from jiceng.core import audit, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.paging import page_of
 from jiceng.standards import queries as catalog_queries
@@ -240,6 +240,11 @@ def rates_export(request, code: str):
         queries.comparison(period),
         rows,
         queries.question_rates(node, kind, period),
+        queries.comments(node, kind, period)[: queries.MAX_EXPORTED_COMMENTS],
+    )
+    # Residents' own words: the download is recorded, as other exports of personal data.
+    audit.record_download(
+        request.user, "survey_export", node, details={"kind": kind, "period": period.label}
     )
     response = HttpResponse(data, content_type=XLSX)
     name = f"satisfaction-{kind}-{node.code}-{period.label}.xlsx"
