@@ -53,6 +53,7 @@ VARIANTS = {
     "/evaluation/cycles/<int:pk>/": ["?page=2"],
     "/rectification/": ["?status=open", "?overdue=1"],
     "/api/v1/evaluation/consistency": ["?year={last_year}"],
+    "/surveys/rates/<str:code>/": ["?kind=inpatient&period={last_year}"],
     "/api/v1/evaluation/publications": ["?year={last_year}"],
     "/maps/": [
         "?level=institution&period={last_year}",
@@ -99,6 +100,7 @@ class Objects:
     report_template: int = 0  # the county's summary template
     saved_view: int = 0  # a visualizer view the province's administrator saved and shared
     pin: int = 0  # its pin, published below the province
+    questionnaire: int  # a sample questionnaire of the province
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
@@ -218,12 +220,19 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/users/<int:pk>/activate/": {"pk": o.user},
         "/users/<int:pk>/deactivate/": {"pk": o.user},
         "/users/<int:pk>/password/": {"pk": o.user},
+        "/surveys/q/<int:pk>/": {"pk": o.questionnaire},
+        "/surveys/q/<int:pk>/template.xlsx": {"pk": o.questionnaire},
+        "/surveys/q/<int:pk>/enter/": {"pk": o.questionnaire},
+        "/surveys/rates/<str:code>/": {"code": user.node.code},
+        "/surveys/rates/<str:code>/export.xlsx": {"code": user.node.code},
+        "/surveys/comments/<str:code>/": {"code": user.node.code},
         # API
         "/api/v1/orgs/{code}": {"code": user.node.code},
         "/api/v1/orgs/{code}/children": {"code": user.node.code},
         "/api/v1/orgs/{code}/years": {"code": user.node.code},
         "/api/v1/orgs/{code}/history": {"code": o.institution},
         "/api/v1/indicators/values/{code}": {"code": user.node.code},
+        "/api/v1/surveys/rates/{code}": {"code": user.node.code},
         "/api/v1/indicators/table/{code}": {"code": user.node.code},
         "/api/v1/indicators/recordsets/{rs_id}": {"rs_id": o.record_set},
         "/api/v1/rectification/entries/{entry_id}": {"entry_id": o.entry},
@@ -322,7 +331,14 @@ def _objects(region) -> Objects:
         report_template=ReportTemplate.objects.filter(region=county).order_by("pk").first().pk,
         saved_view=SavedView.objects.order_by("pk").first().pk,
         pin=Pin.objects.filter(published_at__isnull=False).order_by("pk").first().pk,
+        questionnaire=_questionnaire(),
     )
+
+
+def _questionnaire() -> int:
+    from jiceng.surveys.models import Questionnaire
+
+    return Questionnaire.objects.order_by("code").first().pk
 
 
 def _periods(today: dt.date) -> list[str]:
@@ -503,6 +519,8 @@ PAGED = [
     ("province_admin", "/appraisal/{appraisal}/funds/?x=1", "page"),
     ("province_admin", "/appraisal/bad-practice/?x=1", "page"),
     ("province_admin", "/insights/visualizer/?m=ledger:open&level=institution", "page"),
+    ("province_admin", "/surveys/rates/{county}/?kind=outpatient&period={last_year}", "page"),
+    ("province_admin", "/surveys/comments/{county}/?kind=outpatient&period={last_year}", "page"),
 ]
 
 

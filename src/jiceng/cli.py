@@ -52,6 +52,11 @@ Usage: jiceng COMMAND [ARGS]
   report summary --region CODE --year Y [--quarter Q] --out FILE.docx [--no-pdf]
                              the work summary (or a quarter's progress report) of a
                              region as Word and PDF (docs/reports.md)
+  surveys check FILE         validate a satisfaction questionnaire (YAML or JSON)
+  surveys load FILE [--region CODE]
+                             load a questionnaire into the platform
+  surveys import FILE --questionnaire CODE --period 2026Q1 [--user NAME]
+                             import a phone-survey file (CSV or Excel), all or nothing
   records template FILE.zip  the record set template (one CSV per table)
   records check DIR          validate a resident-level record set
   records load DIR           load a record set into the analytics store

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "jiceng.appraisal",
     "jiceng.reports",
     "jiceng.insights",
+    "jiceng.surveys",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ urlpatterns = [
     path("appraisal/", include("jiceng.appraisal.urls")),
     path("reports/", include("jiceng.reports.urls")),
     path("insights/", include("jiceng.insights.urls")),
+    path("surveys/", include("jiceng.surveys.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -41,6 +41,7 @@ def _add_routers() -> None:
     from jiceng.rectification.api import router as rectification_router
     from jiceng.reports.api import router as reports_router
     from jiceng.standards.api import router as standards_router
+    from jiceng.surveys.api import router as surveys_router
 
     api.add_router("/", accounts_router)
     api.add_router("/orgs", orgs_router)
@@ -54,6 +55,7 @@ def _add_routers() -> None:
     api.add_router("/appraisal", appraisal_router)
     api.add_router("/reports", reports_router)
     api.add_router("/insights", insights_router)
+    api.add_router("/surveys", surveys_router)
 
 
 _add_routers()

@@ -94,10 +94,14 @@ ACTIONS: dict[str, Promise] = {
     "reports.upload_template": pgettext_lazy("audit", "Upload summary template"),
     "reports.request": pgettext_lazy("audit", "Request work summary"),
     "reports.generate": pgettext_lazy("audit", "Write work summary"),
+    "surveys.load_questionnaire": pgettext_lazy("audit", "Load questionnaire"),
+    "surveys.import_responses": pgettext_lazy("audit", "Import survey responses"),
+    "surveys.enter_response": pgettext_lazy("audit", "Enter survey response"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
     "download.indicator_table_export": pgettext_lazy("audit", "Export indicator table"),
+    "download.survey_export": pgettext_lazy("audit", "Export satisfaction rates and comments"),
     "download.tree_export": pgettext_lazy("audit", "Export organisation tree"),
     "download.rejects": pgettext_lazy("audit", "Download rejected rows"),
     "download.appraisal_export": pgettext_lazy("audit", "Export appraisal ranking"),
@@ -268,6 +272,7 @@ AREA_LABELS: dict[str, Promise] = {
     "aggregates": pgettext_lazy("audit", "Aggregate data"),
     "reports": pgettext_lazy("audit", "Reports"),
     "insights": pgettext_lazy("audit", "Dashboards"),
+    "surveys": pgettext_lazy("audit", "Satisfaction surveys"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 
@@ -327,6 +332,8 @@ OBJECT_TYPES = (
     "maps.boundaryset",
     "reports.reporttemplate",
     "reports.generatedreport",
+    "surveys.questionnaire",
+    "surveys.surveyimport",
 )
 
 

@@ -19,6 +19,7 @@ STAGES: list[str] = [
     "cycle",
     "ledger",
     "aggregates",
+    "surveys",
     "maps",
     "appraisal",
     "insights",

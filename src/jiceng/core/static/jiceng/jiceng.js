@@ -9,6 +9,15 @@
       event.preventDefault();
     }
   }, true);
+  // <form data-busy="…">: while a long upload runs, show its .busy-note and disable the button.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-busy")) return;
+    var note = form.querySelector(".busy-note");
+    if (note) note.hidden = false;
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+  });
   // <button data-copy="ID">: copy the text of element #ID to the clipboard.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
