@@ -12,7 +12,7 @@ appraisal actions (open, manual values, bad-practice points, review, publish):
             round down to 999998, the 2 fen left go to TA1 (.89) and CA1 (.83):
             3691.15 + 2542.37 + 3766.48 = 10000.00
 
-With three ranked units the summary names one first and one last (never more than half
+With three scored units the summary names one first and one last (never more than half
 of them each): TA1 among the top, CA1 among the lowest.
 """
 
@@ -47,7 +47,7 @@ def test_a_published_appraisal_gives_the_figures_of_its_ranking_and_funds_pages(
     appraisal = _published(county)
     fields, figs = figures.build(county.t.A, 2025)
     client = client_for(county.p.county_admin)
-    ranking = _get(client, f"/appraisal/{appraisal.pk}/").context
+    ranking = _get(client, f"/appraisal/{appraisal.pk}/?sort=score").context
     funds = _get(client, f"/appraisal/{appraisal.pk}/funds/").context
     assert fields["has_appraisal"] is True
     (quoted,) = fields["appraisals"]
@@ -61,7 +61,13 @@ def test_a_published_appraisal_gives_the_figures_of_its_ranking_and_funds_pages(
     assert quoted["total"] == "10000.00"  # 3691.15 + 2542.37 + 3766.48
     first = ranking["page"][0]
     assert quoted["top_units"] == [
-        {"unit": first.name, "rank": 1, "score": first.score, "grade": first.grade}
+        {
+            "unit": first.name,
+            "rank": 1,
+            "rank_text": "第1名",
+            "score": first.score,
+            "grade": first.grade,
+        }
     ]
     assert (first.name, first.score) == ("甲一镇卫生院", "93.33")
     assert "共考核3个单位，优秀2家、合格1家、不合格0家。" in fields["appraisal_text"]
@@ -82,7 +88,7 @@ def test_the_lowest_units_come_from_the_appraisal_ranking_instead_of_the_indicat
 ):
     appraisal = _published(county)
     fields, _figs = figures.build(county.t.A, 2025)
-    last = _get(client_for(county.p.county_admin), f"/appraisal/{appraisal.pk}/?sort=-rank")
+    last = _get(client_for(county.p.county_admin), f"/appraisal/{appraisal.pk}/?sort=-score")
     bottom = last.context["page"][0]
     assert (bottom.name, bottom.rank, bottom.score) == ("甲县城关社区卫生服务中心", 3, "66.67")
     assert fields["lowest_units"] == [

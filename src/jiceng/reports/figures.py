@@ -385,12 +385,20 @@ def summary_appraisals(region: Node, year: int) -> list:
     return [chosen[code] for code in sorted(chosen)]
 
 
-def _ranked_ends(rows: list) -> tuple[list, list]:
-    """The first and the last ranked units (at most :data:`TOP_UNITS` each, and never more
-    than half of the ranked units, so that no unit is among both)."""
-    ranked = [r for r in rows if r.rank is not None]
-    k = min(TOP_UNITS, len(ranked) // 2)
-    return ranked[:k], (ranked[::-1][:k] if k else [])
+def _ends(table) -> tuple[list, list]:
+    """The units of the highest and of the lowest scores (the ranking page sorted by score
+    either way), at most :data:`TOP_UNITS` each and never more than half of the scored
+    units, so that no unit is among both. Scores, unlike ranks (counted within each peer
+    group), compare across the whole appraisal."""
+    from jiceng.appraisal import results
+
+    scored = [r for r in results.sorted_rows(table, "score") if r.exact is not None]
+    k = min(TOP_UNITS, len(scored) // 2)
+    return scored[:k], (scored[::-1][:k] if k else [])
+
+
+def _rank_text(scheme, rank: int) -> str:
+    return f"第{rank}名" if scheme.peer_group == "all" else f"组内第{rank}名"
 
 
 def appraisal_results(ctx: Ctx) -> dict | None:
@@ -414,7 +422,6 @@ def appraisal_results(ctx: Ctx) -> dict | None:
         draft = a.status != Status.PUBLISHED
         name = a.scheme.title + ("（草稿）" if draft else "")
         url = _url("appraisal:ranking", a.pk)
-        by_rank = results.sorted_rows(table, "rank")
         units = ctx.add(S, f"{name}考核单位数", len(table.units), url)
         grades = [
             {"label": label, "count": ctx.add(S, f"{name}{label}单位数", n, url)}
@@ -426,13 +433,14 @@ def appraisal_results(ctx: Ctx) -> dict | None:
             if scheme.fund.pool is not None:
                 pool = ctx.add(S, f"{name}资金总额（元）", plain(scheme.fund.pool), funds_url)
             total = ctx.add(S, f"{name}分配金额合计（元）", str(table.total_amount), funds_url)
-        top, lowest = _ranked_ends(by_rank)
-        top_url = _url("appraisal:ranking", a.pk, sort="rank")
+        top, lowest = _ends(table)
+        top_url = _url("appraisal:ranking", a.pk, sort="score")
         top_units = [
             {
                 "unit": r.name,
                 "rank": r.rank,
-                "score": ctx.add(S, f"{name}{r.name}得分（第{r.rank}名）", r.score, top_url),
+                "rank_text": _rank_text(scheme, r.rank),
+                "score": ctx.add(S, f"{name}{r.name}得分（排名靠前）", r.score, top_url),
                 "grade": r.grade or "—",
             }
             for r in top
@@ -449,7 +457,7 @@ def appraisal_results(ctx: Ctx) -> dict | None:
             text += (
                 "得分排名靠前的是"
                 + "、".join(
-                    f"{u['unit']}（第{u['rank']}名，{u['score']}分，{u['grade']}）"
+                    f"{u['unit']}（{u['rank_text']}，{u['score']}分，{u['grade']}）"
                     for u in top_units
                 )
                 + "。"
@@ -467,9 +475,7 @@ def appraisal_results(ctx: Ctx) -> dict | None:
                 "top_units": top_units,
             }
         )
-        internal.append(
-            {"name": name, "lowest": lowest, "best": scheme.grades[0].label, "appraisal": a}
-        )
+        internal.append({"name": name, "lowest": lowest, "scheme": scheme, "appraisal": a})
     return {
         "appraisals": out,
         "appraisal_text": "".join(sentences),
@@ -478,18 +484,18 @@ def appraisal_results(ctx: Ctx) -> dict | None:
 
 
 def _appraisal_lowest(ctx: Ctx, appraisals: list[dict]) -> list[dict]:
-    """The lowest-ranked units of each appraisal (the ranking page sorted from the last
-    rank), those of the best grade left out."""
+    """The units of the lowest scores of each appraisal (the ranking page sorted from the
+    lowest score), those of the best grade left out."""
     lowest = []
     for info in appraisals:
-        a = info["appraisal"]
-        url = _url("appraisal:ranking", a.pk, sort="-rank")
+        scheme = info["scheme"]
+        url = _url("appraisal:ranking", info["appraisal"].pk, sort="-score")
         units = [
-            f"{r.name}（第{r.rank}名，"
+            f"{r.name}（{_rank_text(scheme, r.rank)}，"
             + ctx.add("存在问题", f"{info['name']}{r.name}得分（排名靠后）", r.score, url)
             + f"分，{r.grade or '—'}）"
             for r in info["lowest"]
-            if r.grade != info["best"]
+            if r.grade != scheme.grades[0].label
         ]
         if units:
             lowest.append({"name": info["name"], "units": "、".join(units)})
