@@ -41,9 +41,7 @@ def _get(client, url):
     return r
 
 
-def test_a_published_appraisal_gives_the_figures_of_its_ranking_and_funds_pages(
-    county, client_for
-):
+def test_a_published_appraisal_gives_the_figures_of_its_ranking_and_funds_pages(county, client_for):
     appraisal = _published(county)
     fields, figs = figures.build(county.t.A, 2025)
     client = client_for(county.p.county_admin)
