@@ -371,16 +371,18 @@ def summary_appraisals(region: Node, year: int) -> list:
     latest draft (or reviewed) version, which the summary labels as a draft."""
     from jiceng.appraisal.models import Appraisal, Status
 
+    def preference(a) -> tuple:
+        # published before unpublished; then the newest (publication, else creation)
+        return (a.status == Status.PUBLISHED, a.published_at or a.created_at, a.number, a.pk)
+
     chosen: dict[str, Any] = {}
-    candidates = (
+    for a in (
         Appraisal.objects.filter(region=region, year=year)
         .exclude(status=Status.SUPERSEDED)
         .select_related("scheme", "region")
-        .order_by("scheme__code", "-published_at", "-number", "-created_at", "-pk")
-    )
-    for a in candidates:
+    ):
         best = chosen.get(a.scheme.code)
-        if best is None or (a.status == Status.PUBLISHED and best.status != Status.PUBLISHED):
+        if best is None or preference(a) > preference(best):
             chosen[a.scheme.code] = a
     return [chosen[code] for code in sorted(chosen)]
 
