@@ -73,6 +73,7 @@ def build(path: Path = DEFAULT_TEMPLATE) -> Path:
     doc.add_paragraph("{%p if has_appraisal %}")
     doc.add_heading("（五）绩效考核与资金分配", level=2)
     doc.add_paragraph("{{ appraisal_text }}")
+    doc.add_paragraph("{{p appraisal_table }}")
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading("三、存在问题", level=1)

@@ -77,15 +77,20 @@ FIELDS: dict[str, str] = {
     "ledger_reported_fixed": "已报整改待核实问题数",
     "ledger_close_rate": "销号率",
     "ledger_text": "整改台账段落",
-    "has_appraisal": "有绩效考核（考核模块合并后启用）",
-    "appraisal_text": "绩效考核段落",
+    "has_appraisal": "本地区本年度有绩效考核（已发布的最新版本；未发布的标为草稿）",
+    "appraisals": (
+        "绩效考核（列表：title, status, units, grades, grades_text, pool, total, top_units；"
+        "grades 为 label, count；top_units 为 unit, rank, score, grade）"
+    ),
+    "appraisal_text": "绩效考核与资金分配段落",
+    "appraisal_table": "绩效考核表（考核、状态、考核单位数、各等级单位数、资金总额、分配合计）",
     "targets_missed": "未达标指标（列表：unit, name, value, target）",
     "overdue_total": "逾期未整改问题数",
     "overdue_by_county": "各县逾期问题数（列表：county, overdue）",
     "withdrawn": "回头看撤销的评定结果（列表：unit, year, verdict）",
     "reporting": "数据上报情况（列表：dataset, completeness, timeliness, late, missing）",
     "reporting_table": "数据上报情况表",
-    "lowest_units": "排名靠后的单位（列表：name, units）",
+    "lowest_units": "排名靠后的单位（列表：name, units；有绩效考核时 name 为考核名称）",
     "problems_text": "存在问题段落（一段）",
     "problem_paragraphs": "存在问题（列表：每个问题一段）",
     "figures": "数据来源（列表：n, section, label, value, url）",
@@ -280,6 +285,14 @@ def _tables(tpl, fields: dict) -> dict:
             [
                 [r["dataset"], r["name"], r["value"], r["previous"], r["change"]]
                 for r in fields.get("aggregates", [])
+            ],
+        ),
+        "appraisal_table": _table(
+            tpl,
+            ["考核", "状态", "考核单位数", "各等级单位数", "资金总额（元）", "分配合计（元）"],
+            [
+                [r["title"], r["status"], r["units"], r["grades_text"], r["pool"], r["total"]]
+                for r in fields.get("appraisals", [])
             ],
         ),
         "reporting_table": _table(

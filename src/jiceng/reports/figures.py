@@ -4,7 +4,7 @@ Every figure is read through the very query function its page calls (the publica
 the indicator page, the ledger summary, the data set pages, the unit's page) and written as
 the page writes it, so that a reader can open the page and find the same figure. The
 sections are plain functions of a :class:`Ctx` returning template fields; a section whose
-data does not exist (the appraisal, before its app is merged) returns nothing and the
+data does not exist (a region without an appraisal of the year) returns nothing and the
 template leaves it out.
 """
 
@@ -32,6 +32,7 @@ KEY_ELEMENTS: dict[str, tuple[str, ...]] = {
     "HEALTH_EDU": (),
 }
 LOWEST_UNITS = 3  # units named per missed indicator
+TOP_UNITS = 3  # units named first and last of an appraisal
 MAX_RANKED_INDICATORS = 5
 
 
@@ -364,23 +365,157 @@ def ledger_results(ctx: Ctx) -> dict:
     return out
 
 
-def appraisal_results(ctx: Ctx) -> dict | None:
-    """The appraisal's ranks, grades and funds, or None while no appraisal app exists.
+def summary_appraisals(region: Node, year: int) -> list:
+    """The appraisals a summary quotes: of the region itself for the year, one per scheme
+    code — its latest published version, or, when none of that scheme is published, its
+    latest draft (or reviewed) version, which the summary labels as a draft."""
+    from jiceng.appraisal.models import Appraisal, Status
 
-    Appraisal is built in another branch; once merged, this reads its ranking page's query
-    (and its fund allocation) the same way as the other sections.
-    """
+    def preference(a) -> tuple:
+        # published before unpublished; then the newest (publication, else creation)
+        return (a.status == Status.PUBLISHED, a.published_at or a.created_at, a.number, a.pk)
+
+    chosen: dict[str, Any] = {}
+    for a in (
+        Appraisal.objects.filter(region=region, year=year)
+        .exclude(status=Status.SUPERSEDED)
+        .select_related("scheme", "region")
+    ):
+        best = chosen.get(a.scheme.code)
+        if best is None or preference(a) > preference(best):
+            chosen[a.scheme.code] = a
+    return [chosen[code] for code in sorted(chosen)]
+
+
+def _ends(table) -> tuple[list, list]:
+    """The units of the highest and of the lowest scores (the ranking page sorted by score
+    either way), at most :data:`TOP_UNITS` each and never more than half of the scored
+    units, so that no unit is among both. Scores, unlike ranks (counted within each peer
+    group), compare across the whole appraisal."""
+    from jiceng.appraisal import results
+
+    scored = [r for r in results.sorted_rows(table, "score") if r.exact is not None]
+    k = min(TOP_UNITS, len(scored) // 2)
+    return scored[:k], (scored[::-1][:k] if k else [])
+
+
+def _rank_text(scheme, rank: int) -> str:
+    return f"第{rank}名" if scheme.peer_group == "all" else f"组内第{rank}名"
+
+
+def appraisal_results(ctx: Ctx) -> dict | None:
+    """Units appraised, grade counts, the fund and the top units of the region's appraisals
+    of the year (the ranking page and the funds page, read through their query
+    ``results.results_of``), or None when the region has none."""
     if not apps.is_installed("jiceng.appraisal"):
         return None
-    return None
+    from jiceng.appraisal import engine, results
+    from jiceng.appraisal.models import Status
+    from jiceng.appraisal.templatetags.appraisal_tags import plain
+
+    found = summary_appraisals(ctx.region, ctx.year)
+    if not found:
+        return None
+    S = "主要做法与成效"
+    out, internal, sentences = [], [], []
+    for a in found:
+        scheme = engine.scheme_of(a.scheme)
+        table = results.results_of(a)
+        draft = a.status != Status.PUBLISHED
+        name = a.scheme.title + ("（草稿）" if draft else "")
+        url = _url("appraisal:ranking", a.pk)
+        units = ctx.add(S, f"{name}考核单位数", len(table.units), url)
+        grades = [
+            {"label": label, "count": ctx.add(S, f"{name}{label}单位数", n, url)}
+            for label, n in results.grade_counts(scheme, table.units)
+        ]
+        pool = total = "—"
+        if scheme.fund is not None:
+            funds_url = _url("appraisal:funds", a.pk)
+            if scheme.fund.pool is not None:
+                pool = ctx.add(S, f"{name}资金总额（元）", plain(scheme.fund.pool), funds_url)
+            total = ctx.add(S, f"{name}分配金额合计（元）", str(table.total_amount), funds_url)
+        top, lowest = _ends(table)
+        top_url = _url("appraisal:ranking", a.pk, sort="score")
+        top_units = [
+            {
+                "unit": r.name,
+                "rank": r.rank,
+                "rank_text": _rank_text(scheme, r.rank),
+                "score": ctx.add(S, f"{name}{r.name}得分（排名靠前）", r.score, top_url),
+                "grade": r.grade or "—",
+            }
+            for r in top
+        ]
+        status = "（草稿，尚未发布，得分随数据变化）" if draft else ""
+        text = (
+            f"{a.scheme.title}{status}共考核{units}个单位，"
+            + "、".join(f"{g['label']}{g['count']}家" for g in grades)
+            + "。"
+        )
+        if scheme.fund is not None:
+            text += (f"资金总额{pool}元，" if pool != "—" else "") + f"分配合计{total}元。"
+        if top_units:
+            text += (
+                "得分排名靠前的是"
+                + "、".join(
+                    f"{u['unit']}（{u['rank_text']}，{u['score']}分，{u['grade']}）"
+                    for u in top_units
+                )
+                + "。"
+            )
+        sentences.append(text)
+        out.append(
+            {
+                "title": a.scheme.title,
+                "status": "草稿" if draft else "已发布",
+                "units": units,
+                "grades": grades,
+                "grades_text": "、".join(f"{g['label']}{g['count']}" for g in grades),
+                "pool": pool,
+                "total": total,
+                "top_units": top_units,
+            }
+        )
+        internal.append({"name": name, "lowest": lowest, "scheme": scheme, "appraisal": a})
+    return {
+        "appraisals": out,
+        "appraisal_text": "".join(sentences),
+        "_appraisal": internal,
+    }
+
+
+def _appraisal_lowest(ctx: Ctx, appraisals: list[dict]) -> list[dict]:
+    """The units of the lowest scores of each appraisal (the ranking page sorted from the
+    lowest score), those of the best grade left out."""
+    lowest = []
+    for info in appraisals:
+        scheme = info["scheme"]
+        url = _url("appraisal:ranking", info["appraisal"].pk, sort="-score")
+        units = [
+            f"{r.name}（{_rank_text(scheme, r.rank)}，"
+            + ctx.add("存在问题", f"{info['name']}{r.name}得分（排名靠后）", r.score, url)
+            + f"分，{r.grade or '—'}）"
+            for r in info["lowest"]
+            if r.grade != scheme.grades[0].label
+        ]
+        if units:
+            lowest.append({"name": info["name"], "units": "、".join(units)})
+    return lowest
 
 
 # ---------------------------------------------------------------- 存在问题
 
 
-def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = None) -> dict:
+def problems(
+    ctx: Ctx,
+    ledger: dict | None = None,
+    publication: dict | None = None,
+    appraisal: list[dict] | None = None,
+) -> dict:
     """Targets missed, overdue entries, verdicts withdrawn, late or missing reports, the
-    lowest units."""
+    lowest units: those of the appraisal ranking when ``appraisal`` (from
+    :func:`appraisal_results`) is given, else the lowest per missed indicator."""
     from jiceng.aggregates.queries import reporting
     from jiceng.assessments.models import VerdictRecord
     from jiceng.indicators.queries import below_target, region_table
@@ -453,9 +588,12 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
                 "raw": rep,
             }
         )
-    # the lowest units for each indicator missed (the region table sorted by it)
-    lowest = []
-    codes = list(dict.fromkeys(m["code"] for m in missed))[:MAX_RANKED_INDICATORS]
+    # the lowest units: of the appraisal ranking, or else for each indicator missed (the
+    # region table sorted by it)
+    lowest = _appraisal_lowest(ctx, appraisal) if appraisal else []
+    codes = (
+        [] if appraisal else list(dict.fromkeys(m["code"] for m in missed))[:MAX_RANKED_INDICATORS]
+    )
     for code in codes:
         table = region_table(ctx.region, ctx.period, "children", sort=code)
         url = _url(
@@ -481,7 +619,7 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
         by_indicator: dict[str, list[dict]] = {}
         for m in missed:
             by_indicator.setdefault(m["name"], []).append(m)
-        lows = {low["name"]: low["units"] for low in lowest}
+        lows = {} if appraisal else {low["name"]: low["units"] for low in lowest}
         sentences = []
         for name, rows in by_indicator.items():
             own = [m for m in rows if m["unit"] == ctx.region.name]
@@ -510,6 +648,12 @@ def problems(ctx: Ctx, ledger: dict | None = None, publication: dict | None = No
         paragraphs.append(
             f"（{_cn(len(paragraphs) + 1)}）评定结果经复核回头看被撤销："
             + "、".join(f"{w['unit']}（{w['year']}年{w['verdict']}）" for w in withdrawn)
+            + "。"
+        )
+    if appraisal and lowest:
+        paragraphs.append(
+            f"（{_cn(len(paragraphs) + 1)}）部分单位绩效考核排名靠后。"
+            + "；".join(f"{low['name']}排名靠后的是{low['units']}" for low in lowest)
             + "。"
         )
     late = [r for r in reports if r["raw"].late or r["raw"].missing]
@@ -570,7 +714,12 @@ def build(
         if progress:
             progress(i, steps)
     fields.update(
-        problems(ctx, ledger=fields.get("_ledger"), publication=fields.get("_publication"))
+        problems(
+            ctx,
+            ledger=fields.get("_ledger"),
+            publication=fields.get("_publication"),
+            appraisal=fields.get("_appraisal"),
+        )
     )
     if progress:
         progress(steps, steps)
