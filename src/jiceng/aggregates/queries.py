@@ -292,32 +292,102 @@ def _completions(
     return completions
 
 
-def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
-    """The aggregated values and indicators of ``node`` and its children for ``period``
-    (the contract's ``aggregate``): ``{"columns": [nodes], "rows": [{code, name, level,
-    values}]}``."""
+def _change(current: Fraction | None, before: Fraction | None, rate: bool) -> Decimal | None:
+    """The change from ``before`` to ``current``: percentage points for a rate, else the
+    relative change in per cent; None when either is missing (or ``before`` is 0)."""
+    if current is None or before is None:
+        return None
+    if rate:
+        diff = current - before
+    elif before == 0:
+        return None
+    else:
+        diff = (current - before) / abs(before) * 100
+    return (Decimal(diff.numerator) / Decimal(diff.denominator)).quantize(Decimal("0.1"))
+
+
+def _fraction(text: str) -> Fraction | None:
+    if text == "":
+        return None
+    try:
+        return Fraction(Decimal(text))
+    except ArithmeticError:
+        return None  # a text element's value
+
+
+@dataclass(frozen=True)
+class Span:
+    """What the values page compares: the period shown, the one before and last year's."""
+
+    shown: Period
+    previous: Period
+    last_year: Period
+    ytd: bool = False
+
+
+def span_of(period: Period, ytd: bool = False) -> Span:
+    """``period`` (or January up to its end, ``ytd``) with its previous period (for a year to
+    date: the year to date one period earlier) and the same months a year earlier."""
+    from jiceng.datasets.periods import same_period_last_year, year_to_date
+
+    if ytd and period.months < 12:
+        shown = year_to_date(period)
+        return Span(shown, year_to_date(period.previous()), same_period_last_year(shown), True)
+    return Span(period, period.previous(), same_period_last_year(period))
+
+
+def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = False) -> dict:
+    """The aggregated values and indicators of ``node`` and its children for ``period`` (or
+    the year to date ending with it), by the contract's ``aggregate``, with for ``node``
+    the previous period, the same period last year, the changes, and indicator targets:
+    ``{"columns": [nodes], "rows": [{code, name, level, values, ...}], ...}``."""
     from jiceng.datasets import aggregate
     from jiceng.datasets.engine import COMPLETENESS, TIMELINESS
 
     ds = definition_of(version)
-    labels = [p.label for p in period.periods(ds.period_type)]
+    span = span_of(period, ytd)
+    ranges = [span.shown, span.previous, span.last_year]
+    labels = sorted({p.label for r in ranges for p in r.periods(ds.period_type)})
     orgs, by_code = _orgs(node)
     values = _subtree_values(ds, version, node, labels)
-    rows = aggregate(ds, orgs, values, period, _completions(version, node, labels))
+    completions = _completions(version, node, labels)
+    rows = aggregate(ds, orgs, values, span.shown, completions)
     columns = [node] + [n for n in by_code.values() if n.parent_id == node.pk]
     wanted = {n.code for n in columns}
     table: dict[tuple[str, str], str] = {
         (r.org_code, r.code): r.value for r in rows if r.org_code in wanted
     }
+    # the node's own value for the previous period and last year's (same engine)
+    earlier = []
+    for r in (span.previous, span.last_year):
+        got = aggregate(ds, orgs, values, r)
+        earlier.append({x.code: x.value for x in got if x.org_code == node.code})
+    targets = {i.code: i.target for i in ds.indicators if i.target is not None}
+    rates = {i.code for i in ds.indicators if i.factor == 100 and i.denominator.text != "1"}
+    rates |= {e.code for e in ds.element_list() if e.value_type == "percentage"}
     out = []
 
     def add(code: str, name: str, level: int) -> None:
+        shown = [table.get((n.code, code), "") for n in columns]
+        current = _fraction(shown[0])
+        before, year_ago = (_fraction(e.get(code, "")) for e in earlier)
+        rate = code.partition(".")[0] in rates
+        target = targets.get(code)
+        met = [target.met_by(_fraction(v)) if target else None for v in shown]
         out.append(
             {
                 "code": code,
                 "name": name,
                 "level": level,
-                "values": [table.get((n.code, code), "") for n in columns],
+                "values": shown,
+                "rate": rate,
+                "previous": earlier[0].get(code, ""),
+                "last_year": earlier[1].get(code, ""),
+                "change_previous": _change(current, before, rate),
+                "change_last_year": _change(current, year_ago, rate),
+                "target": target,
+                "met": met,
+                "cells": list(zip(shown, met, strict=True)),
             }
         )
 
@@ -330,6 +400,7 @@ def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
     return {
         "columns": columns,
         "rows": out,
+        "span": span,
         "indicators": {i.code for i in ds.indicators},
         "completeness": [table.get((n.code, COMPLETENESS), "") for n in columns],
         "timeliness": [table.get((n.code, TIMELINESS), "") for n in columns],

@@ -383,8 +383,9 @@ def values(request, code: str):
     node, versions, version, period, error = _reporting_args(request, code)
     ctx = {"node": node, "versions": versions, "version": version, "error": error}
     if version is not None:
-        ctx["period"] = period
-        ctx["table"] = queries.aggregated(version, node, period)
+        ytd = request.GET.get("span") == "ytd"
+        ctx.update(period=period, ytd=ytd)
+        ctx["table"] = queries.aggregated(version, node, period, ytd)
     return render(request, "aggregates/values.html", ctx)
 
 
@@ -395,9 +396,11 @@ def values_export(request, code: str):
         return redirect("aggregates:values", code=node.code)
     from jiceng.aggregates.export import values_workbook
 
-    table = queries.aggregated(version, node, period)
-    data = values_workbook(version, node.name, period.label, table)
+    ytd = request.GET.get("span") == "ytd"
+    table = queries.aggregated(version, node, period, ytd)
+    label = table["span"].shown.label
+    data = values_workbook(version, node.name, label, table)
     response = HttpResponse(data, content_type=XLSX)
-    name = f"values-{version.code}-{node.code}-{period.label}.xlsx"
+    name = f"values-{version.code}-{node.code}-{label.replace('~', '_')}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
