@@ -131,8 +131,10 @@ def import_values(request):
             status = 400
         else:
             ctx["filename"] = upload.name
+            set_aside = request.POST.get("bad_rows") == "set_aside"
+            ctx["set_aside"] = set_aside
             try:
-                done = run_import(user, code, upload.read(), upload.name)
+                done = run_import(user, code, upload.read(), upload.name, set_aside=set_aside)
             except ValidationFailed as exc:
                 ctx["problems"], ctx["error"] = exc.problems, exc.summary
                 status = 422
@@ -140,12 +142,30 @@ def import_values(request):
                 ctx["error"] = str(exc)
                 status = 400
             else:
+                if done.get("rejects_file"):
+                    return render(request, "aggregates/import.html", {**ctx, **_rejects(done)})
                 messages.success(
                     request,
                     _("Imported %(values)s values in %(forms)s forms.") % done,
                 )
                 return redirect("aggregates:index")
     return render(request, "aggregates/import.html", ctx, status=status)
+
+
+def _rejects(done: dict) -> dict:
+    """What the import page shows after setting bad rows aside: the counts, the problems
+    (the first 200) and the rejects file as a download link (a data URL: nothing is kept)."""
+    import base64
+
+    name, content_type, data = done["rejects_file"]
+    problems = [p for _row, found in done["rejects"] for p in found]
+    return {
+        "done": done,
+        "problems": problems[:200],
+        "more_problems": max(0, len(problems) - 200),
+        "rejects_name": name,
+        "rejects_url": f"data:{content_type};base64,{base64.b64encode(data).decode()}",
+    }
 
 
 # ---------------------------------------------------------------- the entry form
