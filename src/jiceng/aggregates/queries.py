@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.http import Http404
 from django.utils import timezone
 
-from jiceng.aggregates.models import DataSetVersion, DataValue, Report
+from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report
 from jiceng.core import scope
 from jiceng.datasets import DataSet, Period, is_outlier, parse_dataset, parse_period
 from jiceng.datasets.engine import check_rule, completeness, expected, unit_cells
@@ -106,12 +106,79 @@ def _engine_values(ds: DataSet, unit: str, rows) -> dict:
     return out
 
 
+class Bounds:
+    """Administrators' min/max of a data set in a region: for each unit, per key, the bound
+    of the nearest region at or above it set for the unit's kind (one query)."""
+
+    def __init__(self, dataset_code: str, node: Node):
+        from django.db.models import Q
+
+        from jiceng.orgs.models import path_ids
+
+        self.all = list(
+            OutlierBound.objects.filter(dataset_code=dataset_code)
+            .filter(Q(owner_id__in=path_ids(node.path)) | Q(owner__path__startswith=node.path))
+            .select_related("owner")
+            .order_by("owner__depth")
+        )
+
+    def for_unit(self, unit: Node) -> dict[str, OutlierBound]:
+        """key -> the bound that applies to ``unit`` (deeper regions override)."""
+        out: dict[str, OutlierBound] = {}
+        for b in self.all:  # shallowest first
+            if b.kind == unit.kind and unit.path.startswith(b.owner.path):
+                out[b.key] = b
+        return out
+
+
+def visible_bounds(user, dataset_code: str, root: Node | None) -> list[OutlierBound]:
+    """The min/max bounds of a data set the user sees: set at or above their node, or below."""
+    if root is None:
+        if not scope.is_global(user):
+            return []
+        qs = OutlierBound.objects.filter(dataset_code=dataset_code).select_related("owner")
+        return list(qs.order_by("owner__path", "key", "kind")[:500])
+    return sorted(Bounds(dataset_code, root).all, key=lambda b: (b.owner.path, b.key, b.kind))[:500]
+
+
+def get_bound(user, dataset_code: str, pk: int) -> OutlierBound:
+    """One bound the user sees, else 404."""
+    for b in visible_bounds(user, dataset_code, scope.scope_root(user)):
+        if b.pk == pk:
+            return b
+    raise Http404("no such bound")
+
+
+def bound_limits(bound: OutlierBound | None) -> tuple[Fraction | None, Fraction | None]:
+    if bound is None:
+        return None, None
+    low = None if bound.minimum is None else Fraction(bound.minimum)
+    high = None if bound.maximum is None else Fraction(bound.maximum)
+    return low, high
+
+
+def outside_text(bound: OutlierBound | None, value: Fraction) -> str:
+    """Why ``value`` is outside ``bound`` (below its minimum / above its maximum), or ""."""
+    from django.utils.translation import gettext as _
+
+    from jiceng.datasets.engine import format_value
+
+    low, high = bound_limits(bound)
+    if low is not None and value < low:
+        return _("below the minimum %(n)s") % {"n": format_value(low)}
+    if high is not None and value > high:
+        return _("above the maximum %(n)s") % {"n": format_value(high)}
+    return ""
+
+
 @dataclass
 class Checks:
     """What a form's values break: rule violations and outlying values."""
 
     violations: list[dict] = field(default_factory=list)
     outliers: set[str] = field(default_factory=set)
+    # key -> why the value is outside the administrators' min/max
+    out_of_bounds: dict[str, str] = field(default_factory=dict)
 
     @property
     def high(self) -> list[dict]:
@@ -152,9 +219,12 @@ def form_checks(version: DataSetVersion, node: Node, period: str) -> Checks:
         for key, v in c.items():
             if isinstance(v, Fraction):
                 series[key][q] = v
+    bounds = Bounds(version.code, node).for_unit(node)
     for key, s in series.items():
-        if p in s and is_outlier(s, p):
+        if p in s and is_outlier(s, p, *bound_limits(bounds.get(key))):
             checks.outliers.add(key)
+            if why := outside_text(bounds.get(key), s[p]):
+                checks.out_of_bounds[key] = why
     return checks
 
 
@@ -427,10 +497,15 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
         names[el.code] = el.name
         for o in el.options:
             names[f"{el.code}.{o.code}"] = f"{el.name}（{o.name}）"
+    bounds = Bounds(version.code, node)
+    unit_bounds: dict[str, dict[str, OutlierBound]] = {}
     out = []
     for (unit, key), s in sorted(series.items()):
+        if unit not in unit_bounds:
+            unit_bounds[unit] = bounds.for_unit(by_code[unit])
+        bound = unit_bounds[unit].get(key)
         for q in inside:
-            if q in s and is_outlier(s, q):
+            if q in s and is_outlier(s, q, *bound_limits(bound)):
                 out.append(
                     {
                         "unit": by_code[unit],
@@ -438,6 +513,7 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
                         "key": key,
                         "name": names.get(key, key),
                         "value": format_value(s[q]),
+                        "reason": outside_text(bound, s[q]),
                     }
                 )
     out.sort(key=lambda o: (o["unit"].path, o["period"], o["key"]))

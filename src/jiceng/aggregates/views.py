@@ -102,12 +102,77 @@ def load(request):
 @login_required
 def dataset(request, pk: int):
     version = queries.get_dataset(request.user, pk)
+    return render(request, "aggregates/dataset.html", _dataset_context(request, version))
+
+
+def _dataset_context(request, version: DataSetVersion) -> dict:
+    from jiceng.orgs.models import Kind
+
     ds = version.definition()
-    return render(
-        request,
-        "aggregates/dataset.html",
-        {"version": version, "ds": ds, "sections": _sections(ds, {}, set())},
-    )
+    user = request.user
+    root = scope.scope_root(user)
+    kinds = dict(Kind.choices)
+    keys = []
+    for el in ds.element_list():
+        if el.value_type != "text":
+            keys.append((el.code, el.name))
+            keys.extend((f"{el.code}.{o.code}", f"{el.name}（{o.name}）") for o in el.options)
+    can_manage = catalog_queries.can_manage_catalogs(user)
+    names = dict(keys)
+    bounds = queries.visible_bounds(user, version.code, root)
+    return {
+        "version": version,
+        "ds": ds,
+        "sections": _sections(ds, {}, set()),
+        "bound_rows": [(b, names.get(b.key, b.key), kinds.get(b.kind, b.kind)) for b in bounds],
+        "bound_keys": keys,
+        "bound_kinds": [(k, kinds.get(k, k)) for k in ds.institution_kinds],
+        "owners": catalog_queries.owner_choices(user) if can_manage else [],
+        "can_manage": can_manage,
+    }
+
+
+@login_required
+@require_POST
+def set_bound(request, pk: int):
+    """An administrator's min/max for an element and unit kind in their region."""
+    version = queries.get_dataset(request.user, pk)
+    if not catalog_queries.can_manage_catalogs(request.user):
+        raise PermissionDenied("only administrators set outlier bounds")
+    post = request.POST
+    try:
+        owner = catalog_queries.owner_from_code(request.user, post.get("owner", ""))
+        if owner is None:
+            raise UserError(_("Choose a region."))
+        actions.do_set_outlier_bound(
+            request.user,
+            version,
+            owner,
+            post.get("key", ""),
+            post.get("kind", ""),
+            post.get("minimum", ""),
+            post.get("maximum", ""),
+        )
+    except ValidationFailed as exc:
+        ctx = _dataset_context(request, version)
+        ctx.update(problems=exc.problems, error=exc.summary)
+        return render(request, "aggregates/dataset.html", ctx, status=400)
+    except UserError as exc:
+        ctx = _dataset_context(request, version)
+        ctx.update(error=str(exc))
+        return render(request, "aggregates/dataset.html", ctx, status=400)
+    messages.success(request, _("The outlier bounds are saved."))
+    return redirect("aggregates:dataset", pk=version.pk)
+
+
+@login_required
+@require_POST
+def delete_bound(request, pk: int, bound: int):
+    version = queries.get_dataset(request.user, pk)
+    found = queries.get_bound(request.user, version.code, bound)
+    actions.do_delete_outlier_bound(request.user, found)
+    messages.success(request, _("The outlier bounds are removed."))
+    return redirect("aggregates:dataset", pk=version.pk)
 
 
 @login_required
@@ -232,6 +297,13 @@ def _form_context(request, version: DataSetVersion, node: Node, period: str) -> 
         "sections": _sections(ds, values, checks.outliers),
         "checks": checks,
         "outlier_names": _outlier_names(ds, checks.outliers),
+        "bound_breaks": [
+            (name, checks.out_of_bounds[key])
+            for key, name in zip(
+                sorted(checks.outliers), _outlier_names(ds, checks.outliers), strict=True
+            )
+            if key in checks.out_of_bounds
+        ],
     }
 
 

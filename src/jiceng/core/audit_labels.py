@@ -79,6 +79,8 @@ ACTIONS: dict[str, Promise] = {
     "aggregates.complete": pgettext_lazy("audit", "Complete data form"),
     "aggregates.approve": pgettext_lazy("audit", "Approve data form"),
     "aggregates.unlock": pgettext_lazy("audit", "Unlock data form"),
+    "aggregates.set_outlier_bound": pgettext_lazy("audit", "Set outlier bounds"),
+    "aggregates.delete_outlier_bound": pgettext_lazy("audit", "Remove outlier bounds"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
@@ -295,6 +297,7 @@ OBJECT_TYPES = (
     "indicators.target",
     "aggregates.datasetversion",
     "aggregates.report",
+    "aggregates.outlierbound",
 )
 
 
