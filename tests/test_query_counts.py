@@ -87,6 +87,8 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
             "object_id": o.county_pk,
         },
         "/data/sets/<int:pk>/": {"pk": o.data_set},
+        "/data/sets/<int:pk>/bounds/": {"pk": o.data_set},
+        "/data/sets/<int:pk>/bounds/<int:bound>/delete/": {"pk": o.data_set, "bound": 0},
         "/data/form/<int:pk>/<str:unit>/<str:period>/": {
             "pk": o.data_set,
             "unit": o.institution,

@@ -578,3 +578,14 @@ def reporting(version: DataSetVersion, node: Node, period: Period) -> Reporting:
         elif at > date.fromordinal(p.end.toordinal() + ds.due_days):
             late.append(entry)
     return Reporting(node, period, row(node), regions, late, missing)
+
+
+def province_aggregate(version: DataSetVersion, node: Node, period: Period) -> dict:
+    """Every node of ``node``'s subtree: its exact value of every element, option and
+    indicator for ``period`` (the contract's aggregation), ``{node code: {code: value}}``."""
+    from jiceng.datasets.engine import node_values
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, _by_code = _orgs(node)
+    return node_values(ds, orgs, _subtree_values(ds, version, node, labels), period)
