@@ -88,7 +88,7 @@ def _require(actor, action: scope.Action, node: Node) -> None:
         )
 
 
-def _check_form(version: DataSetVersion, node: Node, period: str) -> str:
+def check_form(version: DataSetVersion, node: Node, period: str) -> str:
     """The canonical period label; refuses a unit kind or period type the set does not take."""
     ds = definition_of(version)
     if node.kind not in ds.institution_kinds:
@@ -108,7 +108,7 @@ def _check_form(version: DataSetVersion, node: Node, period: str) -> str:
     return p.label
 
 
-def _locked_refusal(node: Node, period: str) -> UserError:
+def locked_refusal(node: Node, period: str) -> UserError:
     return UserError(
         _(
             "The form of %(unit)s for %(period)s is approved and locked; ask the county to unlock it."
@@ -179,7 +179,7 @@ def do_save_values(
     ``action`` is ``IMPORT_DATA`` for a county's batch (API, file import).
     """
     _require(actor, action, node)
-    period = _check_form(version, node, period)
+    period = check_form(version, node, period)
     ds = definition_of(version)
     cleaned, problems = clean_values(ds, raw)
     if problems:
@@ -188,7 +188,7 @@ def do_save_values(
     with transaction.atomic():
         report = _report(version, node, period)
         if report.locked:
-            raise _locked_refusal(node, period)
+            raise locked_refusal(node, period)
         existing = {
             v.key: v for v in DataValue.objects.filter(dataset=version, node=node, period=period)
         }
@@ -246,12 +246,12 @@ def do_complete(
     ``at`` (default now) is the completion time; the demo uses it to write late reports.
     """
     _require(actor, scope.Action.ENTER_DATA, node)
-    period = _check_form(version, node, period)
+    period = check_form(version, node, period)
     reason = (reason or "").strip()
     with transaction.atomic():
         report = _report(version, node, period)
         if report.locked:
-            raise _locked_refusal(node, period)
+            raise locked_refusal(node, period)
         if report.completed_at is not None:
             raise UserError(_("This form is already completed."))
         checks = form_checks(version, node, period)
