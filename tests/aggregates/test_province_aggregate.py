@@ -1,6 +1,8 @@
 """The whole-region aggregate that lets the database add up summed whole numbers gives exactly
 what the contract's engine gives over every value."""
 
+from fractions import Fraction
+
 import pytest
 
 from jiceng.aggregates import actions
@@ -47,6 +49,15 @@ def engine_and_database(version, root, period: str):
                 ("TB1", "2025Q4"): {"LECTURE_ATTENDEES": "60", "LECTURES": "3"},
             },
         ),
+        (
+            "service_cooperation",  # an averaged percentage (the db on PostgreSQL)
+            {
+                ("TA1", "2025-01"): {"BED_OCCUPANCY": "80.5", "OUTPATIENT_VISITS": "900"},
+                ("TA1", "2025-02"): {"BED_OCCUPANCY": "91"},
+                ("TA2", "2025-03"): {"BED_OCCUPANCY": "60.25", "REMOTE_DIAGNOSES.ecg": "4"},
+                ("TB1", "2025-01"): {"OUTPATIENT_VISITS": "100"},
+            },
+        ),
     ],
 )
 def test_the_database_sums_equal_the_engine_for_every_node_key_and_indicator(
@@ -61,6 +72,10 @@ def test_the_database_sums_equal_the_engine_for_every_node_key_and_indicator(
     if stem == "staff_training":
         # by hand: trained in 2025 within county A = 12 + 3 + 0 + 8 = 23; the province + 5
         assert (fast[t.A.code]["TRAINED"], fast[t.P.code]["TRAINED"]) == (23, 28)
-    else:
+    elif stem == "health_education":
         # leaflets 40 + 3 and booklets 7 within county A: 50 materials
         assert fast[t.A.code]["MATERIALS"] == 50 and fast[t.A.code]["MATERIALS.leaflet"] == 43
+    else:
+        # TA1's mean (80.5 + 91) / 2 = 85.75 and TA2's 60.25: county A (85.75 + 60.25) / 2 = 73
+        assert fast[t.TA1.code]["BED_OCCUPANCY"] == Fraction("85.75")
+        assert fast[t.A.code]["BED_OCCUPANCY"] == 73

@@ -603,10 +603,11 @@ def province_aggregate(
     """Every node of ``node``'s subtree: its exact value of every element, option and
     indicator for ``period`` (the contract's aggregation), ``{node code: {code: value}}``.
 
-    Summed whole-number elements (most of a data set) are added up by the database (one
-    ``GROUP BY`` per unit, element and option: exact, and a province's year is 1.4 million
-    values) and then up the tree here; the others (averages, stocks, percentages, decimals)
-    go through the engine (``jiceng.datasets.engine``) with only their own values. The
+    Summed and averaged elements (most of a data set) are added up by the database (one
+    ``GROUP BY`` unit, element and option: a province's year is 1.4 million values) where it
+    is exact (:func:`_in_database`), then up the tree here; the others (stocks, averages by
+    option, decimals on SQLite) go through the engine (``jiceng.datasets.engine``) with
+    only their own values. The
     result equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the
     subtree as ``_orgs(node)`` gives it, when the caller has it already."""
     from django.db.models import Count, Sum
@@ -616,11 +617,7 @@ def province_aggregate(
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = tree or _orgs(node)
-    fast = {
-        el.code
-        for el in ds.element_list()
-        if el.aggregation == "sum" and el.value_type in INTEGER_TYPES
-    }
+    fast = {el.code for el in ds.element_list() if _in_database(el)}
     rest = [el.code for el in ds.element_list() if el.code not in fast]
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
@@ -628,41 +625,66 @@ def province_aggregate(
     # the engine, for the elements the database does not add up
     slow_values = {}
     if rest:
+        period_of: dict[str, Period] = {}
         for code, p, element, option, text in in_subtree.filter(element__in=rest).values_list(
             "node__code", "period", "element", "option", "value"
         ):
             el = ds.elements[element]
-            slow_values[(code, parse_period(p), element, option)] = stored_value(
-                text, el.value_type
-            )
+            q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
+            slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
     slow = node_values(ds, orgs, slow_values, period) if rest else {}
-    # the database, for summed whole numbers: per unit, element and option
+    # the database: per unit, element and option, the sum and the number of periods reported
     code_of = {n.pk: n.code for n in by_code.values()}
     up = ancestors(orgs)
-    sums: dict[tuple[str, str], int] = defaultdict(int)
-    for node_id, element, option, total, _n in (
+    sums: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    unit_totals: dict[tuple[int, str], Fraction] = defaultdict(Fraction)
+    unit_n: dict[tuple[int, str], int] = defaultdict(int)
+    for node_id, element, option, total, n in (
         in_subtree.filter(element__in=fast)
         .values("node_id", "element", "option")
         .annotate(total=Sum("number"), n=Count("id"))
         .values_list("node_id", "element", "option", "total", "n")
         .order_by()
     ):
-        if element not in ds.elements:
-            continue
-        value = int(total)
+        value = Fraction(total)
+        unit_totals[(node_id, element)] += value
+        unit_n[(node_id, element)] = max(unit_n[(node_id, element)], n)
+        if option:
+            unit_totals[(node_id, f"{element}.{option}")] += value
+            unit_n[(node_id, f"{element}.{option}")] = n
+    for (node_id, key), total in unit_totals.items():
+        el = ds.elements[key.partition(".")[0]]
+        # average: the mean of the periods reported (no options: one row a period)
+        value = total / unit_n[(node_id, key)] if el.aggregation == "average" else total
         for anc in up[code_of[node_id]]:
-            sums[(anc, element)] += value
-            if option:
-                sums[(anc, f"{element}.{option}")] += value
+            sums[(anc, key)] += value
+            counts[(anc, key)] += 1
     keys = keys_of(ds)
     out = {}
     for org in orgs:
         got = dict(slow.get(org.code, {}))
         for key, el in keys:
             if el.code in fast:
+                n = counts.get((org.code, key), 0)
                 total = sums.get((org.code, key))
-                got[key] = None if total is None else Fraction(total)
+                if not n:
+                    got[key] = None
+                else:  # percentages: the unweighted mean of the units that reported
+                    got[key] = total / n if el.value_type == "percentage" else total
         for ind in ds.indicators:
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
     return out
+
+
+def _in_database(el) -> bool:
+    """Whether the database may add ``el`` up exactly: summed, or averaged without options,
+    whole numbers everywhere; any number on PostgreSQL (exact ``numeric``; SQLite sums
+    decimals as floating point)."""
+    from django.db import connection
+
+    exact = el.value_type in INTEGER_TYPES or (
+        connection.vendor == "postgresql" and el.value_type != "text"
+    )
+    return exact and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))
