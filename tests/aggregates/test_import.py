@@ -32,6 +32,13 @@ def test_a_county_imports_a_csv_of_many_units(personas, client_for):
     response = upload(client_for(personas.county_admin), "values.csv", csv)
     assert response.status_code == 302
     assert DataValue.objects.count() == 2
+    saved = DataValue.objects.get(node=t.TA1)  # written in bulk: the number and the text
+    assert (saved.value, saved.number, saved.period, saved.updated_at is not None) == (
+        "40",
+        40,
+        "2025Q1",
+        True,
+    )
 
 
 def test_a_bad_file_saves_nothing_and_names_file_row_and_column(personas, client_for):
