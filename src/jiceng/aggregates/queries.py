@@ -636,9 +636,10 @@ def province_aggregate(
     # the database: per unit, element and option, the sum and the number of periods reported
     code_of = {n.pk: n.code for n in by_code.values()}
     up = ancestors(orgs)
-    sums: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+    # whole numbers stay ints (adding fractions is the slow part); exact either way
+    sums: dict[tuple[str, str], int | Fraction] = defaultdict(int)
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    unit_totals: dict[tuple[int, str], Fraction] = defaultdict(Fraction)
+    unit_totals: dict[tuple[int, str], int | Fraction] = defaultdict(int)
     unit_n: dict[tuple[int, str], int] = defaultdict(int)
     for node_id, element, option, total, n in (
         in_subtree.filter(element__in=fast)
@@ -647,7 +648,8 @@ def province_aggregate(
         .values_list("node_id", "element", "option", "total", "n")
         .order_by()
     ):
-        value = Fraction(total)
+        total = total if isinstance(total, Decimal) else Decimal(str(total))
+        value = int(total) if total == total.to_integral_value() else Fraction(total)
         unit_totals[(node_id, element)] += value
         unit_n[(node_id, element)] = max(unit_n[(node_id, element)], n)
         if option:
@@ -655,8 +657,11 @@ def province_aggregate(
             unit_n[(node_id, f"{element}.{option}")] = n
     for (node_id, key), total in unit_totals.items():
         el = ds.elements[key.partition(".")[0]]
-        # average: the mean of the periods reported (no options: one row a period)
-        value = total / unit_n[(node_id, key)] if el.aggregation == "average" else total
+        # average: no options, so one row a period
+        if el.aggregation == "average":  # the mean of the periods reported
+            value = Fraction(total) / unit_n[(node_id, key)]
+        else:
+            value = total
         for anc in up[code_of[node_id]]:
             sums[(anc, key)] += value
             counts[(anc, key)] += 1
@@ -671,7 +676,9 @@ def province_aggregate(
                 if not n:
                     got[key] = None
                 else:  # percentages: the unweighted mean of the units that reported
-                    got[key] = total / n if el.value_type == "percentage" else total
+                    got[key] = (
+                        Fraction(total) / n if el.value_type == "percentage" else Fraction(total)
+                    )
         for ind in ds.indicators:
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
