@@ -232,7 +232,10 @@ def main() -> None:
     total = args.units * args.months * 60
     print(f"{'step':<34}{'seconds':>9}{'cpu s':>9}{'peak MB':>10}{'rows/s':>12}", flush=True)
     wall = cpu = 0.0
-    for county in counties:  # one county's file at a time; only save_rows is timed
+    from tqdm import tqdm
+
+    for county in tqdm(counties, desc="import", unit="county", leave=False):
+        # one county's file at a time; only save_rows is timed
         rows, n = [], 0
         for u in by_county.get(county.pk, []):
             for m, p in enumerate(months):
