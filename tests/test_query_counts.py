@@ -132,6 +132,8 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/appraisal/schemes/<int:pk>/": {"pk": o.scheme},
         "/appraisal/schemes/<int:pk>/active/": {"pk": o.scheme},
         "/appraisal/appeals/<int:pk>/answer/": {"pk": o.appeal},
+        "/data/sets/<int:pk>/bounds/": {"pk": o.data_set},
+        "/data/sets/<int:pk>/bounds/<int:bound>/delete/": {"pk": o.data_set, "bound": 0},
         "/data/form/<int:pk>/<str:unit>/<str:period>/": {
             "pk": o.data_set,
             "unit": o.institution,

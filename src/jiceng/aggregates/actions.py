@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.aggregates.models import DataSetVersion, DataValue, Report
+from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report
 from jiceng.aggregates.queries import definition_of, form_checks
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
@@ -87,7 +88,7 @@ def _require(actor, action: scope.Action, node: Node) -> None:
         )
 
 
-def _check_form(version: DataSetVersion, node: Node, period: str) -> str:
+def check_form(version: DataSetVersion, node: Node, period: str) -> str:
     """The canonical period label; refuses a unit kind or period type the set does not take."""
     ds = definition_of(version)
     if node.kind not in ds.institution_kinds:
@@ -107,7 +108,7 @@ def _check_form(version: DataSetVersion, node: Node, period: str) -> str:
     return p.label
 
 
-def _locked_refusal(node: Node, period: str) -> UserError:
+def locked_refusal(node: Node, period: str) -> UserError:
     return UserError(
         _(
             "The form of %(unit)s for %(period)s is approved and locked; ask the county to unlock it."
@@ -178,7 +179,7 @@ def do_save_values(
     ``action`` is ``IMPORT_DATA`` for a county's batch (API, file import).
     """
     _require(actor, action, node)
-    period = _check_form(version, node, period)
+    period = check_form(version, node, period)
     ds = definition_of(version)
     cleaned, problems = clean_values(ds, raw)
     if problems:
@@ -187,7 +188,7 @@ def do_save_values(
     with transaction.atomic():
         report = _report(version, node, period)
         if report.locked:
-            raise _locked_refusal(node, period)
+            raise locked_refusal(node, period)
         existing = {
             v.key: v for v in DataValue.objects.filter(dataset=version, node=node, period=period)
         }
@@ -245,12 +246,12 @@ def do_complete(
     ``at`` (default now) is the completion time; the demo uses it to write late reports.
     """
     _require(actor, scope.Action.ENTER_DATA, node)
-    period = _check_form(version, node, period)
+    period = check_form(version, node, period)
     reason = (reason or "").strip()
     with transaction.atomic():
         report = _report(version, node, period)
         if report.locked:
-            raise _locked_refusal(node, period)
+            raise locked_refusal(node, period)
         if report.completed_at is not None:
             raise UserError(_("This form is already completed."))
         checks = form_checks(version, node, period)
@@ -325,3 +326,109 @@ def do_unlock(actor, report: Report, reason: str) -> Report:
             reason=reason,
         )
     return report
+
+
+# ---------------------------------------------------------------- min/max outliers
+
+
+def _bound_number(text: str, label: str) -> Decimal | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or -value.as_tuple().exponent > MAX_PLACES:
+        raise ValidationFailed(
+            [Problem(_("%(label)s is not a number: %(text)s") % {"label": label, "text": text})],
+            _("Nothing was saved."),
+        )
+    return value
+
+
+def do_set_outlier_bound(
+    actor,
+    version: DataSetVersion,
+    owner: Node,
+    key: str,
+    kind: str,
+    minimum: str,
+    maximum: str,
+) -> OutlierBound:
+    """Set (or change) the min/max of ``key`` (CODE or CODE.OPTION) for units of ``kind`` in
+    ``owner``'s region and below; audited with before and after. Administrators of ``owner``."""
+    if actor is not None and not scope.can_manage_catalog(actor, owner):
+        raise PermissionDenied(_("Only administrators of the region set outlier bounds."))
+    ds = definition_of(version)
+    element, _sep, option = key.partition(".")
+    el = ds.elements.get(element)
+    problems = []
+    if el is None or (option and option not in el.option_codes) or el.value_type == "text":
+        problems.append(Problem(_("Unknown data element %(code)s.") % {"code": key}, field="key"))
+    if kind not in ds.institution_kinds:
+        problems.append(
+            Problem(_("Units of type %(kind)s do not report this data set.") % {"kind": kind})
+        )
+    if problems:
+        raise ValidationFailed(problems, _("Nothing was saved."))
+    low = _bound_number(minimum, _("Minimum"))
+    high = _bound_number(maximum, _("Maximum"))
+    if low is None and high is None:
+        raise UserError(_("Give a minimum, a maximum or both."))
+    if low is not None and high is not None and low > high:
+        raise UserError(_("The minimum is larger than the maximum."))
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        bound = (
+            OutlierBound.objects.select_for_update()
+            .filter(owner=owner, dataset_code=version.code, key=key, kind=kind)
+            .first()
+        )
+        before = (
+            None
+            if bound is None
+            else {"minimum": _plain(bound.minimum), "maximum": _plain(bound.maximum)}
+        )
+        if bound is None:
+            bound = OutlierBound(owner=owner, dataset_code=version.code, key=key, kind=kind)
+        bound.minimum, bound.maximum, bound.set_by = low, high, user
+        bound.save()
+        audit.record(
+            actor,
+            "aggregates.set_outlier_bound",
+            bound,
+            before=before,
+            after={
+                "dataset": version.code,
+                "key": key,
+                "kind": kind,
+                "minimum": _plain(low),
+                "maximum": _plain(high),
+            },
+        )
+    return bound
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format_value(Fraction(value))
+
+
+def do_delete_outlier_bound(actor, bound: OutlierBound) -> None:
+    """Remove an administrator's min/max; audited."""
+    if actor is not None and not scope.can_manage_catalog(actor, bound.owner):
+        raise PermissionDenied(_("Only administrators of the region set outlier bounds."))
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "aggregates.delete_outlier_bound",
+            bound,
+            before={
+                "dataset": bound.dataset_code,
+                "key": bound.key,
+                "kind": bound.kind,
+                "minimum": _plain(bound.minimum),
+                "maximum": _plain(bound.maximum),
+            },
+        )
+        bound.delete()

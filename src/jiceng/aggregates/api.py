@@ -44,11 +44,28 @@ class ValueIn(Schema):
 class ValueSetIn(Schema):
     dataset: str = Field(..., max_length=64)
     values: list[ValueIn] = Field(..., max_length=10000)
+    set_aside: bool = Field(
+        False,
+        description="save the good values and return the bad ones under `rejects` "
+        "(default: all or nothing, 422 on any problem)",
+    )
+
+
+class RejectOut(Schema):
+    row: int = Field(..., description="the index of the value in `values`")
+    org_code: str
+    period: str
+    element: str
+    option: str
+    value: str
+    problem: str = Field(..., description="问题: the column and the reason, in Chinese")
 
 
 class SavedOut(Schema):
     values: int
     forms: int
+    rejected: int = 0
+    rejects: list[RejectOut] = []
 
 
 def _periods_within(text: str) -> list[str]:
@@ -93,4 +110,17 @@ def post_values(request, body: ValueSetIn):
         Row(i, v.org_code, v.period, v.element, v.option, v.value)
         for i, v in enumerate(body.values)
     ]
-    return save_rows(request.user, body.dataset, rows)
+    done = save_rows(request.user, body.dataset, rows, set_aside=body.set_aside)
+    done["rejects"] = [
+        RejectOut(
+            row=r.row,
+            org_code=r.org_code,
+            period=r.period,
+            element=r.element,
+            option=r.option,
+            value=r.value,
+            problem="；".join(f"{p.column}列：{p.message}" for p in problems),
+        )
+        for r, problems in done["rejects"]
+    ]
+    return done

@@ -72,7 +72,52 @@ def values_workbook(version: DataSetVersion, node_name: str, period: str, table:
         for col, v in enumerate(cells, start=3):
             if isinstance(v, float):
                 ws.cell(row=n, column=col).number_format = xlsx.count_format(v)
+    _changes_sheet(wb, node_name, table)
     return xlsx.to_bytes(wb)
+
+
+def _changes_sheet(wb: Workbook, node_name: str, table: dict) -> None:
+    """The node's values against the previous period and last year, targets and ✓/✗."""
+    span = table["span"]
+    ws = wb.create_sheet(_("Changes and targets"))
+    xlsx.append(ws, [f"{node_name} · {span.shown.label}"])
+    ws.cell(row=1, column=1).font = Font(bold=True)
+    xlsx.append(
+        ws,
+        [
+            _("Code"),
+            _("Name"),
+            span.shown.label,
+            f"{_('Previous period')} {span.previous.label}",
+            _("Change"),
+            f"{_('Same period last year')} {span.last_year.label}",
+            _("Change"),
+            _("Unit of change"),
+            _("Target"),
+            _("Met"),
+        ],
+    )
+    for row in table["rows"]:
+        met = row["met"][0]
+        xlsx.append(
+            ws,
+            [
+                row["code"],
+                row["name"],
+                _number(row["values"][0]),
+                _number(row["previous"]),
+                _float(row["change_previous"]),
+                _number(row["last_year"]),
+                _float(row["change_last_year"]),
+                _("percentage points") if row["rate"] else "%",
+                row["target"].text if row["target"] else "",
+                "✓" if met is True else "✗" if met is False else "",
+            ],
+        )
+
+
+def _float(value):
+    return None if value is None else float(value)
 
 
 def _number(text: str):

@@ -47,8 +47,14 @@ def read_table(data: bytes, filename: str) -> list[list[str]]:
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
-def import_values(actor, dataset_code: str, data: bytes, filename: str) -> dict:
-    """Read and save the file's values; ValidationFailed with every problem otherwise."""
+def import_values(
+    actor, dataset_code: str, data: bytes, filename: str, set_aside: bool = False
+) -> dict:
+    """Read and save the file's values; ValidationFailed with every problem otherwise.
+
+    With ``set_aside`` the good rows are saved and the result also has ``rejects_file``:
+    (file name, content type, bytes) of the bad rows as they were, with a 问题 column, or
+    None when every row was saved."""
     table = read_table(data, filename)
     if not table:
         raise ValidationFailed([Problem(_("The file is empty."), file=filename)])
@@ -79,4 +85,39 @@ def import_values(actor, dataset_code: str, data: bytes, filename: str) -> dict:
         )
     if not rows:
         raise ValidationFailed([Problem(_("The file has no values."), file=filename)])
-    return save_rows(actor, dataset_code, rows, filename)
+    done = save_rows(actor, dataset_code, rows, filename, set_aside=set_aside)
+    if set_aside:
+        done["rejects_file"] = rejects_file(table, done["rejects"], filename)
+    return done
+
+
+PROBLEM_COLUMN = "问题"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rejects_file(
+    table: list[list[str]], rejects: list, filename: str
+) -> tuple[str, str, bytes] | None:
+    """The rejected rows in the file's own layout (header and cells as read) plus a 问题
+    column naming the row, the column and the reason: CSV (UTF-8 with BOM, as Excel opens it)
+    for a CSV, a workbook for a workbook."""
+    if not rejects:
+        return None
+    width = len(table[0])
+    out = [[*table[0], PROBLEM_COLUMN]]
+    for row, problems in rejects:
+        cells = table[row.row - 1]
+        reason = "；".join(f"第{p.row}行，{p.column}列：{p.message}" for p in problems)
+        out.append([*cells, *[""] * (width - len(cells)), reason])
+    stem = filename.rsplit(".", 1)[0] or "values"
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        for cells in out:
+            xlsx.append(ws, cells)
+        return f"{stem}-rejects.xlsx", XLSX_TYPE, xlsx.to_bytes(wb)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(out)
+    return f"{stem}-rejects.csv", "text/csv", buffer.getvalue().encode("utf-8-sig")

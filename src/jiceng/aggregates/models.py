@@ -177,3 +177,48 @@ class DataValue(models.Model):
     @property
     def key(self) -> str:
         return f"{self.element}.{self.option}" if self.option else self.element
+
+
+class OutlierBound(models.Model):
+    """An administrator's min/max for a data element (or one option) and a unit kind, in a
+    region and below (DHIS2's min-max outliers; the nearest region's bound wins)."""
+
+    dataset_code = models.CharField(_("data set"), max_length=64)
+    key = models.CharField(_("data element"), max_length=130)  # CODE or CODE.OPTION
+    kind = models.CharField(_("unit type"), max_length=32)
+    minimum = models.DecimalField(
+        _("minimum"), max_digits=28, decimal_places=10, null=True, blank=True
+    )
+    maximum = models.DecimalField(
+        _("maximum"), max_digits=28, decimal_places=10, null=True, blank=True
+    )
+    owner = models.ForeignKey(
+        "orgs.Node", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("set at"), auto_now=True)
+
+    class Meta:
+        ordering = ["dataset_code", "key", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "dataset_code", "key", "kind"], name="aggregates_bound_unique"
+            ),
+        ]
+        verbose_name = _("outlier bound")
+        verbose_name_plural = _("outlier bounds")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_code} {self.key} {self.kind}"
+
+    @property
+    def node(self):
+        """The region the bound hangs on (scope checks and the audit trail)."""
+        return self.owner

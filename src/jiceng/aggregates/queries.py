@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.http import Http404
 from django.utils import timezone
 
-from jiceng.aggregates.models import DataSetVersion, DataValue, Report
+from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report
 from jiceng.core import scope
 from jiceng.datasets import DataSet, Period, is_outlier, parse_dataset, parse_period
 from jiceng.datasets.engine import check_rule, completeness, expected, unit_cells
@@ -106,12 +106,79 @@ def _engine_values(ds: DataSet, unit: str, rows) -> dict:
     return out
 
 
+class Bounds:
+    """Administrators' min/max of a data set in a region: for each unit, per key, the bound
+    of the nearest region at or above it set for the unit's kind (one query)."""
+
+    def __init__(self, dataset_code: str, node: Node):
+        from django.db.models import Q
+
+        from jiceng.orgs.models import path_ids
+
+        self.all = list(
+            OutlierBound.objects.filter(dataset_code=dataset_code)
+            .filter(Q(owner_id__in=path_ids(node.path)) | Q(owner__path__startswith=node.path))
+            .select_related("owner")
+            .order_by("owner__depth")
+        )
+
+    def for_unit(self, unit: Node) -> dict[str, OutlierBound]:
+        """key -> the bound that applies to ``unit`` (deeper regions override)."""
+        out: dict[str, OutlierBound] = {}
+        for b in self.all:  # shallowest first
+            if b.kind == unit.kind and unit.path.startswith(b.owner.path):
+                out[b.key] = b
+        return out
+
+
+def visible_bounds(user, dataset_code: str, root: Node | None) -> list[OutlierBound]:
+    """The min/max bounds of a data set the user sees: set at or above their node, or below."""
+    if root is None:
+        if not scope.is_global(user):
+            return []
+        qs = OutlierBound.objects.filter(dataset_code=dataset_code).select_related("owner")
+        return list(qs.order_by("owner__path", "key", "kind")[:500])
+    return sorted(Bounds(dataset_code, root).all, key=lambda b: (b.owner.path, b.key, b.kind))[:500]
+
+
+def get_bound(user, dataset_code: str, pk: int) -> OutlierBound:
+    """One bound the user sees, else 404."""
+    for b in visible_bounds(user, dataset_code, scope.scope_root(user)):
+        if b.pk == pk:
+            return b
+    raise Http404("no such bound")
+
+
+def bound_limits(bound: OutlierBound | None) -> tuple[Fraction | None, Fraction | None]:
+    if bound is None:
+        return None, None
+    low = None if bound.minimum is None else Fraction(bound.minimum)
+    high = None if bound.maximum is None else Fraction(bound.maximum)
+    return low, high
+
+
+def outside_text(bound: OutlierBound | None, value: Fraction) -> str:
+    """Why ``value`` is outside ``bound`` (below its minimum / above its maximum), or ""."""
+    from django.utils.translation import gettext as _
+
+    from jiceng.datasets.engine import format_value
+
+    low, high = bound_limits(bound)
+    if low is not None and value < low:
+        return _("below the minimum %(n)s") % {"n": format_value(low)}
+    if high is not None and value > high:
+        return _("above the maximum %(n)s") % {"n": format_value(high)}
+    return ""
+
+
 @dataclass
 class Checks:
     """What a form's values break: rule violations and outlying values."""
 
     violations: list[dict] = field(default_factory=list)
     outliers: set[str] = field(default_factory=set)
+    # key -> why the value is outside the administrators' min/max
+    out_of_bounds: dict[str, str] = field(default_factory=dict)
 
     @property
     def high(self) -> list[dict]:
@@ -152,9 +219,12 @@ def form_checks(version: DataSetVersion, node: Node, period: str) -> Checks:
         for key, v in c.items():
             if isinstance(v, Fraction):
                 series[key][q] = v
+    bounds = Bounds(version.code, node).for_unit(node)
     for key, s in series.items():
-        if p in s and is_outlier(s, p):
+        if p in s and is_outlier(s, p, *bound_limits(bounds.get(key))):
             checks.outliers.add(key)
+            if why := outside_text(bounds.get(key), s[p]):
+                checks.out_of_bounds[key] = why
     return checks
 
 
@@ -265,12 +335,20 @@ def _orgs(node: Node) -> tuple[list[Org], dict[str, Node]]:
     return orgs, {n.code: n for n in nodes}
 
 
-def _subtree_values(ds: DataSet, version: DataSetVersion, node: Node, labels: list[str]):
-    """The engine's values of ``node``'s subtree for the periods ``labels`` (one query)."""
+def _subtree_values(
+    ds: DataSet, version: DataSetVersion, node: Node, labels: list[str], elements=None
+):
+    """The engine's values of ``node``'s subtree for the periods ``labels`` (one query),
+    only of ``elements`` when given."""
     values = {}
-    for code, p, element, option, text in DataValue.objects.filter(
+    qs = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
-    ).values_list("node__code", "period", "element", "option", "value"):
+    )
+    if elements is not None:
+        qs = qs.filter(element__in=sorted(elements))
+    for code, p, element, option, text in qs.values_list(
+        "node__code", "period", "element", "option", "value"
+    ):
         el = ds.elements.get(element)
         if el is not None:
             values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
@@ -292,32 +370,106 @@ def _completions(
     return completions
 
 
-def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
-    """The aggregated values and indicators of ``node`` and its children for ``period``
-    (the contract's ``aggregate``): ``{"columns": [nodes], "rows": [{code, name, level,
-    values}]}``."""
-    from jiceng.datasets import aggregate
-    from jiceng.datasets.engine import COMPLETENESS, TIMELINESS
+def _change(current: Fraction | None, before: Fraction | None, rate: bool) -> Decimal | None:
+    """The change from ``before`` to ``current``: percentage points for a rate, else the
+    relative change in per cent; None when either is missing (or ``before`` is 0)."""
+    if current is None or before is None:
+        return None
+    if rate:
+        diff = current - before
+    elif before == 0:
+        return None
+    else:
+        diff = (current - before) / abs(before) * 100
+    return (Decimal(diff.numerator) / Decimal(diff.denominator)).quantize(Decimal("0.1"))
+
+
+def _fraction(text: str) -> Fraction | None:
+    if text == "":
+        return None
+    try:
+        return Fraction(Decimal(text))
+    except ArithmeticError:
+        return None  # a text element's value
+
+
+@dataclass(frozen=True)
+class Span:
+    """What the values page compares: the period shown, the one before and last year's."""
+
+    shown: Period
+    previous: Period
+    last_year: Period
+    ytd: bool = False
+
+
+def span_of(period: Period, ytd: bool = False) -> Span:
+    """``period`` (or January up to its end, ``ytd``) with its previous period (for a year to
+    date: the year to date one period earlier) and the same months a year earlier."""
+    from jiceng.datasets.periods import same_period_last_year, year_to_date
+
+    if ytd and period.months < 12:
+        shown = year_to_date(period)
+        return Span(shown, year_to_date(period.previous()), same_period_last_year(shown), True)
+    return Span(period, period.previous(), same_period_last_year(period))
+
+
+def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = False) -> dict:
+    """The aggregated values and indicators of ``node`` and its children for ``period`` (or
+    the year to date ending with it), by the contract's ``aggregate``, with for ``node``
+    the previous period, the same period last year, the changes, and indicator targets:
+    ``{"columns": [nodes], "rows": [{code, name, level, values, ...}], ...}``."""
+    from jiceng.datasets.engine import format_value
 
     ds = definition_of(version)
-    labels = [p.label for p in period.periods(ds.period_type)]
-    orgs, by_code = _orgs(node)
-    values = _subtree_values(ds, version, node, labels)
-    rows = aggregate(ds, orgs, values, period, _completions(version, node, labels))
+    span = span_of(period, ytd)
+    tree = _orgs(node)
+    orgs, by_code = tree
     columns = [node] + [n for n in by_code.values() if n.parent_id == node.pk]
-    wanted = {n.code for n in columns}
+    shown_periods = span.shown.periods(ds.period_type)
+    counts = completeness(
+        ds, orgs, shown_periods, _completions(version, node, [p.label for p in shown_periods])
+    )
+    computed = province_aggregate(version, node, span.shown, tree)
     table: dict[tuple[str, str], str] = {
-        (r.org_code, r.code): r.value for r in rows if r.org_code in wanted
+        (n.code, code): format_value(v) for n in columns for code, v in computed[n.code].items()
     }
+
+    def rate(n: Node, i: int) -> str:
+        e = counts.get(n.code, (0, 0, 0))
+        return format_value(Fraction(e[i], e[0])) if e[0] else ""
+
+    # the node's own values for the previous period and last year's
+    earlier = []
+    for r in (span.previous, span.last_year):
+        got = province_aggregate(version, node, r, tree)[node.code]
+        earlier.append({code: format_value(v) for code, v in got.items()})
+    targets = {i.code: i.target for i in ds.indicators if i.target is not None}
+    rates = {i.code for i in ds.indicators if i.factor == 100 and i.denominator.text != "1"}
+    rates |= {e.code for e in ds.element_list() if e.value_type == "percentage"}
     out = []
 
     def add(code: str, name: str, level: int) -> None:
+        shown = [table.get((n.code, code), "") for n in columns]
+        current = _fraction(shown[0])
+        before, year_ago = (_fraction(e.get(code, "")) for e in earlier)
+        rate = code.partition(".")[0] in rates
+        target = targets.get(code)
+        met = [target.met_by(_fraction(v)) if target else None for v in shown]
         out.append(
             {
                 "code": code,
                 "name": name,
                 "level": level,
-                "values": [table.get((n.code, code), "") for n in columns],
+                "values": shown,
+                "rate": rate,
+                "previous": earlier[0].get(code, ""),
+                "last_year": earlier[1].get(code, ""),
+                "change_previous": _change(current, before, rate),
+                "change_last_year": _change(current, year_ago, rate),
+                "target": target,
+                "met": met,
+                "cells": list(zip(shown, met, strict=True)),
             }
         )
 
@@ -330,9 +482,10 @@ def aggregated(version: DataSetVersion, node: Node, period: Period) -> dict:
     return {
         "columns": columns,
         "rows": out,
+        "span": span,
         "indicators": {i.code for i in ds.indicators},
-        "completeness": [table.get((n.code, COMPLETENESS), "") for n in columns],
-        "timeliness": [table.get((n.code, TIMELINESS), "") for n in columns],
+        "completeness": [rate(n, 1) for n in columns],
+        "timeliness": [rate(n, 2) for n in columns],
     }
 
 
@@ -356,10 +509,15 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
         names[el.code] = el.name
         for o in el.options:
             names[f"{el.code}.{o.code}"] = f"{el.name}（{o.name}）"
+    bounds = Bounds(version.code, node)
+    unit_bounds: dict[str, dict[str, OutlierBound]] = {}
     out = []
     for (unit, key), s in sorted(series.items()):
+        if unit not in unit_bounds:
+            unit_bounds[unit] = bounds.for_unit(by_code[unit])
+        bound = unit_bounds[unit].get(key)
         for q in inside:
-            if q in s and is_outlier(s, q):
+            if q in s and is_outlier(s, q, *bound_limits(bound)):
                 out.append(
                     {
                         "unit": by_code[unit],
@@ -367,6 +525,7 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
                         "key": key,
                         "name": names.get(key, key),
                         "value": format_value(s[q]),
+                        "reason": outside_text(bound, s[q]),
                     }
                 )
     out.sort(key=lambda o: (o["unit"].path, o["period"], o["key"]))
@@ -381,7 +540,9 @@ def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = _orgs(node)
-    values = _subtree_values(ds, version, node, labels)
+    # only the values the rules read (a province's year is 1.4 million values)
+    used = {ref.element for rule in ds.rules for ref in rule.refs}
+    values = _subtree_values(ds, version, node, labels, used)
     return [
         {
             "unit": by_code[v.org_code],
@@ -448,3 +609,104 @@ def unit_figures(version: DataSetVersion, node: Node, period: Period, key: str) 
         for r in aggregate(ds, orgs, values, period, None)
         if r.code == key and r.value
     }
+INTEGER_TYPES = ("integer", "non_negative_integer", "yes_no")
+
+
+def province_aggregate(
+    version: DataSetVersion, node: Node, period: Period, tree: tuple | None = None
+) -> dict:
+    """Every node of ``node``'s subtree: its exact value of every element, option and
+    indicator for ``period`` (the contract's aggregation), ``{node code: {code: value}}``.
+
+    Summed and averaged elements (most of a data set) are added up by the database (one
+    ``GROUP BY`` unit, element and option: a province's year is 1.4 million values) where it
+    is exact (:func:`_in_database`), then up the tree here; the others (stocks, averages by
+    option, decimals on SQLite) go through the engine (``jiceng.datasets.engine``) with
+    only their own values. The
+    result equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the
+    subtree as ``_orgs(node)`` gives it, when the caller has it already."""
+    from django.db.models import Count, Sum
+
+    from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
+
+    ds = definition_of(version)
+    labels = [p.label for p in period.periods(ds.period_type)]
+    orgs, by_code = tree or _orgs(node)
+    fast = {el.code for el in ds.element_list() if _in_database(el)}
+    rest = [el.code for el in ds.element_list() if el.code not in fast]
+    in_subtree = DataValue.objects.filter(
+        dataset__code=version.code, node__path__startswith=node.path, period__in=labels
+    )
+    # the engine, for the elements the database does not add up
+    slow_values = {}
+    if rest:
+        period_of: dict[str, Period] = {}
+        for code, p, element, option, text in in_subtree.filter(element__in=rest).values_list(
+            "node__code", "period", "element", "option", "value"
+        ):
+            el = ds.elements[element]
+            q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
+            slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
+    slow = node_values(ds, orgs, slow_values, period) if rest else {}
+    # the database: per unit, element and option, the sum and the number of periods reported
+    code_of = {n.pk: n.code for n in by_code.values()}
+    up = ancestors(orgs)
+    # whole numbers stay ints (adding fractions is the slow part); exact either way
+    sums: dict[tuple[str, str], int | Fraction] = defaultdict(int)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    unit_totals: dict[tuple[int, str], int | Fraction] = defaultdict(int)
+    unit_n: dict[tuple[int, str], int] = defaultdict(int)
+    for node_id, element, option, total, n in (
+        in_subtree.filter(element__in=fast)
+        .values("node_id", "element", "option")
+        .annotate(total=Sum("number"), n=Count("id"))
+        .values_list("node_id", "element", "option", "total", "n")
+        .order_by()
+    ):
+        total = total if isinstance(total, Decimal) else Decimal(str(total))
+        value = int(total) if total == total.to_integral_value() else Fraction(total)
+        unit_totals[(node_id, element)] += value
+        unit_n[(node_id, element)] = max(unit_n[(node_id, element)], n)
+        if option:
+            unit_totals[(node_id, f"{element}.{option}")] += value
+            unit_n[(node_id, f"{element}.{option}")] = n
+    for (node_id, key), total in unit_totals.items():
+        el = ds.elements[key.partition(".")[0]]
+        # average: no options, so one row a period
+        if el.aggregation == "average":  # the mean of the periods reported
+            value = Fraction(total) / unit_n[(node_id, key)]
+        else:
+            value = total
+        for anc in up[code_of[node_id]]:
+            sums[(anc, key)] += value
+            counts[(anc, key)] += 1
+    keys = keys_of(ds)
+    out = {}
+    for org in orgs:
+        got = dict(slow.get(org.code, {}))
+        for key, el in keys:
+            if el.code in fast:
+                n = counts.get((org.code, key), 0)
+                total = sums.get((org.code, key))
+                if not n:
+                    got[key] = None
+                else:  # percentages: the unweighted mean of the units that reported
+                    got[key] = (
+                        Fraction(total) / n if el.value_type == "percentage" else Fraction(total)
+                    )
+        for ind in ds.indicators:
+            got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
+        out[org.code] = got
+    return out
+
+
+def _in_database(el) -> bool:
+    """Whether the database may add ``el`` up exactly: summed, or averaged without options,
+    whole numbers everywhere; any number on PostgreSQL (exact ``numeric``; SQLite sums
+    decimals as floating point)."""
+    from django.db import connection
+
+    exact = el.value_type in INTEGER_TYPES or (
+        connection.vendor == "postgresql" and el.value_type != "text"
+    )
+    return exact and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))

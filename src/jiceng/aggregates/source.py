@@ -35,6 +35,11 @@ def dataset_yaml(ds: DataSet) -> str:
                 "numerator": i.numerator.text,
                 "denominator": i.denominator.text,
                 "factor": format_value(i.factor),
+                **(
+                    {"target": f"{i.target.operator} {format_value(i.target.value)}"}
+                    if i.target
+                    else {}
+                ),
             }
             for i in ds.indicators
         ]

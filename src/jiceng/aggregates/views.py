@@ -102,12 +102,77 @@ def load(request):
 @login_required
 def dataset(request, pk: int):
     version = queries.get_dataset(request.user, pk)
+    return render(request, "aggregates/dataset.html", _dataset_context(request, version))
+
+
+def _dataset_context(request, version: DataSetVersion) -> dict:
+    from jiceng.orgs.models import Kind
+
     ds = version.definition()
-    return render(
-        request,
-        "aggregates/dataset.html",
-        {"version": version, "ds": ds, "sections": _sections(ds, {}, set())},
-    )
+    user = request.user
+    root = scope.scope_root(user)
+    kinds = dict(Kind.choices)
+    keys = []
+    for el in ds.element_list():
+        if el.value_type != "text":
+            keys.append((el.code, el.name))
+            keys.extend((f"{el.code}.{o.code}", f"{el.name}（{o.name}）") for o in el.options)
+    can_manage = catalog_queries.can_manage_catalogs(user)
+    names = dict(keys)
+    bounds = queries.visible_bounds(user, version.code, root)
+    return {
+        "version": version,
+        "ds": ds,
+        "sections": _sections(ds, {}, set()),
+        "bound_rows": [(b, names.get(b.key, b.key), kinds.get(b.kind, b.kind)) for b in bounds],
+        "bound_keys": keys,
+        "bound_kinds": [(k, kinds.get(k, k)) for k in ds.institution_kinds],
+        "owners": catalog_queries.owner_choices(user) if can_manage else [],
+        "can_manage": can_manage,
+    }
+
+
+@login_required
+@require_POST
+def set_bound(request, pk: int):
+    """An administrator's min/max for an element and unit kind in their region."""
+    version = queries.get_dataset(request.user, pk)
+    if not catalog_queries.can_manage_catalogs(request.user):
+        raise PermissionDenied("only administrators set outlier bounds")
+    post = request.POST
+    try:
+        owner = catalog_queries.owner_from_code(request.user, post.get("owner", ""))
+        if owner is None:
+            raise UserError(_("Choose a region."))
+        actions.do_set_outlier_bound(
+            request.user,
+            version,
+            owner,
+            post.get("key", ""),
+            post.get("kind", ""),
+            post.get("minimum", ""),
+            post.get("maximum", ""),
+        )
+    except ValidationFailed as exc:
+        ctx = _dataset_context(request, version)
+        ctx.update(problems=exc.problems, error=exc.summary)
+        return render(request, "aggregates/dataset.html", ctx, status=400)
+    except UserError as exc:
+        ctx = _dataset_context(request, version)
+        ctx.update(error=str(exc))
+        return render(request, "aggregates/dataset.html", ctx, status=400)
+    messages.success(request, _("The outlier bounds are saved."))
+    return redirect("aggregates:dataset", pk=version.pk)
+
+
+@login_required
+@require_POST
+def delete_bound(request, pk: int, bound: int):
+    version = queries.get_dataset(request.user, pk)
+    found = queries.get_bound(request.user, version.code, bound)
+    actions.do_delete_outlier_bound(request.user, found)
+    messages.success(request, _("The outlier bounds are removed."))
+    return redirect("aggregates:dataset", pk=version.pk)
 
 
 @login_required
@@ -131,8 +196,10 @@ def import_values(request):
             status = 400
         else:
             ctx["filename"] = upload.name
+            set_aside = request.POST.get("bad_rows") == "set_aside"
+            ctx["set_aside"] = set_aside
             try:
-                done = run_import(user, code, upload.read(), upload.name)
+                done = run_import(user, code, upload.read(), upload.name, set_aside=set_aside)
             except ValidationFailed as exc:
                 ctx["problems"], ctx["error"] = exc.problems, exc.summary
                 status = 422
@@ -140,12 +207,30 @@ def import_values(request):
                 ctx["error"] = str(exc)
                 status = 400
             else:
+                if done.get("rejects_file"):
+                    return render(request, "aggregates/import.html", {**ctx, **_rejects(done)})
                 messages.success(
                     request,
                     _("Imported %(values)s values in %(forms)s forms.") % done,
                 )
                 return redirect("aggregates:index")
     return render(request, "aggregates/import.html", ctx, status=status)
+
+
+def _rejects(done: dict) -> dict:
+    """What the import page shows after setting bad rows aside: the counts, the problems
+    (the first 200) and the rejects file as a download link (a data URL: nothing is kept)."""
+    import base64
+
+    name, content_type, data = done["rejects_file"]
+    problems = [p for _row, found in done["rejects"] for p in found]
+    return {
+        "done": done,
+        "problems": problems[:200],
+        "more_problems": max(0, len(problems) - 200),
+        "rejects_name": name,
+        "rejects_url": f"data:{content_type};base64,{base64.b64encode(data).decode()}",
+    }
 
 
 # ---------------------------------------------------------------- the entry form
@@ -212,6 +297,13 @@ def _form_context(request, version: DataSetVersion, node: Node, period: str) -> 
         "sections": _sections(ds, values, checks.outliers),
         "checks": checks,
         "outlier_names": _outlier_names(ds, checks.outliers),
+        "bound_breaks": [
+            (name, checks.out_of_bounds[key])
+            for key, name in zip(
+                sorted(checks.outliers), _outlier_names(ds, checks.outliers), strict=True
+            )
+            if key in checks.out_of_bounds
+        ],
     }
 
 
@@ -383,8 +475,9 @@ def values(request, code: str):
     node, versions, version, period, error = _reporting_args(request, code)
     ctx = {"node": node, "versions": versions, "version": version, "error": error}
     if version is not None:
-        ctx["period"] = period
-        ctx["table"] = queries.aggregated(version, node, period)
+        ytd = request.GET.get("span") == "ytd"
+        ctx.update(period=period, ytd=ytd)
+        ctx["table"] = queries.aggregated(version, node, period, ytd)
     return render(request, "aggregates/values.html", ctx)
 
 
@@ -395,9 +488,11 @@ def values_export(request, code: str):
         return redirect("aggregates:values", code=node.code)
     from jiceng.aggregates.export import values_workbook
 
-    table = queries.aggregated(version, node, period)
-    data = values_workbook(version, node.name, period.label, table)
+    ytd = request.GET.get("span") == "ytd"
+    table = queries.aggregated(version, node, period, ytd)
+    label = table["span"].shown.label
+    data = values_workbook(version, node.name, label, table)
     response = HttpResponse(data, content_type=XLSX)
-    name = f"values-{version.code}-{node.code}-{period.label}.xlsx"
+    name = f"values-{version.code}-{node.code}-{label.replace('~', '_')}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -97,6 +97,8 @@ ACTIONS: dict[str, Promise] = {
     "surveys.load_questionnaire": pgettext_lazy("audit", "Load questionnaire"),
     "surveys.import_responses": pgettext_lazy("audit", "Import survey responses"),
     "surveys.enter_response": pgettext_lazy("audit", "Enter survey response"),
+    "aggregates.set_outlier_bound": pgettext_lazy("audit", "Set outlier bounds"),
+    "aggregates.delete_outlier_bound": pgettext_lazy("audit", "Remove outlier bounds"),
     "download.ledger_export": pgettext_lazy("audit", "Export rectification ledger"),
     "download.evidence": pgettext_lazy("audit", "Download evidence"),
     "download.publication_export": pgettext_lazy("audit", "Export published results"),
@@ -334,6 +336,7 @@ OBJECT_TYPES = (
     "reports.generatedreport",
     "surveys.questionnaire",
     "surveys.surveyimport",
+    "aggregates.outlierbound",
 )
 
 

@@ -8,6 +8,7 @@ that a file written for a later version still loads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -28,6 +29,7 @@ MISSING = ("skip_if_any_missing", "skip_if_all_missing", "never_skip")
 DEFAULT_DUE_DAYS = 10
 # Codes starting with "_" name the computed rows of the aggregate output (_completeness…).
 RESERVED_PREFIX = "_"
+_TARGET = re.compile(r"^(>=|<=|≥|≤|＞＝|＜＝)?\s*(-?\d+(?:\.\d+)?)\s*%?$")
 _BAD_CODE_CHARS = set(".{}#,\"' \t\n")
 
 
@@ -58,7 +60,7 @@ _KNOWN_KEYS = {
         "short_name",
     },
     "option": {"code", "name"},
-    "indicator": {"code", "name", "numerator", "denominator", "factor", "description"},
+    "indicator": {"code", "name", "numerator", "denominator", "factor", "target", "description"},
     "rule": {
         "code",
         "name",
@@ -104,12 +106,33 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Target:
+    """An indicator's optional target: ``>=`` (at least, the default) or ``<=`` a value."""
+
+    operator: str
+    value: Fraction
+
+    def met_by(self, value: Fraction | None) -> bool | None:
+        """Whether ``value`` meets the target (None when there is no value)."""
+        if value is None:
+            return None
+        return value >= self.value if self.operator == ">=" else value <= self.value
+
+    @property
+    def text(self) -> str:
+        from .engine import format_value
+
+        return f"{'≥' if self.operator == '>=' else '≤'} {format_value(self.value)}"
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     name: str
     numerator: Expression
     denominator: Expression
     factor: Fraction
+    target: Target | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +174,7 @@ class DataSet:
 
 
 # Keys whose number-looking values are text as written ("1.10", "2025", "100").
-RAW_TEXT_KEYS = {"code", "version", "numerator", "denominator", "left", "right", "name"}
+RAW_TEXT_KEYS = {"code", "version", "numerator", "denominator", "left", "right", "name", "target"}
 
 
 def parse_dataset(text: str, filename: str) -> DataSet:
@@ -561,6 +584,7 @@ class _Checker:
             ok = self.check_refs(num, path + ("numerator",), elements)
             ok = self.check_refs(den, path + ("denominator",), elements) and ok
             factor = self.factor(obj, path)
+            target = self.target(obj, path)
             if code is not None:
                 if code in elements:
                     first = self.locate(element_paths[code])[0]
@@ -575,9 +599,29 @@ class _Checker:
                     code = None
                 else:
                     seen[code] = self.locate(path + ("code",))[0]
-            if ok and None not in (code, name, factor):
-                out.append(Indicator(code, name, num, den, factor))
+            if ok and None not in (code, name, factor) and target is not False:
+                out.append(Indicator(code, name, num, den, factor, target or None))
         return out
+
+    def target(self, obj: dict, path: Path_) -> Target | None | bool:
+        """``target``: a number (at least), or ``>= 90`` / ``<= 5`` (also ≥ ≤); False when bad."""
+        value = obj.get("target")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        m = _TARGET.match(text) if not isinstance(value, bool) else None
+        if m is None:
+            self.problem(
+                path + ("target",), f"目标值应为数字，或写作「>= 90」「<= 5」，而不是「{value}」"
+            )
+            return False
+        op = {"≥": ">=", "＞＝": ">=", "≤": "<=", "＜＝": "<="}.get(m.group(1), m.group(1) or ">=")
+        try:
+            number = Fraction(Decimal(m.group(2)))
+        except (InvalidOperation, ValueError):
+            self.problem(path + ("target",), f"目标值「{value}」不是数字")
+            return False
+        return Target(op, number)
 
     def factor(self, obj: dict, path: Path_) -> Fraction | None:
         value = obj.get("factor", 1)

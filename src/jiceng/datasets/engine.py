@@ -109,14 +109,11 @@ def ancestors(orgs: list[Org]) -> dict[str, list[str]]:
     return out
 
 
-def aggregate(
-    ds: DataSet,
-    orgs: list[Org],
-    values: Values,
-    period: Period,
-    completions: dict[tuple[str, Period], date] | None = None,
-) -> list[Row]:
-    """The rows of ``jiceng datavalues aggregate``: every node, every key, for ``period``."""
+def node_values(
+    ds: DataSet, orgs: list[Org], values: Values, period: Period
+) -> dict[str, dict[str, Value | None]]:
+    """Every node's exact value of every key (element, option) and indicator for ``period``:
+    what :func:`aggregate` writes, before formatting."""
     periods = period.periods(ds.period_type)
     inside = set(periods)
     up = ancestors(orgs)
@@ -155,16 +152,33 @@ def aggregate(
         total = sums[(node, key)]
         return total / n if el.value_type == "percentage" else total
 
+    out: dict[str, dict[str, Value | None]] = {}
+    for org in orgs:
+        got = {key: node_value(org.code, key) for key, _el in keys}
+        for ind in ds.indicators:
+            got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
+        out[org.code] = got
+    return out
+
+
+def aggregate(
+    ds: DataSet,
+    orgs: list[Org],
+    values: Values,
+    period: Period,
+    completions: dict[tuple[str, Period], date] | None = None,
+) -> list[Row]:
+    """The rows of ``jiceng datavalues aggregate``: every node, every key, for ``period``."""
+    periods = period.periods(ds.period_type)
+    computed = node_values(ds, orgs, values, period)
+    codes = [key for key, _el in keys_of(ds)] + [ind.code for ind in ds.indicators]
     done = completeness(ds, orgs, periods, completions) if completions is not None else {}
     rows: list[Row] = []
     label = period.label
     for org in sorted(orgs, key=lambda o: o.code):
-        node_values = {key: node_value(org.code, key) for key, _el in keys}
-        for key, _el in keys:
-            rows.append(Row(org.code, label, key, format_value(node_values[key])))
-        for ind in ds.indicators:
-            v = indicator_value(ind.numerator, ind.denominator, ind.factor, node_values)
-            rows.append(Row(org.code, label, ind.code, format_value(v)))
+        got = computed[org.code]
+        for code in codes:
+            rows.append(Row(org.code, label, code, format_value(got[code])))
         if completions is not None:
             expected, received, on_time = done.get(org.code, (0, 0, 0))
             for code, n in ((COMPLETENESS, received), (TIMELINESS, on_time)):

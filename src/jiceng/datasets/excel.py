@@ -5,7 +5,7 @@ Sheets (headers in Chinese or as the YAML keys; values may be the YAML words or 
 - 数据集: one field per row, 项目 | 内容 (编码, 版本, 名称, 报告周期, 填报机构类型, 截止天数);
 - 数据元: 分组 | 分组编码 (optional) | 编码 | 名称 | 值类型 | 汇总方式 | 分类 | 零值有意义, one row per element; a
   blank 分组 continues the group above; 分类 is ``male:男、female:女`` (or just ``男、女``);
-- 指标 (optional): 编码 | 名称 | 分子 | 分母 | 系数;
+- 指标 (optional): 编码 | 名称 | 分子 | 分母 | 系数 | 目标值 (optional, ``>= 90``);
 - 校验规则 (optional): 编码 | 名称 | 左边 | 运算符 | 右边 | 重要程度 | 缺失值策略 | 提示信息.
 
 The rows are turned into the YAML structure and checked by the same rules; problems name
@@ -25,6 +25,7 @@ from jiceng.core.errors import Problem, ValidationFailed
 from jiceng.core.yamllines import Path_, cell_locator
 
 from .definition import DataSet, _Checker
+from .engine import format_value
 
 MAX_BYTES = 20 * 1024 * 1024  # a definition is a few kilobytes; refuse anything huge
 
@@ -57,6 +58,7 @@ INDICATOR_COLUMNS = {
     "numerator": ("分子", "numerator"),
     "denominator": ("分母", "denominator"),
     "factor": ("系数", "factor"),
+    "target": ("目标值", "目标", "target"),
 }
 RULE_COLUMNS = {
     "code": ("编码", "规则编码", "code"),
@@ -295,7 +297,8 @@ def write_dataset_excel(ds: DataSet) -> bytes:
     ws.append([names[0] for names in INDICATOR_COLUMNS.values()])
     for ind in ds.indicators:
         factor = ind.factor.numerator if ind.factor.denominator == 1 else float(ind.factor)
-        ws.append([ind.code, ind.name, ind.numerator.text, ind.denominator.text, factor])
+        target = f"{ind.target.operator} {format_value(ind.target.value)}" if ind.target else ""
+        ws.append([ind.code, ind.name, ind.numerator.text, ind.denominator.text, factor, target])
     ws = wb.create_sheet(RULES_SHEET)
     ws.append([names[0] for names in RULE_COLUMNS.values()])
     for rule in ds.rules:

@@ -37,11 +37,15 @@ class Period:
     @property
     def label(self) -> str:
         year, month0 = divmod(self.first, 12)
-        if self.months == 12:
+        if self.months == 12 and month0 == 0:
             return f"{year}"
-        if self.months == 3:
+        if self.months == 3 and month0 % 3 == 0:
             return f"{year}Q{month0 // 3 + 1}"
-        return f"{year}-{month0 + 1:02d}"
+        if self.months == 1:
+            return f"{year}-{month0 + 1:02d}"
+        # a range such as a year to date: 2025-01~2025-06
+        last_year, last0 = divmod(self.first + self.months - 1, 12)
+        return f"{year}-{month0 + 1:02d}~{last_year}-{last0 + 1:02d}"
 
     @property
     def start(self) -> date:
@@ -71,6 +75,17 @@ class Period:
     def previous(self, n: int = 1) -> Period:
         """The period of the same type ``n`` periods earlier."""
         return Period(self.first - n * self.months, self.months)
+
+
+def year_to_date(period: Period) -> Period:
+    """January of ``period``'s year up to the end of ``period`` (a range of whole months)."""
+    start = period.year * 12
+    return Period(start, period.first + period.months - start)
+
+
+def same_period_last_year(period: Period) -> Period:
+    """The same months one year earlier."""
+    return Period(period.first - 12, period.months)
 
 
 def parse_period(text: str) -> Period:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from jiceng.aggregates import indicators as dataset_indicators
 from jiceng.core import audit, pagecache, paging, scope
 from jiceng.core.errors import ValidationFailed
 from jiceng.indicators import actions, excel, queries
@@ -90,6 +91,9 @@ def node_page(request, code):
             "node": node,
             "period": period,
             "ancestors": [a for a in node.ancestors() if scope.can_see(request.user, a)],
+            "dataset_lines": dataset_indicators.node_lines(
+                node, period, figures["data"].previous_period
+            ),
             **figures,
         },
     )
@@ -121,6 +125,15 @@ def table_page(request, code):
     table = queries.region_table(node, period, level, sort)
     base = {"period": period, "level": level}
     page, page_query = paging.page_of(request, table.rows)
+    if table.rows:
+        dataset_nodes = [r.node for r in page]
+    else:  # no record-set values: the data-set indicators page the level's units themselves
+        dataset_page, page_query = paging.page_of(request, queries.nodes_at(node, level))
+        dataset_nodes = list(dataset_page)
+        ctx["dataset_page"] = dataset_page
+    ctx["dataset_columns"], ctx["dataset_rows"] = dataset_indicators.table_lines(
+        node, [*dataset_nodes, node], period
+    )
     ctx.update(
         table=table,
         page=page,
