@@ -7,15 +7,17 @@ import random
 import pytest
 from django.urls import reverse
 
+from jiceng.appraisal import results
 from jiceng.appraisal.models import Appeal, Appraisal, BadPractice, Status
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(client):
-    from jiceng.demo import appraisal, region
+    from jiceng.demo import appraisal, region, surveys
 
     r = region.build(seed=7, scale="county", townships=2)
+    surveys.populate(r, random.Random("7:surveys"))
     appraisal.populate(r, random.Random("7:appraisal"))
     last, this = r.years
     published = Appraisal.objects.filter(region=r.county, year=last, status=Status.PUBLISHED)
@@ -33,6 +35,10 @@ def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(client
     page = client.get(reverse("appraisal:ranking", args=[bphs.pk]))
     text = page.content.decode()
     assert page.status_code == 200 and bphs.frozen["order"][0] in text
+    # the demo's surveys give every centre a public-health satisfaction rate (item M5.1)
+    rows = results.results_of(bphs).units
+    assert rows and all(row.items["M5.1"].points is not None for row in rows)
+    assert all("无数据" not in row.items["M5.1"].flags for row in rows)
     integrity = published.get(scheme__code="INTEGRITY")
     inst = next(iter(integrity.frozen["units"]))
     page = client.get(reverse("orgs:node", args=[inst])).content.decode()

@@ -60,11 +60,6 @@ def test_bad_practice_points_of_the_year_add_up_at_and_above_the_institution(per
     assert got == {t.TA1.pk: Fraction(7, 2), t.TA2.pk: 0}
 
 
-def test_satisfaction_has_no_data_until_the_surveys_are_connected(tree):
-    needs = [sources.Need("S", "satisfaction", "PUBLIC_HEALTH")]
-    assert sources.gather(tree.A, [tree.TA1], 2025, needs) == {tree.TA1.code: {"S": None}}
-
-
 def test_only_appraisers_of_the_region_open_an_appraisal_and_only_once(personas):
     t = personas.tree
     version = load_scheme(t.P)

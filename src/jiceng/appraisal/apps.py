@@ -8,7 +8,7 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("Performance appraisal")
 
     def ready(self) -> None:
-        from jiceng.appraisal import panels  # noqa: F401  (registers the home panel)
+        from jiceng.appraisal import dashboard, panels  # noqa: F401  (register the panel, ranking)
         from jiceng.core import nav
 
         nav.register(_("Appraisal"), "appraisal:index", order=55)

@@ -19,8 +19,8 @@ from jiceng.core.errors import UserError
 
 
 def platform_catalog() -> core_catalog.Catalog:
-    """The codes a scheme loaded here may use: the shipped indicators and data sets, and
-    every loaded data set's elements and indicators."""
+    """The codes a scheme loaded here may use: the shipped indicators and data sets, every
+    loaded data set's elements and indicators, and the questionnaire kinds."""
     from jiceng.aggregates.models import DataSetVersion
     from jiceng.aggregates.queries import definition_of
 
@@ -31,8 +31,16 @@ def platform_catalog() -> core_catalog.Catalog:
         data.update(ds.elements)
         data.update(i.code for i in ds.indicators)
     return core_catalog.Catalog(
-        indicators=base.indicators, data=frozenset(data), satisfaction=base.satisfaction
+        indicators=base.indicators, data=frozenset(data), satisfaction=satisfaction_codes()
     )
+
+
+def satisfaction_codes() -> frozenset[str]:
+    """What ``satisfaction:CODE`` may name: a questionnaire kind of the surveys app, by its
+    code (lower or upper case) or its Chinese name."""
+    from jiceng.surveys.questionnaire import KINDS
+
+    return frozenset(KINDS) | {k.upper() for k in KINDS} | frozenset(KINDS.values())
 
 
 def _num(x: Fraction) -> int | float | str:

@@ -8,7 +8,7 @@ unless it is exempt).
 
 Sources (the contract's, ``shared/domain/appraisal.md``): ``indicator:CODE``,
 ``data:CODE``, ``verdict``, ``ledger_closed_rate``, ``ledger_overdue``,
-``satisfaction:CODE`` (no data until the surveys app is merged: :func:`satisfaction_rates`),
+``satisfaction:CODE`` (the surveys app's rate of questionnaire kind CODE: :func:`satisfaction_rates`),
 ``manual``; and the core's two more: ``verdict_share:LEVEL`` (a region's share of
 institutions at LEVEL or better) and ``bad_practice`` (points recorded in the year).
 """
@@ -199,10 +199,35 @@ def ledger(region: Node, units: list[Node], year: int, on: dt.date) -> dict:
     return out
 
 
+def satisfaction_kind(code: str) -> str | None:
+    """The surveys' questionnaire kind that ``satisfaction:CODE`` names: the kind's code in
+    any case (``public_health``, ``PUBLIC_HEALTH``) or its Chinese name (公共卫生服务)."""
+    from jiceng.surveys.questionnaire import kind_code
+
+    return kind_code(code) or kind_code(code.lower())
+
+
 def satisfaction_rates(region: Node, units: list[Node], year: int, codes: set[str]) -> dict:
-    """{(unit pk, CODE): satisfaction percentage}. The surveys app is not merged yet: every
-    satisfaction item has no data (无数据). This is the one place to connect it."""
-    return {}
+    """{(unit pk, CODE): satisfaction percentage of the year}, CODE a questionnaire kind.
+
+    The surveys app's rate (satisfied ÷ answered the overall question, every respondent at
+    or below the unit, the year's four quarters pooled), kept exact; None when nobody was
+    surveyed. One query per kind, whatever the number of units."""
+    from jiceng.surveys import satisfaction_rates as rates_of
+
+    out: dict[tuple[int, str], Fraction | None] = {}
+    if not units:
+        return out
+    by_kind: dict[str, dict[int, tuple[int, int]]] = {}
+    for code in sorted(codes):
+        kind = satisfaction_kind(code)
+        if kind is None:  # not a questionnaire kind: no data (the scheme check refuses it)
+            continue
+        if kind not in by_kind:
+            by_kind[kind] = rates_of(units, kind, str(year))
+        for pk, (sat, ans) in by_kind[kind].items():
+            out[(pk, code)] = Fraction(100 * sat, ans) if ans else None
+    return out
 
 
 def bad_practice_points(region: Node, units: list[Node], year: int) -> dict[int, Fraction]:

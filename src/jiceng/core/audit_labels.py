@@ -255,12 +255,14 @@ KEY_LABELS: dict[str, Promise] = {
     "outside_region_dropped": pgettext_lazy("audit", "Values outside the region not saved"),
     "codes": pgettext_lazy("audit", "Unit codes"),
     "replaced": pgettext_lazy("audit", "Boundaries replaced"),
+    "owner_id": pgettext_lazy("audit", "Owner"),
 }
 
 MODEL_KEY_LABELS: dict[tuple[str, str], Promise] = {
     ("assessments.cycle", "closed"): pgettext_lazy("audit", "Closed"),
     ("indicators.target", "node_id"): pgettext_lazy("audit", "Region"),
     ("indicators.recordset", "version"): pgettext_lazy("audit", "Definition version"),
+    ("insights.pin", "view_id"): pgettext_lazy("audit", "Saved view"),
 }
 
 # The first part of an action code: the area of the platform it belongs to.
@@ -275,6 +277,8 @@ AREA_LABELS: dict[str, Promise] = {
     "reports": pgettext_lazy("audit", "Reports"),
     "insights": pgettext_lazy("audit", "Dashboards"),
     "surveys": pgettext_lazy("audit", "Satisfaction surveys"),
+    "appraisal": pgettext_lazy("audit", "Performance appraisal"),
+    "maps": pgettext_lazy("audit", "Maps"),
     "download": pgettext_lazy("audit", "Downloads and exports"),
 }
 
@@ -337,6 +341,12 @@ OBJECT_TYPES = (
     "surveys.questionnaire",
     "surveys.surveyimport",
     "aggregates.outlierbound",
+    "appraisal.schemeversion",
+    "appraisal.appraisal",
+    "appraisal.appeal",
+    "appraisal.badpractice",
+    "insights.savedview",
+    "insights.pin",
 )
 
 
