@@ -30,6 +30,11 @@ BOUNDED_PARTS = {
     ("/api/v1/rectification/entries/{entry_id}", "history"): "the steps of one ledger entry",
     ("/api/v1/rectification/visits/{visit_id}", "entries"): "the findings of one visit",
     ("/api/v1/rectification/counts", "by_county"): "one count per county of one region",
+    ("/api/v1/insights/data", "measures"): "at most 8 measures a view (insights.request)",
+    (
+        "/api/v1/insights/data",
+        "periods",
+    ): "the periods of one view: 12 months, 4 quarters or 5 years",
     ("/api/v1/rectification/counts", "by_source"): "one count per kind of source",
     ("/api/v1/standards/catalogs/{catalog_id}", "institution_kinds"): "the kinds of one catalog",
     ("/api/v1/standards/catalogs/{catalog_id}", "scale"): "the grade scale of one catalog",

@@ -18,7 +18,7 @@ from jiceng.indicators.models import IndicatorValue, RecordSet
 
 pytestmark = pytest.mark.browser
 
-DOWNLOADS = (".xlsx", ".zip")
+DOWNLOADS = (".xlsx", ".zip", ".docx", ".pdf", ".csv", ".png")
 
 
 class Violations:

@@ -44,7 +44,7 @@ def test_csv_excel_and_api_carry_the_same_figures_as_the_page(figures, client_fo
     xgot = {(r[0], r[4]): r[5] for r in xrows[1:]}
     assert xgot[(t.TA2.code, "2025")] == pytest.approx(0.9)
     api = client.get(_url(figures, "/api/v1/insights/data")).json()
-    agot = {(r["org_code"], r["period"]): r["value"] for r in api["rows"]}
+    agot = {(r["org_code"], r["period"]): r["value"] for r in api["items"]}
     assert agot[(t.TA1.code, "2025")] == pytest.approx(0.6)
     assert agot[(t.A.code, "2025")] == pytest.approx(0.7)
     assert AuditEvent.objects.filter(action="download.visualizer_export").count() == 2

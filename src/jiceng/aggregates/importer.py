@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from jiceng.aggregates.batch import Row, save_rows
 from jiceng.core import xlsx
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.exports import csv_writer
 
 COLUMNS = ("org_code", "period", "element", "option", "value")
 REQUIRED = ("org_code", "period", "element", "value")
@@ -119,5 +120,5 @@ def rejects_file(
             xlsx.append(ws, cells)
         return f"{stem}-rejects.xlsx", XLSX_TYPE, xlsx.to_bytes(wb)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(out)
+    csv_writer(buffer, lineterminator="\r\n").writerows(out)
     return f"{stem}-rejects.csv", "text/csv", buffer.getvalue().encode("utf-8-sig")

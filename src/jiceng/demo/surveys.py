@@ -12,11 +12,11 @@ the same quarter last year. Each quarter of each questionnaire is one file impor
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import random
 
+from jiceng.core.exports import csv_writer
 from jiceng.datasets import parse_period
 from jiceng.demo.region import Region
 from jiceng.orgs.models import Kind, Node
@@ -92,7 +92,7 @@ def populate(region: Region, rng: random.Random) -> None:
             if days < 0:
                 continue
             out = io.StringIO()
-            w = csv.writer(out)
+            w = csv_writer(out)
             w.writerow(
                 [
                     *HEADER_NAMES.values(),

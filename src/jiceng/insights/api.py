@@ -4,8 +4,9 @@ and Excel exports. A unit out of the caller's sight is 404."""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
+from jiceng.api.pagination import Pages, page_of
 from jiceng.insights.request import parse_query, run
 
 router = Router(tags=["insights"])
@@ -36,19 +37,21 @@ class DataOut(Schema):
     root: str
     measures: list[MeasureOut]
     periods: list[str]
-    rows: list[FigureOut]
+    items: list[FigureOut]
+    count: int
 
 
 @router.get("/data", response=DataOut)
-def data(request):
-    """Figures of measures × units × periods: ``?m=ind:CODE&root=CODE&level=county&pt=year``."""
+def data(request, pages: Query[Pages.Input]):
+    """Figures of measures × units × periods: ``?m=ind:CODE&root=CODE&level=county&pt=year``,
+    a page of rows at a time (``page``, ``page_size`` ≤ 1000)."""
     req = parse_query(request.GET)
     if not req.measures:
-        return {"root": req.root, "measures": [], "periods": [], "rows": []}
+        return {"root": req.root, "measures": [], "periods": [], "items": [], "count": 0}
     result = run(request.user, req)
     return {
         "root": result.root.code,
         "measures": [{"code": m.code, "name": m.name, "ratio": m.ratio} for m in result.measures],
         "periods": [s.label for s in result.periods],
-        "rows": result.rows(),
+        **page_of(result.rows(), pages, request),
     }
