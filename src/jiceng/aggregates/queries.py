@@ -613,18 +613,23 @@ INTEGER_TYPES = ("integer", "non_negative_integer", "yes_no")
 
 
 def province_aggregate(
-    version: DataSetVersion, node: Node, period: Period, tree: tuple | None = None
+    version: DataSetVersion,
+    node: Node,
+    period: Period,
+    tree: tuple | None = None,
+    only: set[str] | None = None,
 ) -> dict:
-    """Every node of ``node``'s subtree: its exact value of every element, option and
-    indicator for ``period`` (the contract's aggregation), ``{node code: {code: value}}``.
+    """Every node of ``node``'s subtree (or only the codes in ``only``): its exact value of
+    every element, option and indicator for ``period`` (the contract's aggregation),
+    ``{node code: {code: value}}``.
 
-    Summed and averaged elements (most of a data set) are added up by the database (one
-    ``GROUP BY`` unit, element and option: a province's year is 1.4 million values) where it
-    is exact (:func:`_in_database`), then up the tree here; the others (stocks, averages by
-    option, decimals on SQLite) go through the engine (``jiceng.datasets.engine``) with
-    only their own values. The
-    result equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the
-    subtree as ``_orgs(node)`` gives it, when the caller has it already."""
+    Summed elements (most of a data set) are added up by the database where it is exact
+    (:func:`_in_database`), per unit and then per ancestor (one query, ``GROUP BY`` the
+    path prefix of each level: :func:`_sums_by_ancestor`); averaged ones per unit there and
+    up the tree here; the others (stocks, averages by option, decimals on SQLite) go through
+    the engine (``jiceng.datasets.engine``) with only their own values. The result equals
+    ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree as
+    ``_orgs(node)`` gives it, when the caller has it already."""
     from django.db.models import Count, Sum
 
     from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
@@ -632,7 +637,10 @@ def province_aggregate(
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = tree or _orgs(node)
+    wanted = [o for o in orgs if only is None or o.code in only]
     fast = {el.code for el in ds.element_list() if _in_database(el)}
+    summed = sorted(c for c in fast if ds.elements[c].aggregation == "sum")
+    averaged = sorted(fast.difference(summed))
     rest = [el.code for el in ds.element_list() if el.code not in fast]
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
@@ -648,41 +656,38 @@ def province_aggregate(
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
     slow = node_values(ds, orgs, slow_values, period) if rest else {}
-    # the database: per unit, element and option, the sum and the number of periods reported
-    code_of = {n.pk: n.code for n in by_code.values()}
-    up = ancestors(orgs)
     # whole numbers stay ints (adding fractions is the slow part); exact either way
     sums: dict[tuple[str, str], int | Fraction] = defaultdict(int)
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    unit_totals: dict[tuple[int, str], int | Fraction] = defaultdict(int)
-    unit_n: dict[tuple[int, str], int] = defaultdict(int)
-    for node_id, element, option, total, n in (
-        in_subtree.filter(element__in=fast)
-        .values("node_id", "element", "option")
-        .annotate(total=Sum("number"), n=Count("id"))
-        .values_list("node_id", "element", "option", "total", "n")
-        .order_by()
-    ):
-        total = total if isinstance(total, Decimal) else Decimal(str(total))
-        value = int(total) if total == total.to_integral_value() else Fraction(total)
-        unit_totals[(node_id, element)] += value
-        unit_n[(node_id, element)] = max(unit_n[(node_id, element)], n)
-        if option:
-            unit_totals[(node_id, f"{element}.{option}")] += value
-            unit_n[(node_id, f"{element}.{option}")] = n
-    for (node_id, key), total in unit_totals.items():
-        el = ds.elements[key.partition(".")[0]]
-        # average: no options, so one row a period
-        if el.aggregation == "average":  # the mean of the periods reported
-            value = Fraction(total) / unit_n[(node_id, key)]
-        else:
-            value = total
-        for anc in up[code_of[node_id]]:
-            sums[(anc, key)] += value
-            counts[(anc, key)] += 1
+    if summed:
+        path_code = {n.path: n.code for n in by_code.values()}
+        lengths = {len(by_code[o.code].path) for o in wanted}
+        for (path, key), (total, n) in _sums_by_ancestor(
+            in_subtree.filter(element__in=summed), lengths
+        ).items():
+            code = path_code.get(path)
+            if code is not None:
+                sums[(code, key)] = total
+                counts[(code, key)] = n
+    if averaged:  # the mean of the periods each unit reported, added up the tree here
+        code_of = {n.pk: n.code for n in by_code.values()}
+        keep = {o.code for o in wanted}
+        up = ancestors(orgs)
+        for node_id, element, total, n in (
+            in_subtree.filter(element__in=averaged)
+            .values("node_id", "element")
+            .annotate(total=Sum("number"), n=Count("id"))
+            .values_list("node_id", "element", "total", "n")
+            .order_by()
+        ):
+            value = _exact(total) / n  # no options: one row a period
+            for anc in up[code_of[node_id]]:
+                if anc in keep:
+                    sums[(anc, element)] += value
+                    counts[(anc, element)] += 1
     keys = keys_of(ds)
     out = {}
-    for org in orgs:
+    for org in wanted:
         got = dict(slow.get(org.code, {}))
         for key, el in keys:
             if el.code in fast:
@@ -697,6 +702,63 @@ def province_aggregate(
         for ind in ds.indicators:
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
+    return out
+
+
+def _exact(total) -> int | Fraction:
+    """A database sum as an exact number (an int when whole)."""
+    total = total if isinstance(total, Decimal) else Decimal(str(total))
+    return int(total) if total == total.to_integral_value() else Fraction(total)
+
+
+def _sums_by_ancestor(values, lengths: set[int]) -> dict[tuple[str, str], tuple]:
+    """``{(ancestor path, "CODE" or "CODE.OPTION"): (sum, units that reported)}`` of the
+    summed ``values`` (a ``DataValue`` query), for every ancestor whose path is
+    ``lengths`` long (a prefix of a unit's path is its ancestor's path). One query: the
+    database sums each unit's values once (a materialised ``WITH``), then each level adds
+    up its units by ``GROUP BY substr(path, 1, length)``. An element's total is over
+    all its options."""
+    from django.db import connection
+    from django.db.models import Sum
+
+    from jiceng.orgs.models import Node as NodeModel
+
+    per_unit = (
+        values.values("node_id", "element", "option")
+        .annotate(total=Sum("number"))
+        .values_list("node_id", "element", "option", "total")
+        .order_by()
+    )
+    inner, params = per_unit.query.sql_with_params()
+    node_table = connection.ops.quote_name(NodeModel._meta.db_table)
+    q = connection.ops.quote_name
+    selects, args = [], list(params)
+    for length in sorted(lengths):
+        prefix = f"SUBSTR(n.{q('path')}, 1, {int(length)})"
+        # units at least as deep (a shorter path's "prefix" is the whole of it)
+        deep = f"LENGTH(n.{q('path')}) >= {int(length)}"
+        selects.append(
+            f"SELECT {prefix}, u.{q('element')}, '', SUM(u.total), COUNT(DISTINCT u.node_id) "
+            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE {deep} "
+            f"GROUP BY {prefix}, u.{q('element')}"
+        )
+        selects.append(
+            f"SELECT {prefix}, u.{q('element')}, u.{q('option')}, SUM(u.total), COUNT(*) "
+            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id "
+            f"WHERE u.{q('option')} <> '' AND {deep} "
+            f"GROUP BY {prefix}, u.{q('element')}, u.{q('option')}"
+        )
+    if not selects:
+        return {}
+    sql = (
+        f"WITH u (node_id, {q('element')}, {q('option')}, total) AS MATERIALIZED ({inner}) "
+        + " UNION ALL ".join(selects)
+    )
+    out = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, args)
+        for path, element, option, total, n in cur.fetchall():
+            out[(path, f"{element}.{option}" if option else element)] = (_exact(total), n)
     return out
 
 
