@@ -88,7 +88,10 @@ def main() -> None:
     )
     print(f"{'step':<36}{'wall s':>8}{'cpu s':>8}{'db cpu s':>10}{'total cpu':>10}")
     steps = [
-        ("aggregate, every node, 2025", lambda: queries.province_aggregate(version, province, year)),
+        (
+            "aggregate, every node, 2025",
+            lambda: queries.province_aggregate(version, province, year),
+        ),
         ("rule analysis, province, 2025", lambda: queries.violations(version, province, year)),
         ("values page, province, 2025", lambda: client.get(url)),
     ]
@@ -108,7 +111,7 @@ def main() -> None:
                 assert result.status_code == 200, result.status_code
             print(f"{name:<36}{wall:>8.2f}{cpu:>8.2f}{db:>10.2f}{cpu + db:>10.2f}", flush=True)
             if profile:
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(25)
 
 
 if __name__ == "__main__":

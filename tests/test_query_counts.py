@@ -100,7 +100,7 @@ class Objects:
     report_template: int = 0  # the county's summary template
     saved_view: int = 0  # a visualizer view the province's administrator saved and shared
     pin: int = 0  # its pin, published below the province
-    questionnaire: int  # a sample questionnaire of the province
+    questionnaire: int = 0  # a sample questionnaire of the province
 
 
 def _ids(o: Objects, user) -> dict[str, dict[str, str]]:

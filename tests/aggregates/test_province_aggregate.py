@@ -99,9 +99,7 @@ def random_text(rnd: random.Random, value_type: str) -> str:
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in sample_dataset_paths()])
-def test_the_database_roll_up_equals_the_engine_on_generated_values_of_every_sample(
-    personas, stem
-):
+def test_the_database_roll_up_equals_the_engine_on_generated_values_of_every_sample(personas, stem):
     """Random values (seeded) of every reporting unit, including a village clinic below a
     township centre, in some periods of 2025 and one of 2024: the SQL roll-up by path
     prefix, for every node and for a chosen few, equals the engine over every value."""

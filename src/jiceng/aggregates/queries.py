@@ -430,7 +430,8 @@ def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = 
     counts = completeness(
         ds, orgs, shown_periods, _completions(version, node, [p.label for p in shown_periods])
     )
-    computed = province_aggregate(version, node, span.shown, tree)
+    # only the nodes shown: the node and its children
+    computed = province_aggregate(version, node, span.shown, tree, {n.code for n in columns})
     table: dict[tuple[str, str], str] = {
         (n.code, code): format_value(v) for n in columns for code, v in computed[n.code].items()
     }
@@ -442,7 +443,7 @@ def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = 
     # the node's own values for the previous period and last year's
     earlier = []
     for r in (span.previous, span.last_year):
-        got = province_aggregate(version, node, r, tree)[node.code]
+        got = province_aggregate(version, node, r, tree, {node.code})[node.code]
         earlier.append({code: format_value(v) for code, v in got.items()})
     targets = {i.code: i.target for i in ds.indicators if i.target is not None}
     rates = {i.code for i in ds.indicators if i.factor == 100 and i.denominator.text != "1"}
@@ -641,7 +642,9 @@ def province_aggregate(
     fast = {el.code for el in ds.element_list() if _in_database(el)}
     summed = sorted(c for c in fast if ds.elements[c].aggregation == "sum")
     averaged = sorted(fast.difference(summed))
-    rest = [el.code for el in ds.element_list() if el.code not in fast]
+    in_python = sorted(el.code for el in ds.element_list() if _in_python(el))
+    rest = [el.code for el in ds.element_list() if el.code not in fast and el.code not in in_python]
+    fast.update(in_python)
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
@@ -669,22 +672,31 @@ def province_aggregate(
             if code is not None:
                 sums[(code, key)] = total
                 counts[(code, key)] = n
-    if averaged:  # the mean of the periods each unit reported, added up the tree here
+    # each unit's value of the averaged elements (the database adds up their periods) and of
+    # the decimals SQLite would add up as floating point (added up here, exactly), then up
+    # the tree here
+    per_unit: list[tuple[int, str, int | Fraction]] = []
+    for node_id, element, total, n in (
+        in_subtree.filter(element__in=averaged)
+        .values("node_id", "element")
+        .annotate(total=Sum("number"), n=Count("id"))
+        .values_list("node_id", "element", "total", "n")
+        .order_by()
+        if averaged
+        else ()
+    ):
+        per_unit.append((node_id, element, _exact(total) / n))  # no options: a row a period
+    if in_python:
+        per_unit.extend(_unit_decimals(ds, in_subtree.filter(element__in=in_python)))
+    if per_unit:
         code_of = {n.pk: n.code for n in by_code.values()}
         keep = {o.code for o in wanted}
         up = ancestors(orgs)
-        for node_id, element, total, n in (
-            in_subtree.filter(element__in=averaged)
-            .values("node_id", "element")
-            .annotate(total=Sum("number"), n=Count("id"))
-            .values_list("node_id", "element", "total", "n")
-            .order_by()
-        ):
-            value = _exact(total) / n  # no options: one row a period
+        for node_id, key, value in per_unit:
             for anc in up[code_of[node_id]]:
                 if anc in keep:
-                    sums[(anc, element)] += value
-                    counts[(anc, element)] += 1
+                    sums[(anc, key)] += value
+                    counts[(anc, key)] += 1
     keys = keys_of(ds)
     out = {}
     for org in wanted:
@@ -760,6 +772,44 @@ def _sums_by_ancestor(values, lengths: set[int]) -> dict[tuple[str, str], tuple]
         for path, element, option, total, n in cur.fetchall():
             out[(path, f"{element}.{option}" if option else element)] = (_exact(total), n)
     return out
+
+
+def _unit_decimals(ds: DataSet, values) -> list[tuple[int, str, int | Fraction]]:
+    """``(unit id, "CODE" or "CODE.OPTION", value)`` over the periods of ``values`` (a
+    ``DataValue`` query of summed elements and of averaged ones without options): the sum,
+    or the mean of the periods reported, added up exactly as decimals (an error rather
+    than a rounded figure). An element's total is over all its options."""
+    from decimal import Context, Inexact, Overflow
+
+    exact = Context(prec=400, traps=[Inexact, Overflow])
+    totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    rows: dict[tuple[int, str], int] = defaultdict(int)
+    for node_id, element, option, text in values.values_list(
+        "node_id", "element", "option", "value"
+    ).order_by():
+        d = Decimal(text)
+        totals[(node_id, element)] = exact.add(totals[(node_id, element)], d)
+        rows[(node_id, element)] += 1
+        if option:
+            key = (node_id, f"{element}.{option}")
+            totals[key] = exact.add(totals[key], d)
+    out: list[tuple[int, str, int | Fraction]] = []
+    for (node_id, key), total in totals.items():
+        if ds.elements[key.partition(".")[0]].aggregation == "average":
+            out.append((node_id, key, Fraction(total) / rows[(node_id, key)]))
+        else:
+            out.append((node_id, key, _exact(total)))
+    return out
+
+
+def _in_python(el) -> bool:
+    """Whether ``el`` is added up per unit here as exact decimals: a number the database
+    would not add up exactly (:func:`_in_database`) but summed or averaged without options."""
+    return (
+        el.value_type != "text"
+        and not _in_database(el)
+        and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))
+    )
 
 
 def _in_database(el) -> bool:
