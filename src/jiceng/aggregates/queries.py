@@ -83,7 +83,11 @@ def reports_for(version: DataSetVersion, node: Node, period: str) -> Report | No
 
 def stored_value(text: str, value_type: str) -> Value:
     """A stored value as the engine reads it (text elements stay text)."""
-    return text if value_type == "text" else Fraction(Decimal(text))
+    if value_type == "text":
+        return text
+    if value_type in INTEGER_TYPES and text.isascii() and text.isdigit():  # quicker, same
+        return Fraction(int(text))
+    return Fraction(Decimal(text))
 
 
 def form_values(version: DataSetVersion, node: Node, period: str) -> dict[str, str]:
@@ -341,6 +345,7 @@ def _subtree_values(
     """The engine's values of ``node``'s subtree for the periods ``labels`` (one query),
     only of ``elements`` when given."""
     values = {}
+    period_of: dict[str, Period] = {}
     qs = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
@@ -351,7 +356,8 @@ def _subtree_values(
     ):
         el = ds.elements.get(element)
         if el is not None:
-            values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
+            q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
+            values[(code, q, element, option)] = stored_value(text, el.value_type)
     return values
 
 
