@@ -83,7 +83,11 @@ def reports_for(version: DataSetVersion, node: Node, period: str) -> Report | No
 
 def stored_value(text: str, value_type: str) -> Value:
     """A stored value as the engine reads it (text elements stay text)."""
-    return text if value_type == "text" else Fraction(Decimal(text))
+    if value_type == "text":
+        return text
+    if value_type in INTEGER_TYPES and text.isascii() and text.isdigit():  # quicker, same
+        return Fraction(int(text))
+    return Fraction(Decimal(text))
 
 
 def form_values(version: DataSetVersion, node: Node, period: str) -> dict[str, str]:
@@ -341,6 +345,7 @@ def _subtree_values(
     """The engine's values of ``node``'s subtree for the periods ``labels`` (one query),
     only of ``elements`` when given."""
     values = {}
+    period_of: dict[str, Period] = {}
     qs = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
@@ -351,7 +356,8 @@ def _subtree_values(
     ):
         el = ds.elements.get(element)
         if el is not None:
-            values[(code, parse_period(p), element, option)] = stored_value(text, el.value_type)
+            q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
+            values[(code, q, element, option)] = stored_value(text, el.value_type)
     return values
 
 
@@ -430,7 +436,8 @@ def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = 
     counts = completeness(
         ds, orgs, shown_periods, _completions(version, node, [p.label for p in shown_periods])
     )
-    computed = province_aggregate(version, node, span.shown, tree)
+    # only the nodes shown: the node and its children
+    computed = province_aggregate(version, node, span.shown, tree, {n.code for n in columns})
     table: dict[tuple[str, str], str] = {
         (n.code, code): format_value(v) for n in columns for code, v in computed[n.code].items()
     }
@@ -442,7 +449,7 @@ def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = 
     # the node's own values for the previous period and last year's
     earlier = []
     for r in (span.previous, span.last_year):
-        got = province_aggregate(version, node, r, tree)[node.code]
+        got = province_aggregate(version, node, r, tree, {node.code})[node.code]
         earlier.append({code: format_value(v) for code, v in got.items()})
     targets = {i.code: i.target for i in ds.indicators if i.target is not None}
     rates = {i.code for i in ds.indicators if i.factor == 100 and i.denominator.text != "1"}
@@ -613,18 +620,23 @@ INTEGER_TYPES = ("integer", "non_negative_integer", "yes_no")
 
 
 def province_aggregate(
-    version: DataSetVersion, node: Node, period: Period, tree: tuple | None = None
+    version: DataSetVersion,
+    node: Node,
+    period: Period,
+    tree: tuple | None = None,
+    only: set[str] | None = None,
 ) -> dict:
-    """Every node of ``node``'s subtree: its exact value of every element, option and
-    indicator for ``period`` (the contract's aggregation), ``{node code: {code: value}}``.
+    """Every node of ``node``'s subtree (or only the codes in ``only``): its exact value of
+    every element, option and indicator for ``period`` (the contract's aggregation),
+    ``{node code: {code: value}}``.
 
-    Summed and averaged elements (most of a data set) are added up by the database (one
-    ``GROUP BY`` unit, element and option: a province's year is 1.4 million values) where it
-    is exact (:func:`_in_database`), then up the tree here; the others (stocks, averages by
-    option, decimals on SQLite) go through the engine (``jiceng.datasets.engine``) with
-    only their own values. The
-    result equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the
-    subtree as ``_orgs(node)`` gives it, when the caller has it already."""
+    Summed elements (most of a data set) are added up by the database where it is exact
+    (:func:`_in_database`), per unit and then per ancestor (one query, ``GROUP BY`` the
+    path prefix of each level: :func:`_sums_by_ancestor`); averaged ones per unit there and
+    up the tree here; the others (stocks, averages by option, decimals on SQLite) go through
+    the engine (``jiceng.datasets.engine``) with only their own values. The result equals
+    ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree as
+    ``_orgs(node)`` gives it, when the caller has it already."""
     from django.db.models import Count, Sum
 
     from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
@@ -632,8 +644,13 @@ def province_aggregate(
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = tree or _orgs(node)
+    wanted = [o for o in orgs if only is None or o.code in only]
     fast = {el.code for el in ds.element_list() if _in_database(el)}
-    rest = [el.code for el in ds.element_list() if el.code not in fast]
+    summed = sorted(c for c in fast if ds.elements[c].aggregation == "sum")
+    averaged = sorted(fast.difference(summed))
+    in_python = sorted(el.code for el in ds.element_list() if _in_python(el))
+    rest = [el.code for el in ds.element_list() if el.code not in fast and el.code not in in_python]
+    fast.update(in_python)
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
@@ -648,41 +665,47 @@ def province_aggregate(
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
     slow = node_values(ds, orgs, slow_values, period) if rest else {}
-    # the database: per unit, element and option, the sum and the number of periods reported
-    code_of = {n.pk: n.code for n in by_code.values()}
-    up = ancestors(orgs)
     # whole numbers stay ints (adding fractions is the slow part); exact either way
     sums: dict[tuple[str, str], int | Fraction] = defaultdict(int)
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    unit_totals: dict[tuple[int, str], int | Fraction] = defaultdict(int)
-    unit_n: dict[tuple[int, str], int] = defaultdict(int)
-    for node_id, element, option, total, n in (
-        in_subtree.filter(element__in=fast)
-        .values("node_id", "element", "option")
+    if summed:
+        path_code = {n.path: n.code for n in by_code.values()}
+        lengths = {len(by_code[o.code].path) for o in wanted}
+        for (path, key), (total, n) in _sums_by_ancestor(
+            in_subtree.filter(element__in=summed), lengths
+        ).items():
+            code = path_code.get(path)
+            if code is not None:
+                sums[(code, key)] = total
+                counts[(code, key)] = n
+    # each unit's value of the averaged elements (the database adds up their periods) and of
+    # the decimals SQLite would add up as floating point (added up here, exactly), then up
+    # the tree here
+    per_unit: list[tuple[int, str, int | Fraction]] = []
+    for node_id, element, total, n in (
+        in_subtree.filter(element__in=averaged)
+        .values("node_id", "element")
         .annotate(total=Sum("number"), n=Count("id"))
-        .values_list("node_id", "element", "option", "total", "n")
+        .values_list("node_id", "element", "total", "n")
         .order_by()
+        if averaged
+        else ()
     ):
-        total = total if isinstance(total, Decimal) else Decimal(str(total))
-        value = int(total) if total == total.to_integral_value() else Fraction(total)
-        unit_totals[(node_id, element)] += value
-        unit_n[(node_id, element)] = max(unit_n[(node_id, element)], n)
-        if option:
-            unit_totals[(node_id, f"{element}.{option}")] += value
-            unit_n[(node_id, f"{element}.{option}")] = n
-    for (node_id, key), total in unit_totals.items():
-        el = ds.elements[key.partition(".")[0]]
-        # average: no options, so one row a period
-        if el.aggregation == "average":  # the mean of the periods reported
-            value = Fraction(total) / unit_n[(node_id, key)]
-        else:
-            value = total
-        for anc in up[code_of[node_id]]:
-            sums[(anc, key)] += value
-            counts[(anc, key)] += 1
+        per_unit.append((node_id, element, _exact(total) / n))  # no options: a row a period
+    if in_python:
+        per_unit.extend(_unit_decimals(ds, in_subtree.filter(element__in=in_python)))
+    if per_unit:
+        code_of = {n.pk: n.code for n in by_code.values()}
+        keep = {o.code for o in wanted}
+        up = ancestors(orgs)
+        for node_id, key, value in per_unit:
+            for anc in up[code_of[node_id]]:
+                if anc in keep:
+                    sums[(anc, key)] += value
+                    counts[(anc, key)] += 1
     keys = keys_of(ds)
     out = {}
-    for org in orgs:
+    for org in wanted:
         got = dict(slow.get(org.code, {}))
         for key, el in keys:
             if el.code in fast:
@@ -698,6 +721,101 @@ def province_aggregate(
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
     return out
+
+
+def _exact(total) -> int | Fraction:
+    """A database sum as an exact number (an int when whole)."""
+    total = total if isinstance(total, Decimal) else Decimal(str(total))
+    return int(total) if total == total.to_integral_value() else Fraction(total)
+
+
+def _sums_by_ancestor(values, lengths: set[int]) -> dict[tuple[str, str], tuple]:
+    """``{(ancestor path, "CODE" or "CODE.OPTION"): (sum, units that reported)}`` of the
+    summed ``values`` (a ``DataValue`` query), for every ancestor whose path is
+    ``lengths`` long (a prefix of a unit's path is its ancestor's path). One query: the
+    database sums each unit's values once (a materialised ``WITH``), then each level adds
+    up its units by ``GROUP BY substr(path, 1, length)``. An element's total is over
+    all its options."""
+    from django.db import connection
+    from django.db.models import Sum
+
+    from jiceng.orgs.models import Node as NodeModel
+
+    per_unit = (
+        values.values("node_id", "element", "option")
+        .annotate(total=Sum("number"))
+        .values_list("node_id", "element", "option", "total")
+        .order_by()
+    )
+    inner, params = per_unit.query.sql_with_params()
+    node_table = connection.ops.quote_name(NodeModel._meta.db_table)
+    q = connection.ops.quote_name
+    selects, args = [], list(params)
+    for length in sorted(lengths):
+        prefix = f"SUBSTR(n.{q('path')}, 1, {int(length)})"
+        # units at least as deep (a shorter path's "prefix" is the whole of it)
+        deep = f"LENGTH(n.{q('path')}) >= {int(length)}"
+        selects.append(
+            f"SELECT {prefix}, u.{q('element')}, '', SUM(u.total), COUNT(DISTINCT u.node_id) "
+            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE {deep} "
+            f"GROUP BY {prefix}, u.{q('element')}"
+        )
+        selects.append(
+            f"SELECT {prefix}, u.{q('element')}, u.{q('option')}, SUM(u.total), COUNT(*) "
+            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id "
+            f"WHERE u.{q('option')} <> '' AND {deep} "
+            f"GROUP BY {prefix}, u.{q('element')}, u.{q('option')}"
+        )
+    if not selects:
+        return {}
+    sql = (
+        f"WITH u (node_id, {q('element')}, {q('option')}, total) AS MATERIALIZED ({inner}) "
+        + " UNION ALL ".join(selects)
+    )
+    out = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, args)
+        for path, element, option, total, n in cur.fetchall():
+            out[(path, f"{element}.{option}" if option else element)] = (_exact(total), n)
+    return out
+
+
+def _unit_decimals(ds: DataSet, values) -> list[tuple[int, str, int | Fraction]]:
+    """``(unit id, "CODE" or "CODE.OPTION", value)`` over the periods of ``values`` (a
+    ``DataValue`` query of summed elements and of averaged ones without options): the sum,
+    or the mean of the periods reported, added up exactly as decimals (an error rather
+    than a rounded figure). An element's total is over all its options."""
+    from decimal import Context, Inexact, Overflow
+
+    exact = Context(prec=400, traps=[Inexact, Overflow])
+    totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    rows: dict[tuple[int, str], int] = defaultdict(int)
+    for node_id, element, option, text in values.values_list(
+        "node_id", "element", "option", "value"
+    ).order_by():
+        d = Decimal(text)
+        totals[(node_id, element)] = exact.add(totals[(node_id, element)], d)
+        rows[(node_id, element)] += 1
+        if option:
+            key = (node_id, f"{element}.{option}")
+            totals[key] = exact.add(totals[key], d)
+    out: list[tuple[int, str, int | Fraction]] = []
+    for (node_id, key), total in totals.items():
+        if ds.elements[key.partition(".")[0]].aggregation == "average":
+            out.append((node_id, key, Fraction(total) / rows[(node_id, key)]))
+        else:
+            out.append((node_id, key, _exact(total)))
+    return out
+
+
+def _in_python(el) -> bool:
+    """Whether ``el`` is added up per unit here as exact decimals: a number the database
+    would not add up exactly (:func:`_in_database`) but summed or averaged without options."""
+    return (
+        el.value_type != "text"
+        and not _in_database(el)
+        and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))
+    )
 
 
 def _in_database(el) -> bool:

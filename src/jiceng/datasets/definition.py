@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,11 @@ class Rule:
 
     @property
     def refs(self) -> list[Ref]:
-        return list(dict.fromkeys([*self.left.refs, *self.right.refs]))
+        return list(self._refs)
+
+    @cached_property
+    def _refs(self) -> tuple[Ref, ...]:  # both sides are frozen: found once
+        return tuple(dict.fromkeys([*self.left.refs, *self.right.refs]))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<ref>#\{(?P<body>[^{}]*)\})|(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<op>[-+*/()]))"
@@ -47,9 +48,13 @@ class Expression:
     @property
     def refs(self) -> list[Ref]:
         """Every reference, in order of appearance (repeats kept once)."""
+        return list(self._refs)
+
+    @cached_property
+    def _refs(self) -> tuple[Ref, ...]:  # the tree never changes (frozen): found once
         out: list[Ref] = []
         _collect(self.tree, out)
-        return list(dict.fromkeys(out))
+        return tuple(dict.fromkeys(out))
 
     def evaluate(self, value_of: Callable[[Ref], Fraction | None]) -> Fraction:
         """The value, a missing reference counting as 0; ZeroDivisionError on ``/ 0``."""
