@@ -101,7 +101,7 @@ def test_a_catalog_with_questionnaires_checks_satisfaction_codes():
     with pytest.raises(ValidationFailed) as exc:
         load_scheme_file(path, catalog)
     [p] = exc.value.problems
-    assert p.message == "未知的满意度编码「PUBLIC_HEALTH」：在已有的定义中找不到"
+    assert p.message == "未知的满意度编码「public_health」：在已有的定义中找不到"
 
 
 def test_the_unit_kinds_agree_with_the_organisation_tree():
