@@ -54,9 +54,11 @@ def scheme_text() -> str:
         "      - {code: L2, name: 逾期, points: 10, source: ledger_overdue, rule: {deduct: {per: 2}}}",
         "      - {code: B1, name: 记分, points: 10, source: bad_practice, rule: {deduct: {per: 1}}}",
     ]
+    kinds = ("outpatient", "inpatient", "contracted", "public_health")  # survey kinds
     for i in range(ITEMS - 33):
         lines.append(
-            f"      - {{code: 'S{i}', name: 满意{i}, points: 3, source: 'satisfaction:Q{i}', "
+            f"      - {{code: 'S{i}', name: 满意{i}, points: 3, "
+            f"source: 'satisfaction:{kinds[i % len(kinds)]}', "
             "rule: {linear: {floor: 80, target: 95}}, missing: exempt}"
         )
     return "\n".join(lines) + "\n"
