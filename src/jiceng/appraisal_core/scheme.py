@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.fieldcheck import FieldChecker
 from jiceng.core.yamllines import Locator, Path_, line_locator, line_map, load_with_lines
 
 from .catalog import Catalog, default_catalog
@@ -232,88 +233,27 @@ def sample_scheme_paths() -> list[Path]:
 # ---------------------------------------------------------------- validation
 
 
-class SchemeChecker:
+class SchemeChecker(FieldChecker):
     """Walks the parsed data, collecting every problem with its line (or cell) and field."""
 
+    known_keys = _KNOWN_KEYS
+    bad_code_chars = _BAD_CODE_CHARS
+    entry_names = ("code", "label")  # grades have labels, not codes
+
     def __init__(self, data: Any, filename: str, locate: Locator, catalog: Catalog | None):
-        self.data = data
-        self.filename = filename
-        self.locate = locate
+        super().__init__(data, filename, locate)
         self.catalog = catalog or default_catalog()
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
 
-    def nice(self, path: Path_) -> str:
-        out = ""
-        node = self.data
-        for part in path:
-            if isinstance(part, int):
-                entry = node[part] if isinstance(node, list) and part < len(node) else None
-                code = entry.get("code") if isinstance(entry, dict) else None
-                if code is None and isinstance(entry, dict):
-                    code = entry.get("label")
-                ok = isinstance(code, str | int) and not isinstance(code, bool)
-                out += f"[{code}]" if ok and str(code).strip() else f"[{part + 1}]"
-                node = entry
-            else:
-                out += ("." if out else "") + str(part)
-                node = node.get(part) if isinstance(node, dict) else None
-        return out
-
-    def problem(self, path: Path_, message: str, warning: bool = False) -> None:
-        row, column = self.locate(path)
-        nice = self.nice(path)
-        p = Problem(
-            message,
-            file=self.filename,
-            row=row,
-            column=column,
-            field=nice,
-            label=f"字段 {nice}" if nice else "",
-        )
-        (self.warnings if warning else self.problems).append(p)
-
-    # -- field readers: each returns the value or None after recording a problem
-
-    def mapping(self, value: Any, path: Path_, kind: str) -> dict | None:
-        if not isinstance(value, dict):
-            self.problem(path, "应为字段映射（键: 值）")
-            return None
-        for key in value:
-            if key == "weight" and kind in ("module", "item"):
-                # ignoring it would score something the office did not mean
-                self.problem(
-                    path + (key,),
-                    f"考核方案不用权重（weight，这里写了「{value[key]}」）：项目的分值（points）"
-                    "就是它的权重，请把权重折算到各项目的分值里",
-                )
-            elif key not in _KNOWN_KEYS[kind]:
-                self.problem(path + (key,), f"未知字段「{key}」，已忽略；请检查拼写", warning=True)
-        return value
-
-    def text(self, obj: dict, key: str, path: Path_, required: bool = True) -> str | None:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.problem(path + (key,), "必填字段缺失或为空")
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(path + (key,), "应为文本")
-            return None
-        return str(value).strip()
-
-    def code(self, obj: dict, key: str, path: Path_, what: str) -> str | None:
-        value = self.text(obj, key, path)
-        if value is None:
-            return None
-        bad = sorted({c for c in value if c in _BAD_CODE_CHARS or c.isspace()})
-        if bad:
+    def check_key(self, value: dict, key: Any, path: Path_, kind: str) -> None:
+        if key == "weight" and kind in ("module", "item"):
+            # ignoring it would score something the office did not mean
             self.problem(
                 path + (key,),
-                f"{what}编码「{value}」含有不允许的字符：{' '.join(repr(c) for c in bad)}",
+                f"考核方案不用权重（weight，这里写了「{value[key]}」）：项目的分值（points）"
+                "就是它的权重，请把权重折算到各项目的分值里",
             )
-            return None
-        return value
+        else:
+            super().check_key(value, key, path, kind)
 
     def number(
         self, value: Any, path: Path_, what: str, *, positive=False, non_negative=False

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.fieldcheck import FieldChecker
 from jiceng.core.yamllines import Locator, Path_, line_locator, line_map, load_with_lines
 
 from .expressions import Expression, ExpressionError, Ref, parse_expression
@@ -224,87 +225,20 @@ def sample_dataset_paths() -> list[Path]:
 # ---------------------------------------------------------------- validation
 
 
-class _Checker:
+class _Checker(FieldChecker):
     """Walks the parsed data, collecting every problem with its line and field."""
 
+    known_keys = _KNOWN_KEYS
+    bad_code_chars = _BAD_CODE_CHARS
+
     def __init__(self, data: Any, filename: str, locate: Locator):
-        self.data = data
-        self.filename = filename
-        self.locate = locate
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
+        super().__init__(data, filename, locate)
         self.element_codes: dict[str, Path_] = {}
 
-    def nice(self, path: Path_) -> str:
-        out = ""
-        node = self.data
-        for part in path:
-            if isinstance(part, int):
-                entry = node[part] if isinstance(node, list) and part < len(node) else None
-                code = entry.get("code") if isinstance(entry, dict) else None
-                out += (
-                    f"[{code}]"
-                    if isinstance(code, str | int) and str(code).strip()
-                    else f"[{part + 1}]"
-                )
-                node = entry
-            else:
-                out += ("." if out else "") + str(part)
-                node = node.get(part) if isinstance(node, dict) else None
-        return out
-
-    def problem(self, path: Path_, message: str, warning: bool = False) -> None:
-        row, column = self.locate(path)
-        nice = self.nice(path)
-        p = Problem(
-            message,
-            file=self.filename,
-            row=row,
-            column=column,
-            field=nice,
-            label=f"字段 {nice}" if nice else "",
-        )
-        (self.warnings if warning else self.problems).append(p)
-
-    # -- field readers: each returns the value or None after recording a problem
-
-    def mapping(self, value: Any, path: Path_, kind: str) -> dict | None:
-        if not isinstance(value, dict):
-            self.problem(path, "应为字段映射（键: 值）")
-            return None
-        for key in value:
-            if key not in _KNOWN_KEYS[kind]:
-                self.problem(path + (key,), f"未知字段「{key}」，已忽略；请检查拼写", warning=True)
-        return value
-
-    def text(self, obj: dict, key: str, path: Path_, required: bool = True) -> str | None:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.problem(path + (key,), "必填字段缺失或为空")
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(path + (key,), "应为文本")
-            return None
-        return str(value).strip()
-
-    def code(self, obj: dict, key: str, path: Path_, what: str) -> str | None:
-        value = self.text(obj, key, path)
-        if value is None:
-            return None
-        bad = sorted({c for c in value if c in _BAD_CODE_CHARS or c.isspace()})
-        if bad:
-            self.problem(
-                path + (key,),
-                f"{what}编码「{value}」含有不允许的字符：{' '.join(repr(c) for c in bad)}",
-            )
-            return None
+    def code_problem(self, value: str, what: str) -> str | None:
         if value.startswith(RESERVED_PREFIX):
-            self.problem(
-                path + (key,), f"{what}编码「{value}」不能以「_」开头（留给完整率等计算行）"
-            )
-            return None
-        return value
+            return f"{what}编码「{value}」不能以「_」开头（留给完整率等计算行）"
+        return None
 
     def choice(
         self, obj: dict, key: str, path: Path_, allowed: tuple[str, ...], what: str, default=None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.fieldcheck import FieldChecker
 from jiceng.core.yamllines import Locator, Path_, line_locator, line_map, load_with_lines
 
 # Questionnaire kinds: code -> the name people use.
@@ -134,62 +135,21 @@ def sample_questionnaire_paths() -> list[Path]:
     return sorted((Path(__file__).parent / "questionnaires").glob("*.yaml"))
 
 
-class _Checker:
+class _Checker(FieldChecker):
     """Walks the parsed data, collecting every problem with its line and field."""
 
+    known_keys = _KNOWN_KEYS
+    bad_code_chars = _BAD_CODE_CHARS
+    refuse_unprintable = True
+    name_entries = False  # questions and options are named by position
+
     def __init__(self, filename: str, locate: Locator):
-        self.filename = filename
-        self.locate = locate
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
+        super().__init__(None, filename, locate)
 
-    def problem(self, path: Path_, message: str, warning: bool = False) -> None:
-        row, _column = self.locate(path)
-        nice = ""
-        for part in path:
-            nice += f"[{part + 1}]" if isinstance(part, int) else ("." if nice else "") + part
-        p = Problem(
-            message, file=self.filename, row=row, field=nice, label=f"字段 {nice}" if nice else ""
-        )
-        (self.warnings if warning else self.problems).append(p)
-
-    def mapping(self, value: Any, path: Path_, kind: str) -> dict | None:
-        if not isinstance(value, dict):
-            self.problem(path, "应为字段映射（键: 值）")
-            return None
-        for key in value:
-            if key not in _KNOWN_KEYS[kind]:
-                self.problem(path + (key,), f"未知字段「{key}」，已忽略；请检查拼写", warning=True)
-        return value
-
-    def text(self, obj: dict, key: str, path: Path_, required: bool = True) -> str | None:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.problem(path + (key,), "必填字段缺失或为空")
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(path + (key,), "应为文本")
-            return None
-        return str(value).strip()
-
-    def code(self, obj: dict, key: str, path: Path_, what: str) -> str | None:
-        value = self.text(obj, key, path)
-        if value is None:
-            return None
-        bad = sorted(
-            {c for c in value if c in _BAD_CODE_CHARS or c.isspace() or not c.isprintable()}
-        )
-        if bad:
-            self.problem(
-                path + (key,),
-                f"{what}编码「{value}」含有不允许的字符：{' '.join(repr(c) for c in bad)}",
-            )
-            return None
+    def code_problem(self, value: str, what: str) -> str | None:
         if len(value) > 32:
-            self.problem(path + (key,), f"{what}编码「{value}」过长（最多 32 个字符）")
-            return None
-        return value
+            return f"{what}编码「{value}」过长（最多 32 个字符）"
+        return None
 
     def questionnaire(self, data: Any) -> Questionnaire:
         top = self.mapping(data, (), "questionnaire")
