@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.sheettable import cell_text, django_ready, find_table
 from jiceng.core.yamllines import Path_, cell_locator
 
 from .catalog import Catalog
@@ -78,50 +79,11 @@ _FALSE = {"", "否", "false", "no", "n", "0", "×"}
 _SPLIT = re.compile(r"[、,，;；\n]+")
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _table(rows: list[list[Any]], columns: dict[str, tuple[str, ...]]):
-    """(header row number, {field: column index}, [(row number, row)]) of a sheet."""
-    best: tuple[int, dict[str, int]] = (1, {})
-    for r, row in enumerate(rows[:5], 1):
-        found = {}
-        for c, value in enumerate(row):
-            head = _text(value).replace("*", "").strip().lower()
-            for name, names in columns.items():
-                if name not in found and head in {n.lower() for n in names}:
-                    found[name] = c
-        if len(found) > len(best[1]):
-            best = (r, found)
-    header, cols = best
-    body = [
-        (n, row) for n, row in enumerate(rows[header:], header + 1) if any(_text(v) for v in row)
-    ]
-    return header, cols, body
-
-
-def _django_ready() -> None:
-    """core/xlsx speaks through Django's translations: set it up for an Excel file only."""
-    import os
-
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
-        django.setup()
-
-
 def read_scheme_excel(data: bytes, filename: str, catalog: Catalog | None = None) -> Scheme:
     """Read the workbook layout into a scheme; every problem names row and column."""
     if len(data) > MAX_BYTES:
         raise ValidationFailed([Problem("文件过大，不像是考核方案", file=filename)])
-    _django_ready()
+    django_ready()
     from jiceng.core import xlsx
 
     with xlsx.open_xlsx(data, filename) as book:
@@ -136,10 +98,10 @@ def _read_book(book, filename: str, catalog: Catalog | None) -> Scheme:
     raw: dict[str, Any] = {}
     meta: dict[str, str] = {}
     for r, row in enumerate(book.rows(META_SHEET), 1):
-        key = _text(row[0]).lower() if row else ""
+        key = cell_text(row[0]).lower() if row else ""
         for name, names in META_FIELDS.items():
             if key in {n.lower() for n in names}:
-                value = _text(row[1]) if len(row) > 1 else ""
+                value = cell_text(row[1]) if len(row) > 1 else ""
                 where[(name,)] = (r, f"{META_SHEET}表B")
                 if value:
                     meta[name] = ALIASES.get(name, {}).get(value, value)
@@ -149,13 +111,13 @@ def _read_book(book, filename: str, catalog: Catalog | None) -> Scheme:
 
     def cell(row: list[Any], cols: dict[str, int], name: str) -> str:
         c = cols.get(name)
-        return _text(row[c]) if c is not None and c < len(row) else ""
+        return cell_text(row[c]) if c is not None and c < len(row) else ""
 
     def column(sheet: str, cols: dict[str, int], name: str) -> str:
         c = cols.get(name)
         return f"{sheet}表{get_column_letter(c + 1)}" if c is not None else f"{sheet}表"
 
-    _h, cols, body = _table(list(book.rows(GRADES_SHEET)), GRADE_COLUMNS)
+    _h, cols, body = find_table(list(book.rows(GRADES_SHEET)), GRADE_COLUMNS)
     grades: list[dict[str, Any]] = []
     rates: dict[str, str] = {}
     for n, row in body:
@@ -186,7 +148,7 @@ def _read_book(book, filename: str, catalog: Catalog | None) -> Scheme:
         where.setdefault(("fund", "rates"), where[("fund",)])
         raw["fund"] = fund
 
-    _h, cols, body = _table(list(book.rows(ITEMS_SHEET)), ITEM_COLUMNS)
+    _h, cols, body = find_table(list(book.rows(ITEMS_SHEET)), ITEM_COLUMNS)
     modules: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     for n, row in body:

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from jiceng.core import xlsx
 from jiceng.core.errors import Problem, ValidationFailed
+from jiceng.core.sheettable import cell_text, django_ready, find_table
 from jiceng.core.yamllines import Path_, cell_locator
 
 from .definition import DataSet, _Checker
@@ -90,49 +91,9 @@ _FALSE = {"", "否", "false", "no", "n", "0", "×"}
 _SPLIT = re.compile(r"[、,，;；\n]+")
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _rows(book, sheet: str) -> list[list[Any]]:
     # rows from row 1 and column A, so that numbers match what the user sees
     return [list(r) for r in book.rows(sheet)]
-
-
-def _table(rows: list[list[Any]], columns: dict[str, tuple[str, ...]]):
-    """(header row number, {field: column index}, [(row number, row)]) of a sheet."""
-    best: tuple[int, dict[str, int]] = (1, {})
-    for r, row in enumerate(rows[:5], 1):
-        found = {}
-        for c, value in enumerate(row):
-            head = _text(value).replace("*", "").strip().lower()
-            for field, names in columns.items():
-                if field not in found and head in {n.lower() for n in names}:
-                    found[field] = c
-        if len(found) > len(best[1]):
-            best = (r, found)
-    header, cols = best
-    body = [
-        (n, row) for n, row in enumerate(rows[header:], header + 1) if any(_text(v) for v in row)
-    ]
-    return header, cols, body
-
-
-def _django_ready() -> None:
-    """core/xlsx speaks through Django's translations: the stateless commands set it up here,
-    for an Excel file only (YAML and JSON never need it)."""
-    import os
-
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
-        django.setup()
 
 
 def read_dataset_excel(data: bytes, filename: str) -> DataSet:
@@ -143,7 +104,7 @@ def read_dataset_excel(data: bytes, filename: str) -> DataSet:
     """
     if len(data) > MAX_BYTES:
         raise ValidationFailed([Problem("文件过大，不像是数据集定义", file=filename)])
-    _django_ready()
+    django_ready()
     with xlsx.open_xlsx(data, filename) as book:
         return _read_book(book, filename)
 
@@ -159,23 +120,23 @@ def _read_book(book, filename: str) -> DataSet:
         raise ValidationFailed(problems)
 
     for r, row in enumerate(_rows(book, META_SHEET), 1):
-        key = _text(row[0]).lower() if row else ""
+        key = cell_text(row[0]).lower() if row else ""
         for field, names in META_FIELDS.items():
             if key in {n.lower() for n in names}:
-                value = _text(row[1]) if len(row) > 1 else ""
+                value = cell_text(row[1]) if len(row) > 1 else ""
                 where[(field,)] = (r, f"{META_SHEET}表B")
                 if value:
                     raw[field] = ALIASES.get(field, {}).get(value, value)
 
     def cell(row: list[Any], cols: dict[str, int], field: str) -> str:
         c = cols.get(field)
-        return _text(row[c]) if c is not None and c < len(row) else ""
+        return cell_text(row[c]) if c is not None and c < len(row) else ""
 
     def column(sheet: str, cols: dict[str, int], field: str) -> str:
         c = cols.get(field)
         return f"{sheet}表{get_column_letter(c + 1)}" if c is not None else f"{sheet}表"
 
-    header, cols, body = _table(_rows(book, ELEMENTS_SHEET), ELEMENT_COLUMNS)
+    header, cols, body = find_table(_rows(book, ELEMENTS_SHEET), ELEMENT_COLUMNS)
     missing = [
         ELEMENT_COLUMNS[f][0]
         for f in ("code", "name", "value_type", "aggregation")
@@ -236,7 +197,7 @@ def _read_book(book, filename: str) -> DataSet:
     ):
         if sheet not in book.sheet_names:
             continue
-        _header, cols, body = _table(_rows(book, sheet), columns)
+        _header, cols, body = find_table(_rows(book, sheet), columns)
         entries = []
         for n, row in body:
             entry: dict[str, Any] = {}
