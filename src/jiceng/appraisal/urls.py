@@ -22,4 +22,5 @@ urlpatterns = [
     path("<int:pk>/unit/<str:code>/appeal/", views.appeal, name="appeal"),
     path("appeals/<int:pk>/answer/", views.answer, name="answer"),
     path("bad-practice/", views.bad_practice, name="bad_practice"),
+    path("files/<int:pk>/", views.evidence_file, name="evidence"),
 ]

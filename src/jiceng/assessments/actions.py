@@ -33,7 +33,7 @@ from jiceng.assessments.models import (
 )
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
-from jiceng.core.evidence import read_uploads
+from jiceng.core.evidence import hashed_name, read_uploads
 from jiceng.orgs.models import Node
 from jiceng.standards.catalog import NA
 from jiceng.standards.verdict import GradingError, Verdict, compute_verdict
@@ -750,7 +750,7 @@ def do_upload_evidence(
             sha256=up.sha256,
             uploaded_by=_user(actor),
         )
-        ev.file.save(f"{up.sha256[:24]}.{up.kind}", ContentFile(up.data), save=False)
+        ev.file.save(hashed_name(up), ContentFile(up.data), save=False)
         ev.save()
         audit.record(actor, "assessments.upload_evidence", ev, after=_evidence_snapshot(ev))
         out.append(ev)

@@ -345,6 +345,7 @@ OBJECT_TYPES = (
     "appraisal.appraisal",
     "appraisal.appeal",
     "appraisal.badpractice",
+    "appraisal.evidencefile",
     "insights.savedview",
     "insights.pin",
 )

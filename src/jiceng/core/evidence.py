@@ -14,8 +14,10 @@ Old binary Office files (.doc, .xls) carrying a VBA project are refused too.
 
 The apps keep their own models (what a file belongs to differs) and use from here:
 :func:`read_uploads` (every file of a form, all problems at once), :func:`safe_name` and
-:func:`stored_name` (the path under ``MEDIA_ROOT``, inside the var dir), :data:`CONTENT_TYPES`,
-and :func:`attachment` (the audited download, always as an attachment, never inline).
+:func:`hashed_name` (names on disk, under ``MEDIA_ROOT`` inside the var dir: nothing the user
+typed reaches a path unchecked), :data:`CONTENT_TYPES`, :class:`EvidenceFilesField` (a form's
+"choose several files" input), and :func:`attachment` (the audited download, always as an
+attachment, never inline).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from functools import cached_property
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -268,10 +271,10 @@ def safe_name(name: str) -> str:
     return stem[-80:]
 
 
-def stored_name(folder: str, upload: Upload) -> str:
-    """Where an upload is kept under ``MEDIA_ROOT``: ``folder/<hash>.<kind>``; the name the
-    user gave is kept in the database only, so nothing they type reaches the path."""
-    return f"{folder}/{upload.sha256[:24]}.{upload.kind}"
+def hashed_name(upload: Upload) -> str:
+    """The file's name on disk: ``<hash>.<kind>``; the name the user gave is kept in the
+    database only, so nothing they typed reaches the path."""
+    return f"{upload.sha256[:24]}.{upload.kind}"
 
 
 def attachment(
@@ -297,3 +300,26 @@ def attachment(
         filename=name,
         content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several files at once."""
+
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """Several evidence files, optional. The form hands them on unchecked, as a list: the
+    action checks each with :func:`read_uploads`, so a refused file is named with the other
+    problems of the form and nothing is saved."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        if not data:
+            return []
+        return list(data) if isinstance(data, list | tuple) else [data]
