@@ -107,8 +107,12 @@ def main() -> None:
         assert problem is None and up is not None, problem
 
     # 2. recording points with a file each
-    province = do_create_node(None, code="990000000000", name="基准省", kind="province", parent=None)
-    county = do_create_node(None, code="990100000000", name="基准县", kind="county", parent=province)
+    province = do_create_node(
+        None, code="990000000000", name="基准省", kind="province", parent=None
+    )
+    county = do_create_node(
+        None, code="990100000000", name="基准县", kind="county", parent=province
+    )
     institutions = [
         do_create_node(
             None, code=f"9901{i + 1:04d}0000", name=f"卫生院{i}", kind="township_hc", parent=county
