@@ -282,3 +282,37 @@ def test_a_file_taken_off_a_draft_and_linked_nowhere_else_is_deleted(
     assert not EvidenceFile.objects.exists() and stored(media) == []
     event = AuditEvent.objects.filter(action="appraisal.enter_manual").order_by("pk").last()
     assert event.before["A"]["files"] == ["现场核查表.pdf"] and event.after["A"]["files"] == []
+
+
+def test_the_api_lists_the_files_of_manual_items_and_bad_practice_read_only(
+    personas, client_for, media
+):
+    t = personas.tree
+    appraisal = draft(personas)
+    [m] = actions.do_enter_manual(
+        personas.county_admin, appraisal, t.TA1, {"A": ("8", "齐全", "")}, files={"A": [pdf()]}
+    )
+    bad = actions.do_record_bad_practice(
+        personas.city_reviewer, t.TA2, _day(), "超范围执业", "3", "", files=[pdf("处罚决定书.pdf")]
+    )
+    client = client_for(personas.county_admin)
+    rows = client.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").json()["items"]
+    by_unit = {r["unit"]: r["items"] for r in rows}
+    f = m.files.get()
+    assert by_unit[t.TA1.code]["A"]["files"] == [
+        {"name": "现场核查表.pdf", "kind": "pdf", "size": 45, "url": f"/appraisal/files/{f.pk}/"}
+    ]
+    assert by_unit[t.TA2.code]["A"]["files"] == []
+    listed = client.get(f"/api/v1/appraisal/bad-practice?institution={t.TA2.code}").json()
+    assert listed["count"] == 1
+    [row] = listed["items"]
+    assert (row["rule"], row["points"], [x["name"] for x in row["files"]]) == (
+        "超范围执业",
+        "3.00",
+        ["处罚决定书.pdf"],
+    )
+    assert row["files"][0]["url"] == reverse("appraisal:evidence", args=[bad.files.get().pk])
+    # county B sees neither the record nor the appraisal
+    other = client_for(personas.county_reviewer_b)
+    assert other.get("/api/v1/appraisal/bad-practice").json() == {"items": [], "count": 0}
+    assert other.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").status_code == 404
