@@ -316,3 +316,26 @@ def test_the_api_lists_the_files_of_manual_items_and_bad_practice_read_only(
     other = client_for(personas.county_reviewer_b)
     assert other.get("/api/v1/appraisal/bad-practice").json() == {"items": [], "count": 0}
     assert other.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").status_code == 404
+
+
+def test_files_are_attached_to_recorded_points_later_all_or_nothing(personas, client_for, media):
+    t = personas.tree
+    bad = actions.do_record_bad_practice(
+        personas.county_reviewer, t.TA1, _day(), "超范围执业", "3", "监督意见书 2025-17"
+    )
+    url = reverse("appraisal:bad_practice_files", args=[bad.pk])
+    reviewer = client_for(personas.county_reviewer)
+    # a good file beside an empty one: neither is kept, the message names the empty one
+    response = reviewer.post(url, {"files": [pdf("处罚决定书.pdf"), pdf("空白.pdf", b"")]})
+    assert response.status_code == 302 and not bad.files.exists() and stored(media) == []
+    listing = reviewer.get(response["Location"]).content.decode()
+    assert "空白.pdf" in listing and "文件为空" in listing
+    response = reviewer.post(url, {"files": [pdf("处罚决定书.pdf")]})
+    assert response.status_code == 302
+    assert [f.name for f in bad.files.all()] == ["处罚决定书.pdf"] and len(stored(media)) == 1
+    event = AuditEvent.objects.get(action="appraisal.attach_bad_practice_files")
+    assert (event.before, event.after) == ({"files": []}, {"files": ["处罚决定书.pdf"]})
+    # TA1's clerk sees the record but does not supervise; county B does not see it
+    assert client_for(personas.clerk).post(url, {"files": [pdf()]}).status_code == 403
+    assert client_for(personas.county_reviewer_b).post(url, {"files": [pdf()]}).status_code == 404
+    assert bad.files.count() == 1

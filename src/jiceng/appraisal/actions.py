@@ -576,3 +576,30 @@ def do_record_bad_practice(
             after={**audit.snapshot(bad), "files": _names(stored)},
         )
     return bad
+
+
+def do_attach_bad_practice_files(
+    actor, bad: BadPractice, files: Iterable[Any]
+) -> list[EvidenceFile]:
+    """Attach evidence files to recorded points later (the penalty notice arrives after the
+    inspection); audited. All or nothing: a refused file saves none of them."""
+    if actor is not None and not scope.can(actor, scope.Action.SUPERVISE, bad.institution):
+        raise PermissionDenied(_("Only supervisors record bad-practice points."))
+    uploads, problems = _read_files(files, "files")
+    if not uploads and not problems:
+        problems.append(Problem(_("Choose a file to upload."), field="files"))
+    if problems:
+        raise ValidationFailed(problems, _("Nothing was saved."))
+    with transaction.atomic():
+        bad = BadPractice.objects.select_for_update().get(pk=bad.pk)
+        before = _names(bad.files.all())
+        stored = _store(actor, bad.institution, uploads)
+        bad.files.add(*stored)
+        audit.record(
+            actor,
+            "appraisal.attach_bad_practice_files",
+            bad,
+            before={"files": before},
+            after={"files": before + _names(stored)},
+        )
+    return stored

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiceng.appraisal import actions, engine, queries, results
 from jiceng.appraisal.forms import BadPracticeForm, LoadSchemeForm
 from jiceng.appraisal.models import Appeal, EvidenceFile, ManualValue, Status
-from jiceng.core import audit, paging, scope
+from jiceng.core import audit, feedback, paging, scope
 from jiceng.core.errors import UserError, ValidationFailed
 from jiceng.core.evidence import attachment
 from jiceng.standards import queries as catalog_queries
@@ -525,6 +526,22 @@ def bad_practice(request):
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def bad_practice_files(request, pk: int):
+    """Attach evidence files to recorded points, from their row of the list."""
+    bad = get_object_or_404(queries.visible_bad_practice(request.user), pk=pk)
+    try:
+        stored = actions.do_attach_bad_practice_files(
+            request.user, bad, request.FILES.getlist("files")
+        )
+    except UserError as exc:
+        feedback.flash(request, exc)
+    else:
+        messages.success(request, _("%(n)s files attached.") % {"n": len(stored)})
+    return redirect(reverse("appraisal:bad_practice") + f"?institution={bad.institution.code}")
 
 
 # ---------------------------------------------------------------- evidence files
