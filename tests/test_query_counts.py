@@ -96,6 +96,8 @@ class Objects:
     appraisal: int = 0  # last year's published basic public health appraisal of the county
     scheme: int = 0  # its scheme version
     appeal: int = 0  # the appeal against it
+    appraisal_file: int = 0  # an evidence file of a manual score or bad-practice points
+    bad_practice: int = 0  # bad-practice points recorded in the county
     report: int = 0  # the county's work summary (queued by the demo)
     report_template: int = 0  # the county's summary template
     saved_view: int = 0  # a visualizer view the province's administrator saved and shared
@@ -132,6 +134,8 @@ def _ids(o: Objects, user) -> dict[str, dict[str, str]]:
         "/appraisal/schemes/<int:pk>/": {"pk": o.scheme},
         "/appraisal/schemes/<int:pk>/active/": {"pk": o.scheme},
         "/appraisal/appeals/<int:pk>/answer/": {"pk": o.appeal},
+        "/appraisal/files/<int:pk>/": {"pk": o.appraisal_file},
+        "/appraisal/bad-practice/<int:pk>/files/": {"pk": o.bad_practice},
         "/data/sets/<int:pk>/bounds/": {"pk": o.data_set},
         "/data/sets/<int:pk>/bounds/<int:bound>/delete/": {"pk": o.data_set, "bound": 0},
         "/data/form/<int:pk>/<str:unit>/<str:period>/": {
@@ -329,11 +333,27 @@ def _objects(region) -> Objects:
         appraisal=appraisal.pk,
         scheme=appraisal.scheme_id,
         appeal=Appeal.objects.filter(appraisal=appraisal).order_by("pk").first().pk,
+        appraisal_file=_appraisal_file(county),
+        bad_practice=_bad_practice(county),
         report=GeneratedReport.objects.filter(region=county).order_by("pk").first().pk,
         report_template=ReportTemplate.objects.filter(region=county).order_by("pk").first().pk,
         saved_view=SavedView.objects.order_by("pk").first().pk,
         pin=Pin.objects.filter(published_at__isnull=False).order_by("pk").first().pk,
         questionnaire=_questionnaire(),
+    )
+
+
+def _appraisal_file(county) -> int:
+    from jiceng.appraisal.models import EvidenceFile
+
+    return EvidenceFile.objects.filter(node__path__startswith=county.path).order_by("pk")[0].pk
+
+
+def _bad_practice(county) -> int:
+    from jiceng.appraisal.models import BadPractice
+
+    return (
+        BadPractice.objects.filter(institution__path__startswith=county.path).order_by("pk")[0].pk
     )
 
 

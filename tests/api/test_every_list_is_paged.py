@@ -245,6 +245,25 @@ def _grow_catalogs(p, n, i):
         Catalog.objects.create(code=f"c{i}{k}", version="1", title="目录", owner=owner)
 
 
+def _grow_bad_practice(p, n, i):
+    """Points against institutions of both counties, each with two evidence file rows (the
+    list reads their names and sizes, not the stored files)."""
+    import datetime as dt
+
+    from jiceng.appraisal.models import BadPractice, EvidenceFile
+
+    for k in range(n):
+        node = [p.tree.TA1, p.tree.TB1, p.tree.CA1][k % 3]
+        bad = BadPractice.objects.create(
+            institution=node, date=dt.date(2025, 1, 1 + k), rule=f"规则{i}{k}", points=1
+        )
+        for j in range(2):
+            f = EvidenceFile.objects.create(
+                node=node, file=f"appraisal/x/{i}{k}{j}.pdf", name="a.pdf", kind="pdf", size=1
+            )
+            bad.files.add(f)
+
+
 GROWING = {
     "/orgs/330101100000/children": _grow_children,
     "/orgs/330101100202/history": _grow_history,
@@ -253,6 +272,7 @@ GROWING = {
     "/indicators/recordsets": _grow_record_sets,
     "/rectification/visits": _grow_visits,
     "/standards/catalogs": _grow_catalogs,
+    "/appraisal/bad-practice": _grow_bad_practice,
 }
 
 

@@ -8,12 +8,22 @@ import pytest
 from django.urls import reverse
 
 from jiceng.appraisal import results
-from jiceng.appraisal.models import Appeal, Appraisal, BadPractice, Status
+from jiceng.appraisal.models import (
+    Appeal,
+    Appraisal,
+    BadPractice,
+    EvidenceFile,
+    ManualValue,
+    Status,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
-def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(client):
+def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(
+    client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     from jiceng.demo import appraisal, region, surveys
 
     r = region.build(seed=7, scale="county", townships=2)
@@ -30,6 +40,13 @@ def test_the_demo_publishes_last_year_and_drafts_this_year_for_the_county(client
     assert Appraisal.objects.filter(region=r.city, year=this, status=Status.DRAFT).count() == 1
     assert Appeal.objects.filter(outcome="rejected").count() == 1
     assert BadPractice.objects.count() == 6
+    # generated PDFs as evidence: one institution's points each year (2 records), and the
+    # first two units' on-site scores in each appraisal that has manual items
+    assert BadPractice.objects.filter(files__isnull=False).count() == 2
+    with_files = ManualValue.objects.filter(files__isnull=False, appraisal__in=published)
+    assert with_files.exists() and with_files.count() <= 2 * published.count()
+    f = EvidenceFile.objects.order_by("pk").first()
+    assert f.kind == "pdf" and f.file.read().startswith(b"%PDF-")
     client.force_login(r.users["county_reviewer"])
     bphs = published.get(scheme__code="BPHS_GRASSROOTS")
     page = client.get(reverse("appraisal:ranking", args=[bphs.pk]))

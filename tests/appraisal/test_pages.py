@@ -331,7 +331,7 @@ def test_the_api_gives_what_the_ranking_shows_and_hides_other_counties(personas,
         ("甲二镇卫生院", "90.00", 2, "2542.37"),
         ("甲县城关社区卫生服务中心", "66.67", 3, "3766.48"),
     ]
-    assert rows[2]["items"]["A"] == {"value": "", "points": "0", "flags": ["无数据"]}
+    assert rows[2]["items"]["A"] == {"value": "", "points": "0", "flags": ["无数据"], "files": []}
     other = client_for(personas.county_reviewer_b)
     assert other.get(f"/api/v1/appraisal/appraisals/{appraisal.pk}/results").status_code == 404
     assert other.get("/api/v1/appraisal/appraisals").json()["items"] == []

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jiceng.rectification.evidence import read_upload, sniff
+from jiceng.core.evidence import read_upload, sniff
 
 from .conftest import EXE, PDF, PNG, docx_bytes, upload, xlsx_bytes
 

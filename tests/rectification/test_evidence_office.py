@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from jiceng.rectification.evidence import judge, read_upload
+from jiceng.core.evidence import judge, read_upload
 
 from .conftest import docx_bytes, xlsx_bytes
 

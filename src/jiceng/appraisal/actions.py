@@ -1,6 +1,8 @@
 """Writes of appraisal, each audited: load and (de)activate a scheme version, open a year's
 appraisal for a region, enter manual item values, review, publish (frozen), correct (a new
-version with a reason), file and answer appeals, record bad-practice points.
+version with a reason), file and answer appeals, record bad-practice points. Manual values
+and bad-practice points take evidence files (``core/evidence.py`` checks them by content, all
+or nothing); a published appraisal's files cannot change, a correction links the same files.
 
 Who may do what is asked of ``core/scope.py``: appraisers are those who may publish for the
 region (``scope.Action.PUBLISH``: administrators and reviewers of a region); an appeal is filed
@@ -10,10 +12,14 @@ supervisors (``scope.Action.SUPERVISE``). Refusals are in Chinese and change not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,12 +29,14 @@ from jiceng.appraisal.models import (
     Appeal,
     Appraisal,
     BadPractice,
+    EvidenceFile,
     ManualValue,
     SchemeVersion,
     Status,
 )
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.core.evidence import Upload, hashed_name, read_uploads
 from jiceng.orgs.models import Node
 from jiceng.standards.actions import default_owner
 
@@ -167,26 +175,82 @@ def parse_manual_value(text: str, item) -> Decimal:
     return value
 
 
-def do_enter_manual(
-    actor, appraisal: Appraisal, unit: Node, entries: dict[str, tuple[str, str, str]]
-) -> list[ManualValue]:
-    """Enter manual item values of one unit: ``{item code: (value, reason, evidence)}``.
+def _read_files(files: Iterable[Any], field: str, label: str = "") -> tuple[list, list]:
+    """The accepted uploads and, for each refused file, a problem naming the file and item."""
+    uploads, refused = read_uploads(files, field)
+    return uploads, [dataclasses.replace(p, field=field, label=label) for p in refused]
 
-    All or nothing: every problem (unknown item, value out of range, missing reason or
-    evidence) is reported at once and nothing is saved. Only a draft takes values.
+
+def _store(actor, node: Node, uploads: list[Upload]) -> list[EvidenceFile]:
+    """Save checked uploads as evidence files of ``node`` (inside the caller's transaction)."""
+    out = []
+    for up in uploads:
+        ev = EvidenceFile(
+            node=node,
+            name=up.name[:255],
+            kind=up.kind,
+            size=up.size,
+            sha256=up.sha256,
+            uploaded_by=_user(actor),
+        )
+        ev.file.save(hashed_name(up), ContentFile(up.data), save=False)
+        ev.save()
+        out.append(ev)
+    return out
+
+
+def _names(files) -> list[str]:
+    return [f.name for f in files]
+
+
+def do_enter_manual(
+    actor,
+    appraisal: Appraisal,
+    unit: Node,
+    entries: dict[str, tuple[str, str, str]],
+    files: Mapping[str, Iterable[Any]] | None = None,
+    remove: Mapping[str, Iterable[int]] | None = None,
+) -> list[ManualValue]:
+    """Enter manual item values of one unit: ``{item code: (value, reason, evidence note)}``,
+    with evidence files to attach (``files``: item code → uploaded files) and attached ones
+    to take off (``remove``: item code → file ids).
+
+    All or nothing: every problem (unknown item, value out of range, missing reason, no
+    evidence file or note, a refused file) is reported at once and nothing is saved, neither
+    the values nor any file. Only a draft takes values and files.
     """
     require_appraiser(actor, appraisal.region)
     if not unit.is_within(appraisal.region):
         raise UserError(_("%(unit)s is not appraised here.") % {"unit": unit.name})
+    files, remove = files or {}, remove or {}
     items = {i.code: i for i in engine.scheme_of(appraisal.scheme).items}
+    existing = {
+        m.item: m
+        for m in ManualValue.objects.filter(appraisal=appraisal, unit=unit).prefetch_related(
+            "files"
+        )
+    }
     problems: list[Problem] = []
     cleaned: dict[str, tuple[Decimal, str, str]] = {}
-    for code, (text, reason, evidence) in entries.items():
+    uploads: dict[str, list[Upload]] = {}
+    dropped: dict[str, set[int]] = {}
+    for code in sorted(set(entries) | {c for c, fs in files.items() if fs}):
+        text, reason, evidence = entries.get(code, ("", "", ""))
         item = items.get(code)
         if item is None or not engine.is_manual(item):
             problems.append(Problem(_("Not a manual item of this scheme."), field=code, label=code))
             continue
+        uploads[code], refused = _read_files(files.get(code, ()), code, item.name)
+        problems += refused
         if not (text or "").strip():
+            if uploads[code] or refused:
+                problems.append(
+                    Problem(
+                        _("Enter the score that the evidence files support."),
+                        field=code,
+                        label=item.name,
+                    )
+                )
             continue
         try:
             value = parse_manual_value(text, item)
@@ -197,30 +261,48 @@ def do_enter_manual(
             problems.append(
                 Problem(_("Give the reason for this score."), field=code, label=item.name)
             )
-        if not (evidence or "").strip():
+        old = existing.get(code)
+        attached = {f.pk for f in old.files.all()} if old else set()
+        dropped[code] = attached & {int(pk) for pk in remove.get(code, ())}
+        kept = len(attached - dropped[code]) + len(uploads[code])
+        if not (evidence or "").strip() and not kept and not refused:
             problems.append(
-                Problem(_("Name the evidence for this score."), field=code, label=item.name)
+                Problem(
+                    _("Attach an evidence file or describe the evidence for this score."),
+                    field=code,
+                    label=item.name,
+                )
             )
-        cleaned[code] = (value, reason.strip(), evidence.strip())
+        cleaned[code] = (value, (reason or "").strip(), (evidence or "").strip())
     if problems:
         raise ValidationFailed(problems, _("Nothing was saved."))
     saved = []
+    gone: list[EvidenceFile] = []
     with transaction.atomic():
         appraisal = _lock(appraisal)
         if appraisal.status != Status.DRAFT:
             raise UserError(_("Only a draft appraisal takes manual values."))
-        existing = {m.item: m for m in ManualValue.objects.filter(appraisal=appraisal, unit=unit)}
         before, after = {}, {}
         for code, (value, reason, evidence) in cleaned.items():
             old = existing.get(code)
-            if old and (old.value, old.reason, old.evidence) == (value, reason, evidence):
+            old_files = list(old.files.all()) if old else []
+            if (
+                old
+                and (old.value, old.reason, old.evidence) == (value, reason, evidence)
+                and not uploads[code]
+                and not dropped[code]
+            ):
                 continue
             before[code] = (
-                {"value": old.value, "reason": old.reason, "evidence": old.evidence}
+                {
+                    "value": old.value,
+                    "reason": old.reason,
+                    "evidence": old.evidence,
+                    "files": _names(old_files),
+                }
                 if old
                 else None
             )
-            after[code] = {"value": value, "reason": reason, "evidence": evidence}
             m, _created = ManualValue.objects.update_or_create(
                 appraisal=appraisal,
                 unit=unit,
@@ -232,6 +314,18 @@ def do_enter_manual(
                     "entered_by": _user(actor),
                 },
             )
+            if dropped[code]:
+                m.files.remove(*dropped[code])
+                gone += [f for f in old_files if f.pk in dropped[code]]
+            new_files = _store(actor, unit, uploads[code])
+            m.files.add(*new_files)
+            kept = [f for f in old_files if f.pk not in dropped[code]] + new_files
+            after[code] = {
+                "value": value,
+                "reason": reason,
+                "evidence": evidence,
+                "files": _names(kept),
+            }
             saved.append(m)
         if after:
             audit.record(
@@ -242,7 +336,19 @@ def do_enter_manual(
                 after=after,
                 node_path=unit.path,
             )
+        _delete_unlinked(gone)
     return saved
+
+
+def _delete_unlinked(files: list[EvidenceFile]) -> None:
+    """Delete the rows and stored files that no manual value or record links any more (the
+    stored file only once the transaction has committed)."""
+    for f in files:
+        if f.manual_values.exists() or f.bad_practice.exists():
+            continue
+        stored = f.file.name
+        f.delete()
+        transaction.on_commit(lambda name=stored: EvidenceFile.file.field.storage.delete(name))
 
 
 def do_review(actor, appraisal: Appraisal) -> Appraisal:
@@ -325,7 +431,8 @@ def do_correct(actor, appraisal: Appraisal, reason: str) -> Appraisal:
             reason=reason,
             created_by=_user(actor),
         )
-        ManualValue.objects.bulk_create(
+        olds = list(ManualValue.objects.filter(appraisal=appraisal).prefetch_related("files"))
+        copies = ManualValue.objects.bulk_create(
             ManualValue(
                 appraisal=new,
                 unit_id=m.unit_id,
@@ -335,7 +442,15 @@ def do_correct(actor, appraisal: Appraisal, reason: str) -> Appraisal:
                 evidence=m.evidence,
                 entered_by=m.entered_by,
             )
-            for m in ManualValue.objects.filter(appraisal=appraisal)
+            for m in olds
+        )
+        # The correction links the same evidence files: nothing is copied on disk, and the
+        # corrected (published) version keeps reaching its files.
+        link = ManualValue.files.through
+        link.objects.bulk_create(
+            link(manualvalue_id=copy.pk, evidencefile_id=f.pk)
+            for old, copy in zip(olds, copies, strict=True)
+            for f in old.files.all()
         )
         audit.record(
             actor,
@@ -402,12 +517,19 @@ def do_answer_appeal(actor, appeal: Appeal, outcome: str, answer: str) -> Appeal
 
 
 def do_record_bad_practice(
-    actor, institution: Node, date: dt.date, rule: str, points: str, evidence: str
+    actor,
+    institution: Node,
+    date: dt.date,
+    rule: str,
+    points: str,
+    evidence: str,
+    files: Iterable[Any] = (),
 ) -> BadPractice:
-    """Record points for bad practice (不良执业行为记分) against an institution; audited.
+    """Record points for bad practice (不良执业行为记分) against an institution, with the
+    evidence: files (the penalty notice …) and/or a note; audited.
 
     Every problem (not an institution, a date in the future, no rule, points not positive,
-    no evidence) is reported at once and nothing is saved."""
+    no evidence, a refused file) is reported at once and nothing is saved, no file either."""
     if actor is not None and not scope.can(actor, scope.Action.SUPERVISE, institution):
         raise PermissionDenied(_("Only supervisors record bad-practice points."))
     problems: list[Problem] = []
@@ -428,8 +550,12 @@ def do_record_bad_practice(
         problems.append(
             Problem(_("Points must be a positive number with at most 2 decimals."), field="points")
         )
-    if not (evidence or "").strip():
-        problems.append(Problem(_("Name the evidence."), field="evidence"))
+    uploads, refused = _read_files(files, "files")
+    problems += refused
+    if not (evidence or "").strip() and not uploads and not refused:
+        problems.append(
+            Problem(_("Attach an evidence file or describe the evidence."), field="evidence")
+        )
     if problems:
         raise ValidationFailed(problems, _("Nothing was saved."))
     with transaction.atomic():
@@ -438,8 +564,42 @@ def do_record_bad_practice(
             date=date,
             rule=rule.strip(),
             points=value,
-            evidence=evidence.strip(),
+            evidence=(evidence or "").strip(),
             recorded_by=_user(actor),
         )
-        audit.record(actor, "appraisal.record_bad_practice", bad, after=audit.snapshot(bad))
+        stored = _store(actor, institution, uploads)
+        bad.files.add(*stored)
+        audit.record(
+            actor,
+            "appraisal.record_bad_practice",
+            bad,
+            after={**audit.snapshot(bad), "files": _names(stored)},
+        )
     return bad
+
+
+def do_attach_bad_practice_files(
+    actor, bad: BadPractice, files: Iterable[Any]
+) -> list[EvidenceFile]:
+    """Attach evidence files to recorded points later (the penalty notice arrives after the
+    inspection); audited. All or nothing: a refused file saves none of them."""
+    if actor is not None and not scope.can(actor, scope.Action.SUPERVISE, bad.institution):
+        raise PermissionDenied(_("Only supervisors record bad-practice points."))
+    uploads, problems = _read_files(files, "files")
+    if not uploads and not problems:
+        problems.append(Problem(_("Choose a file to upload."), field="files"))
+    if problems:
+        raise ValidationFailed(problems, _("Nothing was saved."))
+    with transaction.atomic():
+        bad = BadPractice.objects.select_for_update().get(pk=bad.pk)
+        before = _names(bad.files.all())
+        stored = _store(actor, bad.institution, uploads)
+        bad.files.add(*stored)
+        audit.record(
+            actor,
+            "appraisal.attach_bad_practice_files",
+            bad,
+            before={"files": before},
+            after={"files": before + _names(stored)},
+        )
+    return stored

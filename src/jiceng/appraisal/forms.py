@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiceng.core.evidence import EvidenceFilesField
+
 ACCEPTED = (".yaml", ".yml", ".json", ".xlsx")
 
 
@@ -41,6 +43,16 @@ class BadPracticeForm(forms.Form):
     )
     rule = forms.CharField(label=gettext_lazy("Rule broken"), max_length=255)
     points = forms.CharField(label=gettext_lazy("Points"), max_length=12)
+    files = EvidenceFilesField(
+        label=gettext_lazy("Evidence files"),
+        help_text=gettext_lazy(
+            "The penalty notice or supervision opinion: PDF, images, Word or Excel; you may "
+            "choose several files."
+        ),
+    )
     evidence = forms.CharField(
-        label=gettext_lazy("Evidence"), widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Evidence (description)"),
+        required=False,
+        help_text=gettext_lazy("Needed when no file is attached."),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

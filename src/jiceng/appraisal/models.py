@@ -1,6 +1,6 @@
 """Appraisal in the platform: loaded scheme versions, one appraisal of a year for a region
 (draft → reviewed → published, corrections as new versions), manual item values, appeals,
-and bad-practice points recorded against institutions.
+bad-practice points recorded against institutions, and the evidence files of both.
 
 The scheme file stays the source of truth (``source``); scoring lives in the pure core
 ``jiceng.appraisal_core``, reached only through :mod:`jiceng.appraisal.engine`.
@@ -131,6 +131,38 @@ class Appraisal(models.Model):
         return self.status in (Status.PUBLISHED, Status.SUPERSEDED)
 
 
+def evidence_path(instance: EvidenceFile, filename: str) -> str:
+    """``appraisal/<unit code>/<hash>.<kind>`` under ``MEDIA_ROOT`` (inside the var dir)."""
+    return f"appraisal/{instance.node.code}/{filename}"
+
+
+class EvidenceFile(models.Model):
+    """A file supporting a manual score or bad-practice points (a scanned on-site check sheet,
+    a penalty notice): its type sniffed from its content, size and hash recorded.
+
+    A file is never changed. The manual values of a correction link the same files as the
+    version they correct, so the published version keeps reaching them."""
+
+    node = models.ForeignKey(
+        "orgs.Node", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("file type"), max_length=16)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(verbose_name=_("uploaded by"), **_USER)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ManualValue(models.Model):
     """An appraiser's value of a manual item for one unit, with the reason and evidence."""
 
@@ -143,7 +175,10 @@ class ManualValue(models.Model):
     item = models.CharField(_("item"), max_length=64)
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=4)
     reason = models.TextField(_("reason"))
-    evidence = models.TextField(_("evidence"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    files = models.ManyToManyField(
+        EvidenceFile, verbose_name=_("evidence files"), blank=True, related_name="manual_values"
+    )
     entered_at = models.DateTimeField(_("entered at"), auto_now=True)
     entered_by = models.ForeignKey(verbose_name=_("entered by"), **_USER)
 
@@ -209,7 +244,10 @@ class BadPractice(models.Model):
     date = models.DateField(_("date"))
     rule = models.CharField(_("rule broken"), max_length=255)
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
-    evidence = models.TextField(_("evidence"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    files = models.ManyToManyField(
+        EvidenceFile, verbose_name=_("evidence files"), blank=True, related_name="bad_practice"
+    )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     recorded_by = models.ForeignKey(verbose_name=_("recorded by"), **_USER)
 

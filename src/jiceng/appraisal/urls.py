@@ -22,4 +22,6 @@ urlpatterns = [
     path("<int:pk>/unit/<str:code>/appeal/", views.appeal, name="appeal"),
     path("appeals/<int:pk>/answer/", views.answer, name="answer"),
     path("bad-practice/", views.bad_practice, name="bad_practice"),
+    path("bad-practice/<int:pk>/files/", views.bad_practice_files, name="bad_practice_files"),
+    path("files/<int:pk>/", views.evidence_file, name="evidence"),
 ]

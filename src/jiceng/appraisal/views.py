@@ -8,16 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.appraisal import actions, engine, queries, results
 from jiceng.appraisal.forms import BadPracticeForm, LoadSchemeForm
-from jiceng.appraisal.models import Appeal, ManualValue, Status
-from jiceng.core import audit, paging, scope
+from jiceng.appraisal.models import Appeal, EvidenceFile, ManualValue, Status
+from jiceng.core import audit, feedback, paging, scope
 from jiceng.core.errors import UserError, ValidationFailed
+from jiceng.core.evidence import attachment
 from jiceng.standards import queries as catalog_queries
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,6 +124,11 @@ def open_appraisal(request):
         messages.error(request, str(exc))
         return redirect("appraisal:index")
     return redirect("appraisal:ranking", pk=appraisal.pk)
+
+
+def _ints(texts) -> list[int]:
+    """The whole numbers among ``texts`` (ticked file ids); anything else is ignored."""
+    return [int(t) for t in texts if str(t).isdigit()]
 
 
 def _int(text) -> int:
@@ -315,7 +322,12 @@ def _sheet_context(request, appraisal, unit) -> dict:
     scheme = engine.scheme_of(appraisal.scheme)
     table = results.results_for(request, appraisal)
     row = table.row(unit.code)
-    manual = {m.item: m for m in ManualValue.objects.filter(appraisal=appraisal, unit=unit)}
+    manual = {
+        m.item: m
+        for m in ManualValue.objects.filter(appraisal=appraisal, unit=unit).prefetch_related(
+            "files"
+        )
+    }
     items = []
     for module in scheme.modules:
         for item in module.items:
@@ -373,17 +385,21 @@ def manual(request, pk: int, code: str):
         raise Http404("unit not appraised here")
     status = 200
     if request.method == "POST":
+        codes = [i.code for i in ctx["scheme"].items if engine.is_manual(i)]
         entries = {
-            i.code: (
-                request.POST.get(f"v-{i.code}", ""),
-                request.POST.get(f"r-{i.code}", ""),
-                request.POST.get(f"e-{i.code}", ""),
+            c: (
+                request.POST.get(f"v-{c}", ""),
+                request.POST.get(f"r-{c}", ""),
+                request.POST.get(f"e-{c}", ""),
             )
-            for i in ctx["scheme"].items
-            if engine.is_manual(i)
+            for c in codes
         }
+        files = {c: request.FILES.getlist(f"f-{c}") for c in codes}
+        remove = {c: _ints(request.POST.getlist(f"x-{c}")) for c in codes}
         try:
-            actions.do_enter_manual(request.user, appraisal, unit, entries)
+            actions.do_enter_manual(
+                request.user, appraisal, unit, entries, files=files, remove=remove
+            )
         except ValidationFailed as exc:
             ctx.update(problems=exc.problems, error=exc.summary)
             status = 400
@@ -401,11 +417,13 @@ def manual(request, pk: int, code: str):
         code, m = i["item"].code, i["manual"]
         if posted is not None:
             typed = [posted.get(f"{k}-{code}", "") for k in "vre"]
+            removed = set(_ints(posted.getlist(f"x-{code}")))
         elif m is not None:
             typed = [engine.plain(engine.fraction(m.value)), m.reason, m.evidence]
+            removed = set()
         else:
-            typed = ["", "", ""]
-        ctx["manual_items"].append({**i, "typed": typed})
+            typed, removed = ["", "", ""], set()
+        ctx["manual_items"].append({**i, "typed": typed, "removed": removed})
     return render(request, "appraisal/manual.html", ctx, status=status)
 
 
@@ -469,13 +487,19 @@ def bad_practice(request):
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied("only supervisors record points")
-        form = BadPracticeForm(request.POST)
+        form = BadPracticeForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
             institution = scope.access_node(user, d["institution"].strip(), scope.Action.VIEW)
             try:
                 actions.do_record_bad_practice(
-                    user, institution, d["date"], d["rule"], d["points"], d["evidence"]
+                    user,
+                    institution,
+                    d["date"],
+                    d["rule"],
+                    d["points"],
+                    d["evidence"],
+                    files=d["files"],
                 )
             except ValidationFailed as exc:
                 problems, status = exc.problems, 400
@@ -486,7 +510,7 @@ def bad_practice(request):
                 return redirect("appraisal:bad_practice")
         else:
             status = 400
-    rows = queries.visible_bad_practice(user)
+    rows = queries.visible_bad_practice(user).prefetch_related("files")
     if code := request.GET.get("institution", "").strip():
         rows = rows.filter(institution__code=code)
     page, query = paging.page_of(request, rows)
@@ -501,4 +525,41 @@ def bad_practice(request):
             "problems": problems,
         },
         status=status,
+    )
+
+
+@login_required
+@require_POST
+def bad_practice_files(request, pk: int):
+    """Attach evidence files to recorded points, from their row of the list."""
+    bad = get_object_or_404(queries.visible_bad_practice(request.user), pk=pk)
+    try:
+        stored = actions.do_attach_bad_practice_files(
+            request.user, bad, request.FILES.getlist("files")
+        )
+    except UserError as exc:
+        feedback.flash(request, exc)
+    else:
+        messages.success(request, _("%(n)s files attached.") % {"n": len(stored)})
+    return redirect(reverse("appraisal:bad_practice") + f"?institution={bad.institution.code}")
+
+
+# ---------------------------------------------------------------- evidence files
+
+
+@login_required
+def evidence_file(request, pk: int):
+    """Download an evidence file of a manual score or of bad-practice points: to those who
+    see its unit (404 for anyone else), audited, always as an attachment."""
+    ev = EvidenceFile.objects.select_related("node").filter(pk=pk).first()
+    if ev is None or not scope.can_see(request.user, ev.node):
+        raise Http404("no such file")
+    return attachment(
+        request.user,
+        ev,
+        file=ev.file,
+        name=ev.name,
+        kind=ev.kind,
+        node_path=ev.node.path,
+        details={"name": ev.name, "unit": ev.node.code},
     )

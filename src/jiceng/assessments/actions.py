@@ -9,7 +9,6 @@ Verdicts always come from ``jiceng.standards.verdict.compute_verdict``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping
 
 from django.core.files.base import ContentFile
@@ -34,6 +33,7 @@ from jiceng.assessments.models import (
 )
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.core.evidence import hashed_name, read_uploads
 from jiceng.orgs.models import Node
 from jiceng.standards.catalog import NA
 from jiceng.standards.verdict import GradingError, Verdict, compute_verdict
@@ -719,8 +719,6 @@ def do_upload_evidence(
     actor, submission: Submission, level: str, item_code: str, files: Iterable
 ) -> list[Evidence]:
     """Attach evidence files (checked by content and size) to an item at ``level``."""
-    from jiceng.rectification.evidence import read_upload
-
     level = Level(level)
     _require(actor, LEVEL_ACTION[level], submission.institution)
     _require_open(submission, level)
@@ -733,32 +731,26 @@ def do_upload_evidence(
                 field="item_code",
             )
         )
-    uploads = []
-    for f in files:
-        up, problem = read_upload(f)
-        if problem:
-            problems.append(problem)
-        else:
-            uploads.append(up)
+    uploads, refused = read_uploads(files)
+    problems += refused
     if not uploads and not problems:
         problems.append(Problem(_("Choose a file to upload."), field="evidence"))
     if problems:
         raise ValidationFailed(problems)
     out = []
     for up in uploads:
-        digest = hashlib.sha256(up.data).hexdigest()
         ev = Evidence(
             submission=submission,
             level=level,
             item_code=item_code,
             original_name=up.name[:255],
             kind=up.kind,
-            content_type=CONTENT_TYPES.get(up.kind, "application/octet-stream"),
-            size=len(up.data),
-            sha256=digest,
+            content_type=up.content_type,
+            size=up.size,
+            sha256=up.sha256,
             uploaded_by=_user(actor),
         )
-        ev.file.save(f"{digest[:24]}.{up.kind}", ContentFile(up.data), save=False)
+        ev.file.save(hashed_name(up), ContentFile(up.data), save=False)
         ev.save()
         audit.record(actor, "assessments.upload_evidence", ev, after=_evidence_snapshot(ev))
         out.append(ev)
@@ -767,20 +759,6 @@ def do_upload_evidence(
 
 def _evidence_snapshot(ev: Evidence) -> dict:
     return {**audit.snapshot(ev, exclude=("file",)), "file": ev.file.name}
-
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "doc": "application/msword",
-    "xls": "application/vnd.ms-excel",
-}
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,9 @@ from jiceng.assessments.forms import (
     ReturnForm,
 )
 from jiceng.assessments.models import LEVEL_ORDER, Cycle, Evidence, Level, Stage, Submission
-from jiceng.core import audit, feedback, pagecache, paging, scope
+from jiceng.core import feedback, pagecache, paging, scope
 from jiceng.core.errors import UserError
+from jiceng.core.evidence import attachment
 from jiceng.orgs.models import Node
 
 
@@ -612,18 +613,14 @@ def delete_evidence(request, pk: int, ev: int):
 def download_evidence(request, pk: int, ev: int):
     sub = get_submission(request.user, pk)
     evidence = get_object_or_404(queries.readable_evidence(request.user, sub), pk=ev)
-    audit.record_download(
+    return attachment(
         request.user,
-        "evidence",
         evidence,
+        file=evidence.file,
+        name=evidence.original_name,
+        kind=evidence.kind,
         node_path=sub.institution.path,
         details={"submission": sub.pk, "name": evidence.original_name},
-    )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
     )
 
 

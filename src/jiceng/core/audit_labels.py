@@ -91,6 +91,9 @@ ACTIONS: dict[str, Promise] = {
     "appraisal.file_appeal": pgettext_lazy("audit", "File appraisal appeal"),
     "appraisal.answer_appeal": pgettext_lazy("audit", "Answer appraisal appeal"),
     "appraisal.record_bad_practice": pgettext_lazy("audit", "Record bad-practice points"),
+    "appraisal.attach_bad_practice_files": pgettext_lazy(
+        "audit", "Attach evidence to bad-practice points"
+    ),
     "reports.upload_template": pgettext_lazy("audit", "Upload summary template"),
     "reports.request": pgettext_lazy("audit", "Request work summary"),
     "reports.generate": pgettext_lazy("audit", "Write work summary"),
@@ -345,6 +348,7 @@ OBJECT_TYPES = (
     "appraisal.appraisal",
     "appraisal.appeal",
     "appraisal.badpractice",
+    "appraisal.evidencefile",
     "insights.savedview",
     "insights.pin",
 )

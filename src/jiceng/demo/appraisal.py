@@ -6,7 +6,9 @@ against a few institutions (last year and this), then for each of the basic publ
 service appraisal (乡镇卫生院、社区卫生服务中心) and the integrity rating (诚信等级), last year's
 appraisal with the on-site (manual) items scored, reviewed and published a month ago (appeals
 open for 45 days; one appeal filed and answered), and this year's draft with half the on-site
-items entered. Once the last county of a city is built, the city's 优质服务基层行 appraisal of its
+items entered. The first units' on-site scores and the first institution's points each year
+carry a small generated PDF as evidence (a check sheet, a penalty notice; made here, no binary
+file in the repository). Once the last county of a city is built, the city's 优质服务基层行 appraisal of its
 counties likewise (last year's published, this year's draft). Dates are relative to
 ``region.today``.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiceng.appraisal import actions, engine
 from jiceng.appraisal.models import Appraisal, SchemeVersion
@@ -40,6 +44,41 @@ REASONS = [
 ]
 
 
+def evidence_pdf(title: str) -> bytes:
+    """A one-page PDF showing ``title`` (ASCII), built by hand: header, four objects, the
+    cross-reference table with each object's byte offset, trailer."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _pdf_file(name: str, title: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, evidence_pdf(title), content_type="application/pdf")
+
+
+WITH_FILES = 2  # units (in code order) whose on-site scores carry a check sheet
+
+
 def schemes(region: Region) -> dict[str, SchemeVersion]:
     """The sample schemes of the province, loaded on the first call."""
     loaded = {v.code: v for v in SchemeVersion.objects.filter(owner=region.province)}
@@ -63,8 +102,13 @@ def _manual(appraisal: Appraisal, units: list[Node], rng: random.Random, share: 
             points = item.points * engine.fraction(rng.randint(60, 100)) / 100
             value = engine.half_up(points, 1)
             entries[item.code] = (str(value), rng.choice(REASONS), f"现场核查记录 {n + 1:03d} 号")
+        files = {}
+        if entries and n < WITH_FILES:
+            code = next(iter(entries))
+            title = f"On-site check sheet {appraisal.year} {unit.code} {code}"
+            files[code] = [_pdf_file(f"现场核查表-{unit.code}-{code}.pdf", title)]
         if entries:
-            actions.do_enter_manual(None, appraisal, unit, entries)
+            actions.do_enter_manual(None, appraisal, unit, entries, files=files)
 
 
 def populate(region: Region, rng: random.Random) -> None:
@@ -77,13 +121,23 @@ def populate(region: Region, rng: random.Random) -> None:
         .filter(kind__in=("township_hc", "community_hc", "village_clinic", "community_station"))
         .order_by("code")
     )
-    for inst in rng.sample(institutions, min(len(institutions), 3)):
+    for k, inst in enumerate(rng.sample(institutions, min(len(institutions), 3))):
         for year in (last, this):
             day = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
             if day > today:
                 day = today - dt.timedelta(days=rng.randint(1, 30))
+            notice = f"Penalty notice {inst.code} {day:%Y-%m-%d}"
+            files = (
+                [_pdf_file(f"处罚决定书-{inst.code}-{day:%Y%m%d}.pdf", notice)] if k == 0 else []
+            )
             actions.do_record_bad_practice(
-                None, inst, day, rng.choice(RULES), str(rng.choice([1, 2, 3, 5])), "卫生监督意见书"
+                None,
+                inst,
+                day,
+                rng.choice(RULES),
+                str(rng.choice([1, 2, 3, 5])),
+                "卫生监督意见书",
+                files=files,
             )
     for code in SCHEMES:
         version = versions.get(code)

@@ -8,7 +8,6 @@ caller passes the user, whose right to act is checked through ``jiceng.core.scop
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.core.evidence import read_uploads
 from jiceng.orgs.models import Node
-from jiceng.rectification.evidence import read_upload
 from jiceng.rectification.models import (
     EntryEvent,
     EventKind,
@@ -390,13 +389,8 @@ def do_report_fixed(
                 field="responsible",
             )
         )
-    uploads = []
-    for f in files:
-        upload, problem = read_upload(f)
-        if problem:
-            problems.append(problem)
-        else:
-            uploads.append(upload)
+    uploads, refused = read_uploads(files)
+    problems += refused
     if not uploads and not entry.evidence.exists():
         problems.append(
             Problem(_("Attach at least one file that shows the fix."), field="evidence")
@@ -409,8 +403,8 @@ def do_report_fixed(
             entry=entry,
             name=up.name[:255],
             kind=up.kind,
-            size=len(up.data),
-            sha256=hashlib.sha256(up.data).hexdigest(),
+            size=up.size,
+            sha256=up.sha256,
             uploaded_by=_user_or_none(actor),
         )
         ev.file.save(ev.safe_name, ContentFile(up.data), save=False)

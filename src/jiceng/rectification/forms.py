@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jiceng.core import scope
+from jiceng.core.evidence import MultipleFileInput
 from jiceng.orgs import labels
 from jiceng.orgs.models import Kind
 from jiceng.rectification.models import Source, Status, VisitKind
@@ -37,10 +38,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
 
 
 class LedgerFilterForm(forms.Form):

@@ -263,7 +263,6 @@ class Evidence(models.Model):
     @property
     def safe_name(self) -> str:
         """The file name reduced to characters safe on every file system."""
-        from django.utils.text import get_valid_filename
+        from jiceng.core.evidence import safe_name
 
-        stem = get_valid_filename(self.name.replace("/", "_").replace("\\", "_")) or "file"
-        return stem[-80:]
+        return safe_name(self.name)

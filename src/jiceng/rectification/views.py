@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jiceng.core import audit, feedback, pagecache, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
+from jiceng.core.evidence import attachment
 from jiceng.rectification import actions, queries
 from jiceng.rectification.export import workbook_bytes
 from jiceng.rectification.forms import (
@@ -274,14 +275,15 @@ def evidence_file(request, pk: int):
     ev = get_object_or_404(Evidence.objects.select_related("entry__institution"), pk=pk)
     if not scope.can_see(request.user, ev.entry.institution):
         raise Http404("file not found")
-    audit.record_download(
+    return attachment(
         request.user,
-        "evidence",
         ev,
+        file=ev.file,
+        name=ev.name,
+        kind=ev.kind,
         node_path=ev.entry.institution.path,
         details={"entry": ev.entry_id, "name": ev.name},
     )
-    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.name)
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""Checking evidence files by their content, not by their name.
+"""Evidence files, shared by the evaluation, the rectification ledger and appraisal: checked
+by their content, not by their name; stored under the var dir; downloaded with an audit row.
 
 Accepted: PDF, PNG, JPEG, GIF, WebP, Word (.docx, .doc), Excel (.xlsx, .xls) and PowerPoint
 (.pptx). Everything else — executables, scripts, archives, empty files, files over
@@ -10,16 +11,28 @@ main part's content type matching the file's extension, the main part itself, no
 ActiveX controls, embedded OLE packages or executables inside, and sizes within the limits
 used for Excel uploads (``JICENG_XLSX_MAX_UNCOMPRESSED_BYTES``, ``…_RATIO``, ``…_MEMBERS``).
 Old binary Office files (.doc, .xls) carrying a VBA project are refused too.
+
+The apps keep their own models (what a file belongs to differs) and use from here:
+:func:`read_uploads` (every file of a form, all problems at once), :func:`safe_name` and
+:func:`hashed_name` (names on disk, under ``MEDIA_ROOT`` inside the var dir: nothing the user
+typed reaches a path unchecked), :data:`CONTENT_TYPES`, :class:`EvidenceFilesField` (a form's
+"choose several files" input), and :func:`attachment` (the audited download, always as an
+attachment, never inline).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 from xml.etree import ElementTree as ET
 
+from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -64,6 +77,20 @@ _SIGNATURES: list[tuple[bytes, str]] = [
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
+
+
 @dataclass(frozen=True)
 class Upload:
     """An uploaded file read into memory, with the kind its content shows."""
@@ -71,6 +98,19 @@ class Upload:
     name: str
     data: bytes
     kind: str
+
+    @cached_property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the content."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES.get(self.kind, "application/octet-stream")
 
 
 def sniff(data: bytes, name: str = "") -> str | None:
@@ -204,3 +244,82 @@ def _too_big(name: str, field: str, limit: int) -> Problem:
         file=name,
         field=field,
     )
+
+
+def read_uploads(
+    files: Iterable[Any], field: str = "evidence"
+) -> tuple[list[Upload], list[Problem]]:
+    """Read every uploaded file: the accepted ones and a problem for each refused one.
+
+    Callers save nothing when the problem list is not empty (all or nothing)."""
+    uploads: list[Upload] = []
+    problems: list[Problem] = []
+    for f in files:
+        upload, problem = read_upload(f, field)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            uploads.append(upload)
+    return uploads, problems
+
+
+def safe_name(name: str) -> str:
+    """``name`` reduced to characters safe on every file system (at most 80 of them)."""
+    from django.utils.text import get_valid_filename
+
+    stem = get_valid_filename(name.replace("/", "_").replace("\\", "_")) or "file"
+    return stem[-80:]
+
+
+def hashed_name(upload: Upload) -> str:
+    """The file's name on disk: ``<hash>.<kind>``; the name the user gave is kept in the
+    database only, so nothing they typed reaches the path."""
+    return f"{upload.sha256[:24]}.{upload.kind}"
+
+
+def attachment(
+    actor: Any,
+    obj: Any,
+    *,
+    file: Any,
+    name: str,
+    kind: str = "",
+    node_path: str = "",
+    details: dict | None = None,
+):
+    """Download a stored evidence file: the audit row (``download.evidence``), then the file
+    as an attachment under the name it was uploaded with. The caller has checked scope."""
+    from django.http import FileResponse
+
+    from jiceng.core import audit
+
+    audit.record_download(actor, "evidence", obj, node_path=node_path, details=details)
+    return FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several files at once."""
+
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """Several evidence files, optional. The form hands them on unchecked, as a list: the
+    action checks each with :func:`read_uploads`, so a refused file is named with the other
+    problems of the form and nothing is saved."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        if not data:
+            return []
+        return list(data) if isinstance(data, list | tuple) else [data]
