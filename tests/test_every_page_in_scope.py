@@ -9,6 +9,7 @@ covered without touching this file:
 Pages keyed by object ids are covered by each app's own scope tests.
 """
 
+import functools
 import re
 
 import pytest
@@ -101,6 +102,7 @@ def test_every_page_answers_every_persona_without_a_server_error(personas, clien
     assert not wrong, wrong
 
 
+@functools.cache  # building the OpenAPI document takes about a second
 def _api_code_paths():
     from jiceng.api.main import api
 

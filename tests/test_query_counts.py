@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import importlib
 import os
 import random
@@ -263,6 +264,7 @@ def _fill(pattern: str, params: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", value, re.sub(r"<\w+:(\w+)>", value, pattern))
 
 
+@functools.cache  # building the OpenAPI document takes about a second
 def _api_gets() -> list[str]:
     from jiceng.api.main import api
 
