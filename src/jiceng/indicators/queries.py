@@ -11,7 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connections
 from django.db.models import F, FloatField, Q
 from django.db.models.functions import Cast
 
@@ -175,24 +177,20 @@ _STORED_FIELDS = (
 )
 
 
-class StoredValue:
+class StoredValue(NamedTuple):
     """A stored value read as a plain row (``latest_values(light=True)``): the fields of
-    ``IndicatorValue`` that the lookup reads, without building model instances (numerator
-    and denominator as floats)."""
+    ``IndicatorValue`` that the lookup reads and its record set, without building model
+    instances (numerator and denominator as floats). A named tuple, built in C."""
 
-    __slots__ = (*_STORED_FIELDS, "record_set")
-
-    def __init__(self, *row) -> None:
-        (
-            self.record_set_id,
-            self.org_code,
-            self.period,
-            self.indicator,
-            self.numerator,
-            self.denominator,
-            self.value,
-            self.definition_version,
-        ) = row
+    record_set_id: int
+    org_code: str
+    period: str
+    indicator: str
+    numerator: float
+    denominator: float | None
+    value: float | None
+    definition_version: str
+    record_set: RecordSet | None = None
 
 
 def latest_values(
@@ -233,46 +231,81 @@ def latest_values(
     )
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
-    if light:  # numerator and denominator as floats, cast by the database (no Decimals)
-        light_qs = qs.annotate(
-            num_f=Cast("numerator", FloatField()), den_f=Cast("denominator", FloatField())
-        ).values_list(*_STORED_FIELDS[:4], "num_f", "den_f", *_STORED_FIELDS[6:])
-        rows = (StoredValue(*row) for row in light_qs)
+    if light:
+        rows = _light_rows(qs)  # tuples: record set, org code, period, indicator, …
     else:
-        rows = qs.only(*_STORED_FIELDS)
-    grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for v in rows:
-        node = by_code[v.org_code]
-        v.record_set = sets[v.record_set_id].record_set
-        if speaks_for(sets[v.record_set_id].owner_path, node):
-            grouped[(node.pk, v.period)][v.record_set_id][v.indicator] = v
+        rows = [(v.record_set_id, v.org_code, v.period, v.indicator, v)
+                for v in qs.only(*_STORED_FIELDS)]
+    # One pass: for each (node, period) the rows of the best-ranked record set seen so far
+    # that speaks for the node, owned sets and sets without a region apart. Plain tuples
+    # and dicts: this loop meets every stored value of the view.
+    node_of = {code: (n.pk, n.path) for code, n in by_code.items()}
+    set_of = {pk: (s.owner_path, s.owner is not None, s.rank()) for pk, s in sets.items()}
+    owned: dict[tuple[int, str], tuple[int, dict]] = {}
+    loose: dict[tuple[int, str], tuple[int, dict]] = {}
+    for row in rows:
+        rs, code, period, indicator = row[0], row[1], row[2], row[3]
+        pk, path = node_of[code]
+        owner_path, has_owner, rank = set_of[rs]
+        if not path.startswith(owner_path):  # speaks_for(owner_path, node)
+            continue
+        pick = owned if has_owner else loose
+        key = (pk, period)
+        cur = pick.get(key)
+        if cur is None:
+            pick[key] = (rs, {indicator: row})
+        elif cur[0] == rs:
+            cur[1][indicator] = row
+        elif rank > set_of[cur[0]][2]:
+            pick[key] = (rs, {indicator: row})
+    # The chosen rows as values (light: ``StoredValue``; else the model instances).
+    for chosen in (owned, loose):
+        for rs, vals in chosen.values():
+            record_set = sets[rs].record_set
+            for indicator, row in vals.items():
+                if light:
+                    vals[indicator] = _new_tuple(StoredValue, (*row, record_set))
+                else:
+                    row[4].record_set = record_set
+                    vals[indicator] = row[4]
 
-    def best(key, owned: bool) -> dict[str, IndicatorValue] | None:
-        if key not in grouped:
-            return None
-        by_set = {
-            rs: vals
-            for rs, vals in grouped.get(key, {}).items()
-            if (sets[rs].owner is not None) == owned
-        }
-        if len(by_set) == 1:
-            return next(iter(by_set.values()))
-        return by_set[max(by_set, key=lambda rs: sets[rs].rank())] if by_set else None
+    def best(key: tuple[int, str], owned_: bool = True) -> dict | None:
+        got = (owned if owned_ else loose).get(key)
+        return got[1] if got else None
 
     out: dict[tuple[int, str], dict] = {}
     for node in nodes:
+        pk = node.pk
+        # Owners below the node, found once per node (not once per node and period).
+        mine = {o: n for o, n in below.items() if o != pk and n.path.startswith(node.path)}
         for period in periods:
-            key = (node.pk, period)
-            found = best(key, owned=True)
+            key = (pk, period)
+            got = owned.get(key)
+            if got is not None:
+                out[key] = got[1]
+                continue
+            found = _summed(node, period, mine, best) if mine else None
             if found is None:
-                found = _summed(node, period, below, best)
-            if found is None:
-                found = best(key, owned=False)
+                got = loose.get(key)
+                found = got[1] if got else None
             if found:
                 out[key] = found
     return out
+
+
+_new_tuple = tuple.__new__  # a named tuple from a row without a call per field
+
+
+def _light_rows(qs) -> list[tuple]:
+    """The rows of ``qs`` as tuples of ``_STORED_FIELDS``, numerator and denominator cast to
+    floats by the database, read through the cursor (no model instances, no converters)."""
+    light_qs = qs.annotate(
+        num_f=Cast("numerator", FloatField()), den_f=Cast("denominator", FloatField())
+    ).values_list(*_STORED_FIELDS[:4], "num_f", "den_f", *_STORED_FIELDS[6:])
+    sql, params = light_qs.query.sql_with_params()
+    with connections[light_qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | None:
@@ -282,7 +315,7 @@ def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | Non
         for pk, owner in below.items()
         if owner.path.startswith(node.path)
         and owner.pk != node.pk
-        and (vals := best((pk, period), owned=True))
+        and (vals := best((pk, period)))
     }
     top = [
         (owner, vals)

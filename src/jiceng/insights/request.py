@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlencode
 
 from django.http import Http404, QueryDict
@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from jiceng.core import scope
 from jiceng.core.errors import UserError
+from jiceng.core.perf import paused_gc
 from jiceng.orgs.models import Node, path_ids
 
 PeriodType = Literal["month", "quarter", "year", "ytd"]
@@ -238,8 +239,10 @@ def previous_year(s: Span) -> Span:
 # --- results ---------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Cell:
+class Cell(NamedTuple):
+    """One figure: a value, and for a share its numerator and denominator. A named tuple:
+    a view at province scale builds tens of thousands of them."""
+
     value: float | None = None
     numerator: float | None = None
     denominator: float | None = None
@@ -375,10 +378,11 @@ def _resident(
     for (pk, label), by_code in values.items():
         for c, v in by_code.items():
             if c in out:
+                num, den = v.numerator, v.denominator  # floats, or Decimals when summed
                 out[c][pk][label] = Cell(
                     v.value,
-                    float(v.numerator) if v.numerator is not None else None,
-                    float(v.denominator) if v.denominator is not None else None,
+                    num if num is None or num.__class__ is float else float(num),
+                    den if den is None or den.__class__ is float else float(den),
                 )
     years = sorted(set(year_of.values()))
     targets = queries.targets_for_nodes(nodes, years[-1]) if years else {}
@@ -544,6 +548,11 @@ def _prior_spans(shown: list[Span]) -> tuple[list[Span], dict[str, str]]:
 def run(user, req: ViewRequest) -> Result:
     """The figures of ``req`` for ``user``: every measure × unit × period, the root region's
     own figures as the total, and the prior periods the changes need."""
+    with paused_gc():  # tens of thousands of small rows at province scale
+        return _run(user, req)
+
+
+def _run(user, req: ViewRequest) -> Result:
     root, units = resolve_units(user, req)
     shown = spans(req.period_type, req.year)
     extra, keys = _prior_spans(shown)
