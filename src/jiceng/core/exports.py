@@ -40,7 +40,7 @@ class SafeWriter:
         self._writer = csv.writer(f, **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([csv_text(v) for v in row])
+        return self._writer.writerow([csv_text(v) if isinstance(v, str) else v for v in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
