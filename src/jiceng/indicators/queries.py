@@ -226,13 +226,16 @@ def latest_values(
     # Matched by org code (not the node key) so that values stored without a node link
     # (e.g. computed before the unit was added to the platform) are found too.
     # Only the fields read; the record set comes from ``sets`` (its JSON fields stay unread).
+    # In no order (the choice below does not depend on it): the model's ordering would
+    # make PostgreSQL sort every row read.
     qs = IndicatorValue.objects.filter(
         org_code__in=list(by_code), period__in=periods, record_set_id__in=list(sets)
-    )
+    ).order_by()
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
-    if light:
-        rows = _light_rows(qs)  # tuples: record set, org code, period, indicator, …
+    record_sets = {pk: s.record_set for pk, s in sets.items()}
+    if light:  # StoredValue: record set id, org code, period, indicator, …, record set
+        rows = _light_rows(qs, record_sets)
     else:
         rows = [(v.record_set_id, v.org_code, v.period, v.indicator, v)
                 for v in qs.only(*_STORED_FIELDS)]
@@ -258,20 +261,22 @@ def latest_values(
             cur[1][indicator] = row
         elif rank > set_of[cur[0]][2]:
             pick[key] = (rs, {indicator: row})
-    # The chosen rows as values (light: ``StoredValue``; else the model instances).
+    # Each choice as {indicator: value}, by indicator code as the model orders them (the
+    # rows were read in no order); the model instances with their record set.
     for chosen in (owned, loose):
-        for rs, vals in chosen.values():
-            record_set = sets[rs].record_set
-            for indicator, row in vals.items():
-                if light:
-                    vals[indicator] = _new_tuple(StoredValue, (*row, record_set))
-                else:
-                    row[4].record_set = record_set
+        for key, (rs, vals) in chosen.items():
+            if len(vals) > 1:
+                vals = dict(sorted(vals.items()))
+            if not light:
+                for indicator, row in vals.items():
+                    row[4].record_set = record_sets[rs]
                     vals[indicator] = row[4]
+            chosen[key] = vals
+    if not below and not loose:  # every figure from a record set speaking for its unit
+        return owned
 
     def best(key: tuple[int, str], owned_: bool = True) -> dict | None:
-        got = (owned if owned_ else loose).get(key)
-        return got[1] if got else None
+        return (owned if owned_ else loose).get(key)
 
     out: dict[tuple[int, str], dict] = {}
     for node in nodes:
@@ -280,32 +285,27 @@ def latest_values(
         mine = {o: n for o, n in below.items() if o != pk and n.path.startswith(node.path)}
         for period in periods:
             key = (pk, period)
-            got = owned.get(key)
-            if got is not None:
-                out[key] = got[1]
-                continue
-            found = _summed(node, period, mine, best) if mine else None
+            found = owned.get(key)
+            if found is None and mine:
+                found = _summed(node, period, mine, best)
             if found is None:
-                got = loose.get(key)
-                found = got[1] if got else None
+                found = loose.get(key)
             if found:
                 out[key] = found
     return out
 
 
-_new_tuple = tuple.__new__  # a named tuple from a row without a call per field
-
-
-def _light_rows(qs) -> list[tuple]:
-    """The rows of ``qs`` as tuples of ``_STORED_FIELDS``, numerator and denominator cast to
-    floats by the database, read through the cursor (no model instances, no converters)."""
+def _light_rows(qs, record_sets: dict[int, RecordSet]) -> list[StoredValue]:
+    """The rows of ``qs`` as ``StoredValue`` (numerator and denominator cast to floats by
+    the database), read through the cursor: no model instances, no per-row converters."""
     light_qs = qs.annotate(
         num_f=Cast("numerator", FloatField()), den_f=Cast("denominator", FloatField())
     ).values_list(*_STORED_FIELDS[:4], "num_f", "den_f", *_STORED_FIELDS[6:])
     sql, params = light_qs.query.sql_with_params()
+    new = tuple.__new__  # a named tuple from a row without a call per field
     with connections[light_qs.db].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return [new(StoredValue, (*row, record_sets[row[0]])) for row in cursor.fetchall()]
 
 
 def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | None:
