@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from jiceng.insights.request import (
     run,
     span_label,
 )
+from jiceng.insights.templatetags.insights_tags import delta, fig
 
 LEVEL_LABELS = {
     "children": lambda: _("Units directly below"),
@@ -102,11 +104,16 @@ def _table(result: Result, lines: list) -> dict:
         for m, i, s in cols:
             c = result.cell(line, m.code, s.label)
             target = m.targets.get(line.node.pk)
+            prev = result.change(line, m, i, "previous")
+            year = result.change(line, m, i, "year")
             out.append({
                 "value": c.value, "ratio": m.ratio, "numerator": c.numerator,
-                "denominator": c.denominator,
-                "prev": result.change(line, m, i, "previous"),
-                "year": result.change(line, m, i, "year"),
+                "denominator": c.denominator, "prev": prev, "year": year,
+                # as the page writes them, formatted here once (a tag per figure costs more)
+                "text": fig(c.value, m.ratio), "prev_text": delta(prev, m.ratio),
+                "year_text": delta(year, m.ratio),
+                "title": f"{localize(c.numerator)} / {localize(c.denominator)}"
+                if c.denominator else "",
                 # targets are of the view's year: earlier periods are not judged by them
                 "miss": target is not None and c.value is not None and c.value < target
                 and s.year == result.request.year,
