@@ -313,6 +313,7 @@ class Result:
             cells = line.cells.get(m.code, {})
             before = self.before.get(m.code, {}).get(node.pk, {})
             target = m.targets.get(node.pk)
+            k = 100 if m.ratio else 1  # _delta's rule, inlined: this loop meets every row
             prior = before.get("prev:" + first)
             prior = prior.value if prior else None
             for label in labels:
@@ -323,8 +324,8 @@ class Result:
                 out.append((
                     node.code, node.name, total, m.code, m.name, label,
                     now, c.numerator, c.denominator,
-                    _round(_delta(now, prior, m.ratio)),
-                    _round(_delta(now, year, m.ratio)),
+                    None if now is None or prior is None else round((now - prior) * k, 4),
+                    None if now is None or year is None else round((now - year) * k, 4),
                     target,
                 ))
                 prior = now
