@@ -435,14 +435,19 @@ def _resident(
             raise UserError(_("parameter m: unknown indicator “%(code)s”") % {"code": c})
     values = queries.latest_values(nodes, labels, indicators=codes, light=True)
     out: dict[str, dict[int, dict[str, Cell]]] = {c: defaultdict(dict) for c in codes}
+    stored, new = queries.StoredValue, tuple.__new__
     for (pk, label), by_code in values.items():
         for c, v in by_code.items():
-            if c in out:
-                num, den = v.numerator, v.denominator  # floats, or Decimals when summed
+            if c not in out:
+                continue
+            if v.__class__ is stored:  # floats already: the cell built in C
+                out[c][pk][label] = new(Cell, (v.value, v.numerator, v.denominator))
+            else:  # summed: Decimals
+                num, den = v.numerator, v.denominator
                 out[c][pk][label] = Cell(
                     v.value,
-                    num if num is None or num.__class__ is float else float(num),
-                    den if den is None or den.__class__ is float else float(den),
+                    None if num is None else float(num),
+                    None if den is None else float(den),
                 )
     years = sorted(set(year_of.values()))
     targets = queries.targets_for_nodes(nodes, years[-1]) if years else {}
