@@ -230,6 +230,7 @@ def test_a_slice_of_the_flat_rows_is_the_same_slice_of_all_rows(figures):
     assert len(rows) == len(everything) == 32
     for a, b in [(0, 5), (3, 13), (7, 9), (8, 16), (30, 40), (31, 32), (5, 5), (0, 100)]:
         assert rows[a:b] == everything[a:b], (a, b)
+    assert rows[2:20:3] == everything[2:20:3] and rows[::-5] == everything[::-5]
     assert rows[-1] == everything[-1] and rows[-1]["total"] is True
     assert rows[10] == everything[10]
     ta1 = next(ln for ln in r.lines if ln.node.code == t.TA1.code)

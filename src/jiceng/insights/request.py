@@ -361,6 +361,8 @@ class FigureRows(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
+            if step < 0:
+                return list(self)[index]
             if start >= stop or not self.per_line:
                 return []
             first, last = start // self.per_line, (stop - 1) // self.per_line
@@ -381,10 +383,6 @@ class FigureRows(Sequence):
         """Every row as a tuple of ``ROW_FIELDS`` (the exports: no dict per row)."""
         for ln in self.lines:
             yield from self.result.line_rows(ln)
-
-
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 4)
 
 
 # --- resolving units -------------------------------------------------------------------------
