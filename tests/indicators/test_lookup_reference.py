@@ -139,7 +139,7 @@ def _figures(v) -> tuple:
     return num, den
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_drawn_data())
 @example(drawn=RANKED)
@@ -162,7 +162,7 @@ def test_the_one_pass_lookup_gives_what_the_plain_rule_gives_for_any_record_sets
                             assert v.record_set_id == how and v.record_set.pk == how
 
 
-@settings(max_examples=6, deadline=None,
+@settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_drawn_data())
 @example(drawn=RANKED)
