@@ -217,3 +217,28 @@ def test_a_region_above_the_record_sets_owner_gets_the_sums_of_the_regions_below
     assert _cell(r, t.A.code, "ind:htn_std_mgmt", "2025") == pytest.approx(0.7)
     assert _cell(r, t.B.code, "ind:htn_std_mgmt", "2025") is None
     assert r.change(r.total, r.measures[0], 4, "year") == pytest.approx(10.0)  # 90/150 → 105/150
+
+
+def test_a_slice_of_the_flat_rows_is_the_same_slice_of_all_rows(figures):
+    t = figures.tree
+    r = run(figures.province_admin, validate(
+        {"measures": ["ind:htn_std_mgmt", "ledger:open"], "root": t.A.code,
+         "period_type": "quarter", "year": 2025}))
+    rows = r.rows()
+    everything = list(rows)
+    # 3 units and the total × 2 measures × 4 quarters = 32 rows, 8 a unit
+    assert len(rows) == len(everything) == 32
+    for a, b in [(0, 5), (3, 13), (7, 9), (8, 16), (30, 40), (31, 32), (5, 5), (0, 100)]:
+        assert rows[a:b] == everything[a:b], (a, b)
+    assert rows[2:20:3] == everything[2:20:3] and rows[::-5] == everything[::-5]
+    assert rows[-1] == everything[-1] and rows[-1]["total"] is True
+    assert rows[10] == everything[10]
+    ta1 = next(ln for ln in r.lines if ln.node.code == t.TA1.code)
+    m = r.measures[0]
+    for i, s in enumerate(r.periods):
+        row = next(x for x in everything
+                   if x["org_code"] == t.TA1.code and x["measure"] == m.code
+                   and x["period"] == s.label)
+        for field, against in (("change_previous", "previous"), ("change_last_year", "year")):
+            want = r.change(ta1, m, i, against)
+            assert row[field] == (None if want is None else round(want, 4))

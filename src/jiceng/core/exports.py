@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_RISKY = frozenset(FORMULA_START) | {"'"}  # first characters csv_text may change
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -40,7 +41,10 @@ class SafeWriter:
         self._writer = csv.writer(f, **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([csv_text(v) for v in row])
+        # csv_text changes only text beginning with one of _RISKY: the others skip the call
+        return self._writer.writerow(
+            [csv_text(v) if isinstance(v, str) and v[:1] in _RISKY else v for v in row]
+        )
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

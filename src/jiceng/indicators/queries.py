@@ -11,7 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connections
 from django.db.models import F, FloatField, Q
 from django.db.models.functions import Cast
 
@@ -175,24 +177,20 @@ _STORED_FIELDS = (
 )
 
 
-class StoredValue:
+class StoredValue(NamedTuple):
     """A stored value read as a plain row (``latest_values(light=True)``): the fields of
-    ``IndicatorValue`` that the lookup reads, without building model instances (numerator
-    and denominator as floats)."""
+    ``IndicatorValue`` that the lookup reads and its record set, without building model
+    instances (numerator and denominator as floats). A named tuple, built in C."""
 
-    __slots__ = (*_STORED_FIELDS, "record_set")
-
-    def __init__(self, *row) -> None:
-        (
-            self.record_set_id,
-            self.org_code,
-            self.period,
-            self.indicator,
-            self.numerator,
-            self.denominator,
-            self.value,
-            self.definition_version,
-        ) = row
+    record_set_id: int
+    org_code: str
+    period: str
+    indicator: str
+    numerator: float
+    denominator: float | None
+    value: float | None
+    definition_version: str
+    record_set: RecordSet | None = None
 
 
 def latest_values(
@@ -228,51 +226,86 @@ def latest_values(
     # Matched by org code (not the node key) so that values stored without a node link
     # (e.g. computed before the unit was added to the platform) are found too.
     # Only the fields read; the record set comes from ``sets`` (its JSON fields stay unread).
+    # In no order (the choice below does not depend on it): the model's ordering would
+    # make PostgreSQL sort every row read.
     qs = IndicatorValue.objects.filter(
         org_code__in=list(by_code), period__in=periods, record_set_id__in=list(sets)
-    )
+    ).order_by()
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
-    if light:  # numerator and denominator as floats, cast by the database (no Decimals)
-        light_qs = qs.annotate(
-            num_f=Cast("numerator", FloatField()), den_f=Cast("denominator", FloatField())
-        ).values_list(*_STORED_FIELDS[:4], "num_f", "den_f", *_STORED_FIELDS[6:])
-        rows = (StoredValue(*row) for row in light_qs)
+    record_sets = {pk: s.record_set for pk, s in sets.items()}
+    if light:  # StoredValue: record set id, org code, period, indicator, …, record set
+        rows = _light_rows(qs, record_sets)
     else:
-        rows = qs.only(*_STORED_FIELDS)
-    grouped: dict[tuple[int, str], dict[int, dict[str, IndicatorValue]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for v in rows:
-        node = by_code[v.org_code]
-        v.record_set = sets[v.record_set_id].record_set
-        if speaks_for(sets[v.record_set_id].owner_path, node):
-            grouped[(node.pk, v.period)][v.record_set_id][v.indicator] = v
+        rows = [(v.record_set_id, v.org_code, v.period, v.indicator, v)
+                for v in qs.only(*_STORED_FIELDS)]
+    # One pass: for each (node, period) the rows of the best-ranked record set seen so far
+    # that speaks for the node, owned sets and sets without a region apart. Plain tuples
+    # and dicts: this loop meets every stored value of the view.
+    node_of = {code: (n.pk, n.path) for code, n in by_code.items()}
+    set_of = {pk: (s.owner_path, s.owner is not None, s.rank()) for pk, s in sets.items()}
+    owned: dict[tuple[int, str], tuple[int, dict]] = {}
+    loose: dict[tuple[int, str], tuple[int, dict]] = {}
+    for row in rows:
+        rs, code, period, indicator = row[0], row[1], row[2], row[3]
+        pk, path = node_of[code]
+        owner_path, has_owner, rank = set_of[rs]
+        if not path.startswith(owner_path):  # speaks_for(owner_path, node)
+            continue
+        pick = owned if has_owner else loose
+        key = (pk, period)
+        cur = pick.get(key)
+        if cur is None:
+            pick[key] = (rs, {indicator: row})
+        elif cur[0] == rs:
+            cur[1][indicator] = row
+        elif rank > set_of[cur[0]][2]:
+            pick[key] = (rs, {indicator: row})
+    # Each choice as {indicator: value}, by indicator code as the model orders them (the
+    # rows were read in no order); the model instances with their record set.
+    for chosen in (owned, loose):
+        for key, (rs, vals) in chosen.items():
+            if len(vals) > 1:
+                vals = dict(sorted(vals.items()))
+            if not light:
+                for indicator, row in vals.items():
+                    row[4].record_set = record_sets[rs]
+                    vals[indicator] = row[4]
+            chosen[key] = vals
+    if not below and not loose:  # every figure from a record set speaking for its unit
+        return owned
 
-    def best(key, owned: bool) -> dict[str, IndicatorValue] | None:
-        if key not in grouped:
-            return None
-        by_set = {
-            rs: vals
-            for rs, vals in grouped.get(key, {}).items()
-            if (sets[rs].owner is not None) == owned
-        }
-        if len(by_set) == 1:
-            return next(iter(by_set.values()))
-        return by_set[max(by_set, key=lambda rs: sets[rs].rank())] if by_set else None
+    def best(key: tuple[int, str], owned_: bool = True) -> dict | None:
+        return (owned if owned_ else loose).get(key)
 
     out: dict[tuple[int, str], dict] = {}
     for node in nodes:
+        pk = node.pk
+        # Owners below the node, found once per node (not once per node and period).
+        mine = {o: n for o, n in below.items() if o != pk and n.path.startswith(node.path)}
         for period in periods:
-            key = (node.pk, period)
-            found = best(key, owned=True)
+            key = (pk, period)
+            found = owned.get(key)
+            if found is None and mine:
+                found = _summed(node, period, mine, best)
             if found is None:
-                found = _summed(node, period, below, best)
-            if found is None:
-                found = best(key, owned=False)
+                found = loose.get(key)
             if found:
                 out[key] = found
     return out
+
+
+def _light_rows(qs, record_sets: dict[int, RecordSet]) -> list[StoredValue]:
+    """The rows of ``qs`` as ``StoredValue`` (numerator and denominator cast to floats by
+    the database), read through the cursor: no model instances, no per-row converters."""
+    light_qs = qs.annotate(
+        num_f=Cast("numerator", FloatField()), den_f=Cast("denominator", FloatField())
+    ).values_list(*_STORED_FIELDS[:4], "num_f", "den_f", *_STORED_FIELDS[6:])
+    sql, params = light_qs.query.sql_with_params()
+    new = tuple.__new__  # a named tuple from a row without a call per field
+    with connections[light_qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [new(StoredValue, (*row, record_sets[row[0]])) for row in cursor.fetchall()]
 
 
 def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | None:
@@ -282,7 +315,7 @@ def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | Non
         for pk, owner in below.items()
         if owner.path.startswith(node.path)
         and owner.pk != node.pk
-        and (vals := best((pk, period), owned=True))
+        and (vals := best((pk, period)))
     }
     top = [
         (owner, vals)

@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlencode
 
 from django.http import Http404, QueryDict
@@ -34,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from jiceng.core import scope
 from jiceng.core.errors import UserError
+from jiceng.core.perf import paused_gc
 from jiceng.orgs.models import Node, path_ids
 
 PeriodType = Literal["month", "quarter", "year", "ytd"]
@@ -238,8 +240,10 @@ def previous_year(s: Span) -> Span:
 # --- results ---------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Cell:
+class Cell(NamedTuple):
+    """One figure: a value, and for a share its numerator and denominator. A named tuple:
+    a view at province scale builds tens of thousands of them."""
+
     value: float | None = None
     numerator: float | None = None
     denominator: float | None = None
@@ -290,38 +294,95 @@ class Result:
         else:
             got = self.before.get(m.code, {}).get(line.node.pk, {}).get("year:" + s.label)
             prior = got.value if got else None
-        if now is None or prior is None:
-            return None
-        return (now - prior) * 100 if m.ratio else now - prior
+        return _delta(now, prior, m.ratio)
 
-    def rows(self) -> list[dict]:
-        """Flat rows: one per unit × measure × period (the API, CSV and Excel)."""
+    def rows(self) -> FigureRows:
+        """Flat rows: one per unit × measure × period, the total last (the API, CSV and
+        Excel); built when read, so that a page of the API builds only its own rows."""
+        return FigureRows(self)
+
+    def line_rows(self, line: Line) -> list[tuple]:
+        """The flat rows of one unit as tuples of ``ROW_FIELDS``: the same figures and
+        changes as :meth:`cell` and :meth:`change`, computed once per measure."""
+        node = line.node
+        total = line is self.total
+        labels = [s.label for s in self.periods]
+        first = labels[0] if labels else ""
         out = []
-        for line in [*self.lines, self.total]:
-            for m in self.measures:
-                for i, s in enumerate(self.periods):
-                    c = self.cell(line, m.code, s.label)
-                    out.append(
-                        {
-                            "org_code": line.node.code,
-                            "org_name": line.node.name,
-                            "total": line is self.total,
-                            "measure": m.code,
-                            "measure_name": m.name,
-                            "period": s.label,
-                            "value": c.value,
-                            "numerator": c.numerator,
-                            "denominator": c.denominator,
-                            "change_previous": _round(self.change(line, m, i, "previous")),
-                            "change_last_year": _round(self.change(line, m, i, "year")),
-                            "target": m.targets.get(line.node.pk),
-                        }
-                    )
+        for m in self.measures:
+            cells = line.cells.get(m.code, {})
+            before = self.before.get(m.code, {}).get(node.pk, {})
+            target = m.targets.get(node.pk)
+            k = 100 if m.ratio else 1  # _delta's rule, inlined: this loop meets every row
+            prior = before.get("prev:" + first)
+            prior = prior.value if prior else None
+            for label in labels:
+                c = cells.get(label) or _EMPTY
+                now = c.value
+                year = before.get("year:" + label)
+                year = year.value if year else None
+                out.append((
+                    node.code, node.name, total, m.code, m.name, label,
+                    now, c.numerator, c.denominator,
+                    None if now is None or prior is None else round((now - prior) * k, 4),
+                    None if now is None or year is None else round((now - year) * k, 4),
+                    target,
+                ))
+                prior = now
         return out
 
 
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 4)
+ROW_FIELDS = (
+    "org_code", "org_name", "total", "measure", "measure_name", "period", "value",
+    "numerator", "denominator", "change_previous", "change_last_year", "target",
+)
+_EMPTY = Cell()
+
+
+def _delta(now: float | None, prior: float | None, ratio: bool) -> float | None:
+    """The change rule of :meth:`Result.change` (percentage points for shares)."""
+    if now is None or prior is None:
+        return None
+    return (now - prior) * 100 if ratio else now - prior
+
+
+class FigureRows(Sequence):
+    """The flat rows of a result (dicts of ``ROW_FIELDS``), counted without being built;
+    a slice builds only the units it touches, iterating builds them one unit at a time."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.lines = [*result.lines, result.total]
+        self.per_line = len(result.measures) * len(result.periods)
+
+    def __len__(self) -> int:
+        return len(self.lines) * self.per_line
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step < 0:
+                return list(self)[index]
+            if start >= stop or not self.per_line:
+                return []
+            first, last = start // self.per_line, (stop - 1) // self.per_line
+            rows = [t for ln in self.lines[first:last + 1] for t in self.result.line_rows(ln)]
+            base = first * self.per_line
+            return [dict(zip(ROW_FIELDS, t, strict=True)) for t in rows[start - base:stop - base:step]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self[index:index + 1][0]
+
+    def __iter__(self) -> Iterator[dict]:
+        for t in self.tuples():
+            yield dict(zip(ROW_FIELDS, t, strict=True))
+
+    def tuples(self) -> Iterator[tuple]:
+        """Every row as a tuple of ``ROW_FIELDS`` (the exports: no dict per row)."""
+        for ln in self.lines:
+            yield from self.result.line_rows(ln)
 
 
 # --- resolving units -------------------------------------------------------------------------
@@ -372,13 +433,19 @@ def _resident(
             raise UserError(_("parameter m: unknown indicator “%(code)s”") % {"code": c})
     values = queries.latest_values(nodes, labels, indicators=codes, light=True)
     out: dict[str, dict[int, dict[str, Cell]]] = {c: defaultdict(dict) for c in codes}
+    stored, new = queries.StoredValue, tuple.__new__
     for (pk, label), by_code in values.items():
         for c, v in by_code.items():
-            if c in out:
+            if c not in out:
+                continue
+            if v.__class__ is stored:  # floats already: the cell built in C
+                out[c][pk][label] = new(Cell, (v.value, v.numerator, v.denominator))
+            else:  # summed: Decimals
+                num, den = v.numerator, v.denominator
                 out[c][pk][label] = Cell(
                     v.value,
-                    float(v.numerator) if v.numerator is not None else None,
-                    float(v.denominator) if v.denominator is not None else None,
+                    None if num is None else float(num),
+                    None if den is None else float(den),
                 )
     years = sorted(set(year_of.values()))
     targets = queries.targets_for_nodes(nodes, years[-1]) if years else {}
@@ -544,6 +611,11 @@ def _prior_spans(shown: list[Span]) -> tuple[list[Span], dict[str, str]]:
 def run(user, req: ViewRequest) -> Result:
     """The figures of ``req`` for ``user``: every measure × unit × period, the root region's
     own figures as the total, and the prior periods the changes need."""
+    with paused_gc():  # tens of thousands of small rows at province scale
+        return _run(user, req)
+
+
+def _run(user, req: ViewRequest) -> Result:
     root, units = resolve_units(user, req)
     shown = spans(req.period_type, req.year)
     extra, keys = _prior_spans(shown)
