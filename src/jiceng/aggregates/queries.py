@@ -540,26 +540,103 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
 
 
 def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
-    """Validation rule analysis: every violation in ``node``'s subtree within ``period``."""
-    from jiceng.datasets import validate
-    from jiceng.datasets.engine import format_value
+    """Validation rule analysis: every violation in ``node``'s subtree within ``period``,
+    as the engine's ``validate`` finds them (``tests/aggregates/test_rule_analysis.py``).
+
+    The database gives, in one query, each unit-period's value of every reference the rules
+    read (:func:`_rule_cells`); each rule is compiled once (``engine.rule_checker``) and
+    called for every unit of the reporting kinds open in each period."""
+    from jiceng.datasets.engine import expected, format_value, rule_checker
 
     ds = definition_of(version)
-    labels = [p.label for p in period.periods(ds.period_type)]
+    periods = period.periods(ds.period_type)
     orgs, by_code = _orgs(node)
-    # only the values the rules read (a province's year is 1.4 million values)
-    used = {ref.element for rule in ds.rules for ref in rule.refs}
-    values = _subtree_values(ds, version, node, labels, used)
+    refs = list(dict.fromkeys(r for rule in ds.rules for r in rule.refs))
+    index = {r: i for i, r in enumerate(refs)}
+    cells = _rule_cells(ds, version, node, [p.label for p in periods], refs)
+    checks = [(rule, rule_checker(rule), [index[r] for r in rule.refs]) for rule in ds.rules]
+    empty = (None,) * len(refs)
+    found = []
+    for org, p in expected(ds, orgs, periods):
+        row = cells.get((by_code[org.code].pk, p.label), empty)
+        for rule, check, at in checks:
+            got = check(*[row[i] for i in at])
+            if got is not None:
+                found.append((org.code, p.label, rule.code, got))
+    found.sort(key=lambda f: f[:3])
     return [
         {
-            "unit": by_code[v.org_code],
-            "period": v.period.label,
-            "rule": v.rule,
-            "left": format_value(v.left),
-            "right": format_value(v.right),
+            "unit": by_code[code],
+            "period": label,
+            "rule": rule,
+            "left": format_value(got[0]),
+            "right": format_value(got[1]),
         }
-        for v in validate(ds, orgs, values, period)
+        for code, label, rule, got in found
     ]
+
+
+def _rule_cells(
+    ds: DataSet, version: DataSetVersion, node: Node, labels: list[str], refs: list
+) -> dict[tuple[int, str], tuple]:
+    """``{(unit id, period label): (value of each of refs, None when missing)}`` of
+    ``node``'s subtree, one query grouped by unit and period. ``#{CODE}`` is the total over
+    the options reported. Whole numbers are summed by the database (exact, ints); other
+    numbers come back as their stored texts (joined) and are added up here as exact
+    decimals, never as floating point."""
+    from django.db import connection
+
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    if not refs:
+        return {}
+    q = connection.ops.quote_name
+    concat = "STRING_AGG({}, ' ')" if connection.vendor == "postgresql" else "GROUP_CONCAT({}, ' ')"
+    columns, args, texts = [], [], []
+    for i, ref in enumerate(refs):
+        el = ds.elements.get(ref.element)
+        if el is None or el.value_type == "text":
+            columns.append("NULL")
+            continue
+        test = f"d.{q('element')} = %s"
+        args.append(ref.element)
+        if ref.option is not None:
+            test += f" AND d.{q('option')} = %s"
+            args.append(ref.option)
+        if el.value_type in INTEGER_TYPES:
+            columns.append(f"SUM(CASE WHEN {test} THEN d.{q('number')} END)")
+        else:
+            columns.append(concat.format(f"CASE WHEN {test} THEN d.{q('value')} END"))
+            texts.append(i)
+    versions, v_args = (
+        VersionModel.objects.filter(code=version.code).values("id").query.sql_with_params()
+    )
+    units, u_args = (
+        Node.objects.filter(path__startswith=node.path).values("id").query.sql_with_params()
+    )
+    elements = sorted({r.element for r in refs})
+    sql = (
+        f"SELECT d.{q('node_id')}, d.{q('period')}, {', '.join(columns)} "
+        f"FROM {q(DataValue._meta.db_table)} d "
+        f"WHERE d.{q('dataset_id')} IN ({versions}) AND d.{q('node_id')} IN ({units}) "
+        f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+        f"AND d.{q('element')} IN ({', '.join(['%s'] * len(elements))}) "
+        f"GROUP BY d.{q('node_id')}, d.{q('period')}"
+    )
+    out: dict[tuple[int, str], tuple] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [*args, *v_args, *u_args, *labels, *elements])
+        for row in cur.fetchall():
+            values = list(row[2:])
+            for i, v in enumerate(values):
+                if v is None or type(v) is int:
+                    continue
+                if i in texts:
+                    values[i] = _exact(_decimal_sum(v.split(" ")))
+                else:
+                    values[i] = _exact(v)
+            out[(row[0], row[1])] = tuple(values)
+    return out
 
 
 def _rate(n: int, d: int) -> Decimal | None:
@@ -616,6 +693,8 @@ def unit_figures(version: DataSetVersion, node: Node, period: Period, key: str) 
         for r in aggregate(ds, orgs, values, period, None)
         if r.code == key and r.value
     }
+
+
 INTEGER_TYPES = ("integer", "non_negative_integer", "yes_no")
 
 
@@ -778,6 +857,17 @@ def _sums_by_ancestor(values, lengths: set[int]) -> dict[tuple[str, str], tuple]
         for path, element, option, total, n in cur.fetchall():
             out[(path, f"{element}.{option}" if option else element)] = (_exact(total), n)
     return out
+
+
+def _decimal_sum(texts) -> Decimal:
+    """The exact sum of decimal texts (an error rather than a rounded figure)."""
+    from decimal import Context, Inexact, Overflow
+
+    exact = Context(prec=400, traps=[Inexact, Overflow])
+    total = Decimal(0)
+    for t in texts:
+        total = exact.add(total, Decimal(t))
+    return total
 
 
 def _unit_decimals(ds: DataSet, values) -> list[tuple[int, str, int | Fraction]]:
