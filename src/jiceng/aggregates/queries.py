@@ -709,27 +709,28 @@ def province_aggregate(
     every element, option and indicator for ``period`` (the contract's aggregation),
     ``{node code: {code: value}}``.
 
-    Summed elements (most of a data set) are added up by the database where it is exact
-    (:func:`_in_database`), per unit and then per ancestor (one query, ``GROUP BY`` the
-    path prefix of each level: :func:`_sums_by_ancestor`); averaged ones per unit there and
-    up the tree here; the others (stocks, averages by option, decimals on SQLite) go through
-    the engine (``jiceng.datasets.engine``) with only their own values. The result equals
-    ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree as
-    ``_orgs(node)`` gives it, when the caller has it already."""
-    from django.db.models import Count, Sum
-
+    Summed elements and averaged ones without options (most of a data set) are added up by
+    the database, per unit and then per ancestor, in one query (:func:`_roll_up`: exact
+    integers, or PostgreSQL's exact ``numeric``; SQLite's decimals as whole and fractional
+    digits apart). The others (stocks, averages by option, and decimals SQLite could not
+    split exactly) go through the engine or are added up here as exact decimals. The result
+    equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree
+    as ``_orgs(node)`` gives it, when the caller has it already."""
     from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
 
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = tree or _orgs(node)
     wanted = [o for o in orgs if only is None or o.code in only]
-    fast = {el.code for el in ds.element_list() if _in_database(el)}
-    summed = sorted(c for c in fast if ds.elements[c].aggregation == "sum")
-    averaged = sorted(fast.difference(summed))
-    in_python = sorted(el.code for el in ds.element_list() if _in_python(el))
-    rest = [el.code for el in ds.element_list() if el.code not in fast and el.code not in in_python]
-    fast.update(in_python)
+    rolled = {el.code for el in ds.element_list() if _rolled_up(el)}
+    lengths = {len(by_code[o.code].path) for o in wanted}
+    totals = _roll_up(ds, version, node, labels, rolled, lengths) if rolled else {}
+    in_python: list[str] = []
+    if totals is None:  # a decimal SQLite cannot split exactly: those added up here
+        in_python = sorted(c for c in rolled if not _in_database(ds.elements[c]))
+        rolled.difference_update(in_python)
+        totals = _roll_up(ds, version, node, labels, rolled, lengths) or {}
+    rest = [el.code for el in ds.element_list() if el.code not in rolled | set(in_python)]
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
@@ -744,61 +745,168 @@ def province_aggregate(
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
     slow = node_values(ds, orgs, slow_values, period) if rest else {}
-    # whole numbers stay ints (adding fractions is the slow part); exact either way
-    sums: dict[tuple[str, str], int | Fraction] = defaultdict(int)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    if summed:
-        path_code = {n.path: n.code for n in by_code.values()}
-        lengths = {len(by_code[o.code].path) for o in wanted}
-        for (path, key), (total, n) in _sums_by_ancestor(
-            in_subtree.filter(element__in=summed), lengths
-        ).items():
-            code = path_code.get(path)
-            if code is not None:
-                sums[(code, key)] = total
-                counts[(code, key)] = n
-    # each unit's value of the averaged elements (the database adds up their periods) and of
-    # the decimals SQLite would add up as floating point (added up here, exactly), then up
-    # the tree here
-    per_unit: list[tuple[int, str, int | Fraction]] = []
-    for node_id, element, total, n in (
-        in_subtree.filter(element__in=averaged)
-        .values("node_id", "element")
-        .annotate(total=Sum("number"), n=Count("id"))
-        .values_list("node_id", "element", "total", "n")
-        .order_by()
-        if averaged
-        else ()
-    ):
-        per_unit.append((node_id, element, _exact(total) / n))  # no options: a row a period
+    sums: dict[tuple[str, str], int | Fraction] = {}
+    counts: dict[tuple[str, str], int] = {}
+    path_code = {n.path: n.code for n in by_code.values()}
+    for (path, key), (total, n) in totals.items():
+        code = path_code.get(path)
+        if code is not None:
+            sums[(code, key)] = total
+            counts[(code, key)] = n
     if in_python:
-        per_unit.extend(_unit_decimals(ds, in_subtree.filter(element__in=in_python)))
-    if per_unit:
         code_of = {n.pk: n.code for n in by_code.values()}
         keep = {o.code for o in wanted}
         up = ancestors(orgs)
-        for node_id, key, value in per_unit:
+        for node_id, key, value in _unit_decimals(ds, in_subtree.filter(element__in=in_python)):
             for anc in up[code_of[node_id]]:
                 if anc in keep:
-                    sums[(anc, key)] += value
-                    counts[(anc, key)] += 1
-    keys = keys_of(ds)
+                    sums[(anc, key)] = sums.get((anc, key), 0) + value
+                    counts[(anc, key)] = counts.get((anc, key), 0) + 1
+    fast = rolled | set(in_python)
+    keys = [(key, el) for key, el in keys_of(ds) if el.code in fast]
+    percentage = {key for key, el in keys if el.value_type == "percentage"}
     out = {}
     for org in wanted:
         got = dict(slow.get(org.code, {}))
-        for key, el in keys:
-            if el.code in fast:
-                n = counts.get((org.code, key), 0)
-                total = sums.get((org.code, key))
-                if not n:
-                    got[key] = None
-                else:  # percentages: the unweighted mean of the units that reported
-                    got[key] = (
-                        Fraction(total) / n if el.value_type == "percentage" else Fraction(total)
-                    )
+        code = org.code
+        for key, _el in keys:
+            n = counts.get((code, key))
+            if not n:
+                got[key] = None
+            else:  # percentages: the unweighted mean of the units that reported
+                total = sums[(code, key)]
+                got[key] = Fraction(total) / n if key in percentage else Fraction(total)
         for ind in ds.indicators:
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
+    return out
+
+
+def _rolled_up(el) -> bool:
+    """Whether :func:`_roll_up` adds ``el`` up: a number summed, or averaged without options."""
+    return el.value_type != "text" and (
+        el.aggregation == "sum" or (el.aggregation == "average" and not el.options)
+    )
+
+
+SCALE = 10  # decimal places of SQLite's fractional digits (:func:`_roll_up`)
+
+
+def _roll_up(
+    ds: DataSet,
+    version: DataSetVersion,
+    node: Node,
+    labels: list[str],
+    elements: set[str],
+    lengths: set[int],
+) -> dict[tuple[str, str], tuple[int | Fraction, int]] | None:
+    """``{(ancestor path, "CODE" or "CODE.OPTION"): (value, units that reported)}`` of
+    ``elements`` (summed, or averaged without options) in ``node``'s subtree over the
+    periods ``labels``, for every ancestor whose path is ``lengths`` long (a unit's path
+    prefix is its ancestor's path); ``value`` is the sum over units of each unit's sum (or
+    mean) over the periods. An element's total is over all its options.
+
+    One query: the database adds each unit's periods once (a materialised ``WITH``: the
+    sum, the periods reported), then each level its units, ``GROUP BY`` the path prefix
+    and, for averages, the number of periods (so that the sum of the units' means is
+    Σ over n of (sum of those units' sums) / n, exact, here). Whole numbers are summed as
+    integers; decimals as PostgreSQL's exact ``numeric`` or, on SQLite, as two integers
+    parsed from the stored text: the whole part and the first :data:`SCALE` fractional
+    digits. None when a SQLite decimal does not fit that (more than :data:`SCALE` places
+    or 15 whole digits, or not plain digits): the caller adds those up another way."""
+    from django.db import connection
+
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    q = connection.ops.quote_name
+    sqlite = connection.vendor != "postgresql"
+    decimals = sorted(c for c in elements if sqlite and not _in_database(ds.elements[c]))
+    averaged = sorted(c for c in elements if ds.elements[c].aggregation == "average")
+    names = sorted(elements)
+    mark = ", ".join(["%s"] * len(names))
+    if decimals:
+        dec = f"d.{q('element')} IN ({', '.join(['%s'] * len(decimals))})"
+        v = f"d.{q('value')}"
+        a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
+        sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
+        dot = f"INSTR({a}, '.')"
+        whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
+        digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
+        pad = "0" * SCALE
+        ip = f"CASE WHEN {dec} THEN {sign} * CAST({whole} AS INTEGER) ELSE d.{q('number')} END"
+        fp = (
+            f"CASE WHEN {dec} THEN {sign} * CAST(SUBSTR({digits} || '{pad}', 1, {SCALE}) "
+            "AS INTEGER) ELSE 0 END"
+        )
+        bad = (
+            f"CASE WHEN {dec} AND (LENGTH({whole}) NOT BETWEEN 1 AND 15 "
+            f"OR LENGTH({digits}) > {SCALE} OR {whole} GLOB '*[^0-9]*' "
+            f"OR {digits} GLOB '*[^0-9]*') THEN 1 ELSE 0 END"
+        )
+        dec_args = decimals * 3  # in ip, fp and bad, once each
+    else:
+        ip, fp, bad, dec_args = f"d.{q('number')}", "0", "0", []
+    versions, v_args = (
+        VersionModel.objects.filter(code=version.code).values("id").order_by().query
+    ).sql_with_params()
+    units, u_args = (
+        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
+    ).sql_with_params()
+    # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
+    node_col = f"+d.{q('node_id')}" if sqlite else f"d.{q('node_id')}"
+    inner = (
+        f"SELECT d.{q('node_id')}, d.{q('element')}, d.{q('option')}, SUM({ip}), SUM({fp}), "
+        f"COUNT(*), MAX({bad}) FROM {q(DataValue._meta.db_table)} d "
+        f"WHERE d.{q('dataset_id')} IN ({versions}) AND {node_col} IN ({units}) "
+        f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+        f"AND d.{q('element')} IN ({mark}) "
+        f"GROUP BY d.{q('node_id')}, d.{q('element')}, d.{q('option')}"
+    )
+    args = [*dec_args, *v_args, *u_args, *labels, *names]
+    node_table = q(Node._meta.db_table)
+    # averages (never with options: one row a unit) are grouped by their periods reported
+    if averaged:
+        per = f"CASE WHEN u.{q('element')} IN ({', '.join(['%s'] * len(averaged))}) THEN u.n ELSE 0 END"
+    else:
+        per = "0"
+    selects = []
+    for length in sorted(lengths):
+        prefix = f"SUBSTR(n.{q('path')}, 1, {int(length)})"
+        deep = f"LENGTH(n.{q('path')}) >= {int(length)}"  # units at least this deep
+        selects.append(
+            f"SELECT {prefix}, u.{q('element')}, '', {per}, SUM(u.ip), SUM(u.fp), "
+            f"COUNT(DISTINCT u.node_id), MAX(u.bad) "
+            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE {deep} "
+            "GROUP BY 1, 2, 4"  # positions: the same expression (its parameters) twice
+        )
+        args += averaged
+        selects.append(
+            f"SELECT {prefix}, u.{q('element')}, u.{q('option')}, 0, SUM(u.ip), SUM(u.fp), "
+            f"COUNT(*), MAX(u.bad) FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id "
+            f"WHERE u.{q('option')} <> '' AND {deep} "
+            f"GROUP BY {prefix}, u.{q('element')}, u.{q('option')}"
+        )
+    if not selects:
+        return {}
+    sql = (
+        f"WITH u (node_id, {q('element')}, {q('option')}, ip, fp, n, bad) AS MATERIALIZED "
+        f"({inner}) " + " UNION ALL ".join(selects)
+    )
+    unit = 10**SCALE
+    out: dict[tuple[str, str], tuple[int | Fraction, int]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, args)
+        for path, element, option, periods, ip, fp, n, wrong in cur.fetchall():
+            if wrong:
+                return None
+            total = _exact(ip) if type(ip) is not int else ip
+            if fp:
+                total += Fraction(fp, unit)
+            if periods > 1:
+                total = Fraction(total, periods) if type(total) is int else total / periods
+            key = (path, f"{element}.{option}" if option else element)
+            got = out.get(key)
+            out[key] = (total, n) if got is None else (got[0] + total, got[1] + n)
     return out
 
 
@@ -806,57 +914,6 @@ def _exact(total) -> int | Fraction:
     """A database sum as an exact number (an int when whole)."""
     total = total if isinstance(total, Decimal) else Decimal(str(total))
     return int(total) if total == total.to_integral_value() else Fraction(total)
-
-
-def _sums_by_ancestor(values, lengths: set[int]) -> dict[tuple[str, str], tuple]:
-    """``{(ancestor path, "CODE" or "CODE.OPTION"): (sum, units that reported)}`` of the
-    summed ``values`` (a ``DataValue`` query), for every ancestor whose path is
-    ``lengths`` long (a prefix of a unit's path is its ancestor's path). One query: the
-    database sums each unit's values once (a materialised ``WITH``), then each level adds
-    up its units by ``GROUP BY substr(path, 1, length)``. An element's total is over
-    all its options."""
-    from django.db import connection
-    from django.db.models import Sum
-
-    from jiceng.orgs.models import Node as NodeModel
-
-    per_unit = (
-        values.values("node_id", "element", "option")
-        .annotate(total=Sum("number"))
-        .values_list("node_id", "element", "option", "total")
-        .order_by()
-    )
-    inner, params = per_unit.query.sql_with_params()
-    node_table = connection.ops.quote_name(NodeModel._meta.db_table)
-    q = connection.ops.quote_name
-    selects, args = [], list(params)
-    for length in sorted(lengths):
-        prefix = f"SUBSTR(n.{q('path')}, 1, {int(length)})"
-        # units at least as deep (a shorter path's "prefix" is the whole of it)
-        deep = f"LENGTH(n.{q('path')}) >= {int(length)}"
-        selects.append(
-            f"SELECT {prefix}, u.{q('element')}, '', SUM(u.total), COUNT(DISTINCT u.node_id) "
-            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE {deep} "
-            f"GROUP BY {prefix}, u.{q('element')}"
-        )
-        selects.append(
-            f"SELECT {prefix}, u.{q('element')}, u.{q('option')}, SUM(u.total), COUNT(*) "
-            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id "
-            f"WHERE u.{q('option')} <> '' AND {deep} "
-            f"GROUP BY {prefix}, u.{q('element')}, u.{q('option')}"
-        )
-    if not selects:
-        return {}
-    sql = (
-        f"WITH u (node_id, {q('element')}, {q('option')}, total) AS MATERIALIZED ({inner}) "
-        + " UNION ALL ".join(selects)
-    )
-    out = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, args)
-        for path, element, option, total, n in cur.fetchall():
-            out[(path, f"{element}.{option}" if option else element)] = (_exact(total), n)
-    return out
 
 
 def _decimal_sum(texts) -> Decimal:
@@ -896,16 +953,6 @@ def _unit_decimals(ds: DataSet, values) -> list[tuple[int, str, int | Fraction]]
         else:
             out.append((node_id, key, _exact(total)))
     return out
-
-
-def _in_python(el) -> bool:
-    """Whether ``el`` is added up per unit here as exact decimals: a number the database
-    would not add up exactly (:func:`_in_database`) but summed or averaged without options."""
-    return (
-        el.value_type != "text"
-        and not _in_database(el)
-        and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))
-    )
 
 
 def _in_database(el) -> bool:
