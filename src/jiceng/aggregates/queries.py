@@ -738,9 +738,7 @@ def province_aggregate(
     slow_values = {}
     if rest:
         period_of: dict[str, Period] = {}
-        for code, p, element, option, text in in_subtree.filter(element__in=rest).values_list(
-            "node__code", "period", "element", "option", "value"
-        ):
+        for code, p, element, option, text in _engine_rows(ds, in_subtree, rest):
             el = ds.elements[element]
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
@@ -780,6 +778,35 @@ def province_aggregate(
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
     return out
+
+
+def _engine_rows(ds: DataSet, values, codes: list[str]) -> list[tuple]:
+    """``(unit code, period, element, option, text)`` of ``codes`` in ``values`` (a
+    ``DataValue`` query) that the engine needs: of stocks (``last``) only each unit's,
+    element's and option's latest period (a window function), which gives the engine's
+    answer (the latest period any option was reported in is the latest of each option
+    reported then); every value of the others."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    fields = ("node__code", "period", "element", "option", "value")
+    last = [c for c in codes if ds.elements[c].aggregation == "last"]
+    other = [c for c in codes if c not in last]
+    rows = list(values.filter(element__in=other).values_list(*fields)) if other else []
+    if last:
+        latest = Window(
+            RowNumber(),
+            partition_by=[F("node_id"), F("element"), F("option")],
+            order_by=F("period").desc(),
+        )
+        rows += (
+            values.filter(element__in=last)
+            .annotate(latest=latest)
+            .filter(latest=1)
+            .values_list(*fields)
+            .order_by()
+        )
+    return rows
 
 
 def _rolled_up(el) -> bool:
