@@ -609,16 +609,18 @@ def _rule_cells(
             columns.append(concat.format(f"CASE WHEN {test} THEN d.{q('value')} END"))
             texts.append(i)
     versions, v_args = (
-        VersionModel.objects.filter(code=version.code).values("id").query.sql_with_params()
-    )
+        VersionModel.objects.filter(code=version.code).values("id").order_by().query
+    ).sql_with_params()
     units, u_args = (
-        Node.objects.filter(path__startswith=node.path).values("id").query.sql_with_params()
-    )
+        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
+    ).sql_with_params()
     elements = sorted({r.element for r in refs})
+    # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
+    node_col = f"+d.{q('node_id')}" if connection.vendor == "sqlite" else f"d.{q('node_id')}"
     sql = (
         f"SELECT d.{q('node_id')}, d.{q('period')}, {', '.join(columns)} "
         f"FROM {q(DataValue._meta.db_table)} d "
-        f"WHERE d.{q('dataset_id')} IN ({versions}) AND d.{q('node_id')} IN ({units}) "
+        f"WHERE d.{q('dataset_id')} IN ({versions}) AND {node_col} IN ({units}) "
         f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
         f"AND d.{q('element')} IN ({', '.join(['%s'] * len(elements))}) "
         f"GROUP BY d.{q('node_id')}, d.{q('period')}"
