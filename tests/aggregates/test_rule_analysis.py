@@ -29,7 +29,7 @@ def engine_violations(version, root, period) -> list[tuple]:
 
 def found(version, root, period) -> list[tuple]:
     return [
-        (v["unit"].code, v["period"], v["rule"], v["left"], v["right"])
+        (v["unit"].code, v["period"], v["rule"].code, v["left"], v["right"])
         for v in violations(version, root, period)
     ]
 

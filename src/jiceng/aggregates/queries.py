@@ -562,8 +562,8 @@ def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict
         for rule, check, at in checks:
             got = check(*[row[i] for i in at])
             if got is not None:
-                found.append((org.code, p.label, rule.code, got))
-    found.sort(key=lambda f: f[:3])
+                found.append((org.code, p.label, rule, got))
+    found.sort(key=lambda f: (f[0], f[1], f[2].code))
     return [
         {
             "unit": by_code[code],
