@@ -843,7 +843,7 @@ def _roll_up(
     parsed from the stored text: the whole part and the first :data:`SCALE` fractional
     digits. None when a SQLite decimal does not fit that (more than :data:`SCALE` places
     or 15 whole digits, or not plain digits): the caller adds those up another way."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from jiceng.aggregates.models import DataSetVersion as VersionModel
 
@@ -893,49 +893,59 @@ def _roll_up(
     )
     args = [*dec_args, *v_args, *u_args, *labels, *names]
     node_table = q(Node._meta.db_table)
-    # averages (never with options: one row a unit) are grouped by their periods reported
+    # each unit's element totals (over options), with its path; averages (never with
+    # options: one row a unit) keep their number of periods, the others 0
     if averaged:
         per = f"CASE WHEN u.{q('element')} IN ({', '.join(['%s'] * len(averaged))}) THEN u.n ELSE 0 END"
+        args += averaged
     else:
         per = "0"
+    totals = (
+        f"SELECT n.{q('path')}, u.{q('element')}, {per}, SUM(u.ip), SUM(u.fp), MAX(u.bad) "
+        f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id GROUP BY 1, 2, 3"
+    )
+    options = (
+        f"SELECT n.{q('path')}, u.{q('element')}, u.{q('option')}, u.ip, u.fp, u.bad "
+        f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE u.{q('option')} <> ''"
+    )
     selects = []
     for length in sorted(lengths):
-        prefix = f"SUBSTR(n.{q('path')}, 1, {int(length)})"
-        deep = f"LENGTH(n.{q('path')}) >= {int(length)}"  # units at least this deep
+        prefix = f"SUBSTR({q('path')}, 1, {int(length)})"
+        deep = f"LENGTH({q('path')}) >= {int(length)}"  # units at least this deep
         selects.append(
-            f"SELECT {prefix}, u.{q('element')}, '', {per}, SUM(u.ip), SUM(u.fp), "
-            f"COUNT(DISTINCT u.node_id), MAX(u.bad) "
-            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE {deep} "
-            "GROUP BY 1, 2, 4"  # positions: the same expression (its parameters) twice
+            f"SELECT {prefix}, {q('element')}, '', g, SUM(ip), SUM(fp), COUNT(*), MAX(bad) "
+            f"FROM e WHERE {deep} GROUP BY 1, 2, 4"
         )
-        args += averaged
         selects.append(
-            f"SELECT {prefix}, u.{q('element')}, u.{q('option')}, 0, SUM(u.ip), SUM(u.fp), "
-            f"COUNT(*), MAX(u.bad) FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id "
-            f"WHERE u.{q('option')} <> '' AND {deep} "
-            f"GROUP BY {prefix}, u.{q('element')}, u.{q('option')}"
+            f"SELECT {prefix}, {q('element')}, {q('option')}, 0, SUM(ip), SUM(fp), COUNT(*), "
+            f"MAX(bad) FROM o WHERE {deep} GROUP BY 1, 2, 3"
         )
     if not selects:
         return {}
     sql = (
         f"WITH u (node_id, {q('element')}, {q('option')}, ip, fp, n, bad) AS MATERIALIZED "
-        f"({inner}) " + " UNION ALL ".join(selects)
+        f"({inner}), e ({q('path')}, {q('element')}, g, ip, fp, bad) AS MATERIALIZED "
+        f"({totals}), o ({q('path')}, {q('element')}, {q('option')}, ip, fp, bad) AS "
+        f"MATERIALIZED ({options}) " + " UNION ALL ".join(selects)
     )
     unit = 10**SCALE
     out: dict[tuple[str, str], tuple[int | Fraction, int]] = {}
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # a province's units hashed in memory
+            cur.execute("SET LOCAL work_mem = '64MB'")  # (this transaction only)
         cur.execute(sql, args)
-        for path, element, option, periods, ip, fp, n, wrong in cur.fetchall():
-            if wrong:
-                return None
-            total = _exact(ip) if type(ip) is not int else ip
-            if fp:
-                total += Fraction(fp, unit)
-            if periods > 1:
-                total = Fraction(total, periods) if type(total) is int else total / periods
-            key = (path, f"{element}.{option}" if option else element)
-            got = out.get(key)
-            out[key] = (total, n) if got is None else (got[0] + total, got[1] + n)
+        rows = cur.fetchall()
+    for path, element, option, periods, ip, fp, n, wrong in rows:
+        if wrong:
+            return None
+        total = _exact(ip) if type(ip) is not int else ip
+        if fp:
+            total += Fraction(fp, unit)
+        if periods > 1:
+            total = Fraction(total, periods) if type(total) is int else total / periods
+        key = (path, f"{element}.{option}" if option else element)
+        got = out.get(key)
+        out[key] = (total, n) if got is None else (got[0] + total, got[1] + n)
     return out
 
 
