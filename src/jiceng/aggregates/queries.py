@@ -740,7 +740,7 @@ def province_aggregate(
     slow_values = {}
     if rest:
         period_of: dict[str, Period] = {}
-        for code, p, element, option, text in _engine_rows(ds, in_subtree, rest):
+        for code, p, element, option, text in _engine_rows(ds, version, node, labels, rest):
             el = ds.elements[element]
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
@@ -782,32 +782,50 @@ def province_aggregate(
     return out
 
 
-def _engine_rows(ds: DataSet, values, codes: list[str]) -> list[tuple]:
-    """``(unit code, period, element, option, text)`` of ``codes`` in ``values`` (a
-    ``DataValue`` query) that the engine needs: of stocks (``last``) only each unit's,
-    element's and option's latest period (a window function), which gives the engine's
-    answer (the latest period any option was reported in is the latest of each option
+def _engine_rows(
+    ds: DataSet, version: DataSetVersion, node: Node, labels: list[str], codes: list[str]
+) -> list[tuple]:
+    """``(unit code, period, element, option, text)`` of ``codes`` in ``node``'s subtree over
+    the periods ``labels`` that the engine needs: of stocks (``last``) only each unit's,
+    element's and option's latest period (a window function; this gives the engine's
+    answer: the latest period any option was reported in is the latest of each option
     reported then); every value of the others."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
+    from django.db import connection
 
-    fields = ("node__code", "period", "element", "option", "value")
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    q = connection.ops.quote_name
     last = [c for c in codes if ds.elements[c].aggregation == "last"]
     other = [c for c in codes if c not in last]
-    rows = list(values.filter(element__in=other).values_list(*fields)) if other else []
-    if last:
-        latest = Window(
-            RowNumber(),
-            partition_by=[F("node_id"), F("element"), F("option")],
-            order_by=F("period").desc(),
+    versions, v_args = (
+        VersionModel.objects.filter(code=version.code).values("id").order_by().query
+    ).sql_with_params()
+    units, u_args = (
+        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
+    ).sql_with_params()
+    rows: list[tuple] = []
+    for wanted, latest in ((other, False), (last, True)):
+        if not wanted:
+            continue
+        rank = (
+            f", ROW_NUMBER() OVER (PARTITION BY d.{q('node_id')}, d.{q('element')}, "
+            f"d.{q('option')} ORDER BY d.{q('period')} DESC) AS rank"
+            if latest
+            else ", 1 AS rank"
         )
-        rows += (
-            values.filter(element__in=last)
-            .annotate(latest=latest)
-            .filter(latest=1)
-            .values_list(*fields)
-            .order_by()
+        sql = (
+            f"SELECT code, period, element, option, value FROM (SELECT n.{q('code')} AS code, "
+            f"d.{q('period')} AS period, d.{q('element')} AS element, d.{q('option')} AS option, "
+            f"d.{q('value')} AS value{rank} FROM {q(DataValue._meta.db_table)} d "
+            f"JOIN {q(Node._meta.db_table)} n ON n.{q('id')} = d.{q('node_id')} "
+            f"WHERE d.{q('dataset_id')} IN ({versions}) AND d.{q('node_id')} IN ({units}) "
+            f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+            f"AND d.{q('element')} IN ({', '.join(['%s'] * len(wanted))})) ranked "
+            "WHERE rank = 1"
         )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*v_args, *u_args, *labels, *wanted])
+            rows += cur.fetchall()
     return rows
 
 
@@ -851,30 +869,7 @@ def _roll_up(
     sqlite = connection.vendor != "postgresql"
     decimals = sorted(c for c in elements if sqlite and not _in_database(ds.elements[c]))
     averaged = sorted(c for c in elements if ds.elements[c].aggregation == "average")
-    names = sorted(elements)
-    mark = ", ".join(["%s"] * len(names))
-    if decimals:
-        dec = f"d.{q('element')} IN ({', '.join(['%s'] * len(decimals))})"
-        v = f"d.{q('value')}"
-        a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
-        sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
-        dot = f"INSTR({a}, '.')"
-        whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
-        digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
-        pad = "0" * SCALE
-        ip = f"CASE WHEN {dec} THEN {sign} * CAST({whole} AS INTEGER) ELSE d.{q('number')} END"
-        fp = (
-            f"CASE WHEN {dec} THEN {sign} * CAST(SUBSTR({digits} || '{pad}', 1, {SCALE}) "
-            "AS INTEGER) ELSE 0 END"
-        )
-        bad = (
-            f"CASE WHEN {dec} AND (LENGTH({whole}) NOT BETWEEN 1 AND 15 "
-            f"OR LENGTH({digits}) > {SCALE} OR {whole} GLOB '*[^0-9]*' "
-            f"OR {digits} GLOB '*[^0-9]*') THEN 1 ELSE 0 END"
-        )
-        dec_args = decimals * 3  # in ip, fp and bad, once each
-    else:
-        ip, fp, bad, dec_args = f"d.{q('number')}", "0", "0", []
+    whole_numbers = sorted(elements.difference(decimals))
     versions, v_args = (
         VersionModel.objects.filter(code=version.code).values("id").order_by().query
     ).sql_with_params()
@@ -883,15 +878,35 @@ def _roll_up(
     ).sql_with_params()
     # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
     node_col = f"+d.{q('node_id')}" if sqlite else f"d.{q('node_id')}"
-    inner = (
-        f"SELECT d.{q('node_id')}, d.{q('element')}, d.{q('option')}, SUM({ip}), SUM({fp}), "
-        f"COUNT(*), MAX({bad}) FROM {q(DataValue._meta.db_table)} d "
-        f"WHERE d.{q('dataset_id')} IN ({versions}) AND {node_col} IN ({units}) "
-        f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
-        f"AND d.{q('element')} IN ({mark}) "
-        f"GROUP BY d.{q('node_id')}, d.{q('element')}, d.{q('option')}"
-    )
-    args = [*dec_args, *v_args, *u_args, *labels, *names]
+
+    def per_unit(ip: str, fp: str, bad: str, names: list[str]) -> str:
+        args.extend([*v_args, *u_args, *labels, *names])
+        return (
+            f"SELECT d.{q('node_id')}, d.{q('element')}, d.{q('option')}, SUM({ip}), "
+            f"SUM({fp}), COUNT(*), MAX({bad}) FROM {q(DataValue._meta.db_table)} d "
+            f"WHERE d.{q('dataset_id')} IN ({versions}) AND {node_col} IN ({units}) "
+            f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+            f"AND d.{q('element')} IN ({', '.join(['%s'] * len(names))}) "
+            f"GROUP BY d.{q('node_id')}, d.{q('element')}, d.{q('option')}"
+        )
+
+    args: list = []
+    parts = [per_unit(f"d.{q('number')}", "0", "0", whole_numbers)] if whole_numbers else []
+    if decimals:  # SQLite: the whole part and the first SCALE places of the stored text
+        v = f"d.{q('value')}"
+        a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
+        sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
+        dot = f"INSTR({a}, '.')"
+        whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
+        digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
+        ip = f"{sign} * CAST({whole} AS INTEGER)"
+        fp = f"{sign} * CAST(SUBSTR({digits} || '{'0' * SCALE}', 1, {SCALE}) AS INTEGER)"
+        bad = (
+            f"CASE WHEN LENGTH({whole}) NOT BETWEEN 1 AND 15 OR LENGTH({digits}) > {SCALE} "
+            f"OR {whole} GLOB '*[^0-9]*' OR {digits} GLOB '*[^0-9]*' THEN 1 ELSE 0 END"
+        )
+        parts.append(per_unit(ip, fp, bad, decimals))
+    inner = " UNION ALL ".join(parts)
     node_table = q(Node._meta.db_table)
     # each unit's element totals (over options), with its path; averages (never with
     # options: one row a unit) keep their number of periods, the others 0
