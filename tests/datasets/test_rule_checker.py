@@ -44,7 +44,7 @@ numbers = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     sides(),
     st.sampled_from(OPERATORS),
@@ -75,6 +75,17 @@ def test_a_rule_by_hand_gives_left_and_right_as_fractions():
     assert check(7, 2) == (Fraction(7), Fraction(6))
     assert check(6, 2) is None
     assert check(None, 2) is None
+    # skipped only when all are missing: 5 > missing B = 0 is violated (5, 0)
+    some = Rule(
+        "S",
+        "s",
+        parse_expression("#{A}"),
+        "<=",
+        parse_expression("#{B}"),
+        missing="skip_if_all_missing",
+    )
+    assert rule_checker(some)(5, None) == (Fraction(5), Fraction(0))
+    assert rule_checker(some)(None, None) is None
     # never skipped, a missing value is 0: 1/2 <= 0 is violated; dividing by 0 skips
     halves = Rule(
         "H", "h", parse_expression("#{A} / 2"), "<=", parse_expression("#{B}"), missing="never_skip"
