@@ -127,3 +127,25 @@ def test_the_database_roll_up_equals_the_engine_on_generated_values_of_every_sam
     assert fast == slow
     few = province_aggregate(version, t.P, year, only={t.P.code, t.A.code, t.TA1.code})
     assert few == {c: slow[c] for c in (t.P.code, t.A.code, t.TA1.code)}
+
+
+def test_decimals_are_summed_exactly_in_sql_and_a_long_one_falls_back_exactly(personas):
+    """Video hours (a decimal sum): SQLite adds the whole and the fractional digits apart;
+    a value with 16 whole digits does not fit that and is added up in Python instead."""
+    t = personas.tree
+    version = load_sample("health_education", t.P)
+    for unit, period, hours in [
+        ("TA1", "2025Q1", "1.5"),
+        ("TA1", "2025Q2", "-0.25"),
+        ("TA2", "2025Q3", "0.0000000001"),
+    ]:
+        actions.do_save_values(None, version, getattr(t, unit), period, {"VIDEO_HOURS": hours})
+    slow, fast = engine_and_database(version, t.P, "2025")
+    assert fast == slow
+    # county A: 1.5 - 0.25 + 0.0000000001 = 1.2500000001
+    assert fast[t.A.code]["VIDEO_HOURS"] == Fraction("1.2500000001")
+    actions.do_save_values(None, version, t.TB1, "2025Q4", {"VIDEO_HOURS": "1234567890123456.5"})
+    slow, fast = engine_and_database(version, t.P, "2025")
+    assert fast == slow
+    # the province: 1.2500000001 + 1234567890123456.5 = 1234567890123457.7500000001
+    assert fast[t.P.code]["VIDEO_HOURS"] == Fraction("1234567890123457.7500000001")

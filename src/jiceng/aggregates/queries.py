@@ -540,26 +540,105 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
 
 
 def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
-    """Validation rule analysis: every violation in ``node``'s subtree within ``period``."""
-    from jiceng.datasets import validate
-    from jiceng.datasets.engine import format_value
+    """Validation rule analysis: every violation in ``node``'s subtree within ``period``,
+    as the engine's ``validate`` finds them (``tests/aggregates/test_rule_analysis.py``).
+
+    The database gives, in one query, each unit-period's value of every reference the rules
+    read (:func:`_rule_cells`); each rule is compiled once (``engine.rule_checker``) and
+    called for every unit of the reporting kinds open in each period."""
+    from jiceng.datasets.engine import expected, format_value, rule_checker
 
     ds = definition_of(version)
-    labels = [p.label for p in period.periods(ds.period_type)]
+    periods = period.periods(ds.period_type)
     orgs, by_code = _orgs(node)
-    # only the values the rules read (a province's year is 1.4 million values)
-    used = {ref.element for rule in ds.rules for ref in rule.refs}
-    values = _subtree_values(ds, version, node, labels, used)
+    refs = list(dict.fromkeys(r for rule in ds.rules for r in rule.refs))
+    index = {r: i for i, r in enumerate(refs)}
+    cells = _rule_cells(ds, version, node, [p.label for p in periods], refs)
+    checks = [(rule, rule_checker(rule), [index[r] for r in rule.refs]) for rule in ds.rules]
+    empty = (None,) * len(refs)
+    found = []
+    for org, p in expected(ds, orgs, periods):
+        row = cells.get((by_code[org.code].pk, p.label), empty)
+        for rule, check, at in checks:
+            got = check(*[row[i] for i in at])
+            if got is not None:
+                found.append((org.code, p.label, rule, got))
+    found.sort(key=lambda f: (f[0], f[1], f[2].code))
     return [
         {
-            "unit": by_code[v.org_code],
-            "period": v.period.label,
-            "rule": v.rule,
-            "left": format_value(v.left),
-            "right": format_value(v.right),
+            "unit": by_code[code],
+            "period": label,
+            "rule": rule,
+            "left": format_value(got[0]),
+            "right": format_value(got[1]),
         }
-        for v in validate(ds, orgs, values, period)
+        for code, label, rule, got in found
     ]
+
+
+def _rule_cells(
+    ds: DataSet, version: DataSetVersion, node: Node, labels: list[str], refs: list
+) -> dict[tuple[int, str], tuple]:
+    """``{(unit id, period label): (value of each of refs, None when missing)}`` of
+    ``node``'s subtree, one query grouped by unit and period. ``#{CODE}`` is the total over
+    the options reported. Whole numbers are summed by the database (exact, ints); other
+    numbers come back as their stored texts (joined) and are added up here as exact
+    decimals, never as floating point."""
+    from django.db import connection
+
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    if not refs:
+        return {}
+    q = connection.ops.quote_name
+    concat = "STRING_AGG({}, ' ')" if connection.vendor == "postgresql" else "GROUP_CONCAT({}, ' ')"
+    columns, args, texts = [], [], []
+    for i, ref in enumerate(refs):
+        el = ds.elements.get(ref.element)
+        if el is None or el.value_type == "text":
+            columns.append("NULL")
+            continue
+        test = f"d.{q('element')} = %s"
+        args.append(ref.element)
+        if ref.option is not None:
+            test += f" AND d.{q('option')} = %s"
+            args.append(ref.option)
+        if el.value_type in INTEGER_TYPES:
+            columns.append(f"SUM(CASE WHEN {test} THEN d.{q('number')} END)")
+        else:
+            columns.append(concat.format(f"CASE WHEN {test} THEN d.{q('value')} END"))
+            texts.append(i)
+    versions, v_args = (
+        VersionModel.objects.filter(code=version.code).values("id").order_by().query
+    ).sql_with_params()
+    units, u_args = (
+        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
+    ).sql_with_params()
+    elements = sorted({r.element for r in refs})
+    # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
+    node_col = f"+d.{q('node_id')}" if connection.vendor == "sqlite" else f"d.{q('node_id')}"
+    sql = (
+        f"SELECT d.{q('node_id')}, d.{q('period')}, {', '.join(columns)} "
+        f"FROM {q(DataValue._meta.db_table)} d "
+        f"WHERE d.{q('dataset_id')} IN ({versions}) AND {node_col} IN ({units}) "
+        f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+        f"AND d.{q('element')} IN ({', '.join(['%s'] * len(elements))}) "
+        f"GROUP BY d.{q('node_id')}, d.{q('period')}"
+    )
+    out: dict[tuple[int, str], tuple] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [*args, *v_args, *u_args, *labels, *elements])
+        for row in cur.fetchall():
+            values = list(row[2:])
+            for i, v in enumerate(values):
+                if v is None or type(v) is int:
+                    continue
+                if i in texts:
+                    values[i] = _exact(_decimal_sum(v.split(" ")))
+                else:
+                    values[i] = _exact(v)
+            out[(row[0], row[1])] = tuple(values)
+    return out
 
 
 def _rate(n: int, d: int) -> Decimal | None:
@@ -616,6 +695,8 @@ def unit_figures(version: DataSetVersion, node: Node, period: Period, key: str) 
         for r in aggregate(ds, orgs, values, period, None)
         if r.code == key and r.value
     }
+
+
 INTEGER_TYPES = ("integer", "non_negative_integer", "yes_no")
 
 
@@ -630,27 +711,28 @@ def province_aggregate(
     every element, option and indicator for ``period`` (the contract's aggregation),
     ``{node code: {code: value}}``.
 
-    Summed elements (most of a data set) are added up by the database where it is exact
-    (:func:`_in_database`), per unit and then per ancestor (one query, ``GROUP BY`` the
-    path prefix of each level: :func:`_sums_by_ancestor`); averaged ones per unit there and
-    up the tree here; the others (stocks, averages by option, decimals on SQLite) go through
-    the engine (``jiceng.datasets.engine``) with only their own values. The result equals
-    ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree as
-    ``_orgs(node)`` gives it, when the caller has it already."""
-    from django.db.models import Count, Sum
-
+    Summed elements and averaged ones without options (most of a data set) are added up by
+    the database, per unit and then per ancestor, in one query (:func:`_roll_up`: exact
+    integers, or PostgreSQL's exact ``numeric``; SQLite's decimals as whole and fractional
+    digits apart). The others (stocks, averages by option, and decimals SQLite could not
+    split exactly) go through the engine or are added up here as exact decimals. The result
+    equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree
+    as ``_orgs(node)`` gives it, when the caller has it already."""
     from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
 
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
     orgs, by_code = tree or _orgs(node)
     wanted = [o for o in orgs if only is None or o.code in only]
-    fast = {el.code for el in ds.element_list() if _in_database(el)}
-    summed = sorted(c for c in fast if ds.elements[c].aggregation == "sum")
-    averaged = sorted(fast.difference(summed))
-    in_python = sorted(el.code for el in ds.element_list() if _in_python(el))
-    rest = [el.code for el in ds.element_list() if el.code not in fast and el.code not in in_python]
-    fast.update(in_python)
+    rolled = {el.code for el in ds.element_list() if _rolled_up(el)}
+    lengths = {len(by_code[o.code].path) for o in wanted}
+    totals = _roll_up(ds, version, node, labels, rolled, lengths) if rolled else {}
+    in_python: list[str] = []
+    if totals is None:  # a decimal SQLite cannot split exactly: those added up here
+        in_python = sorted(c for c in rolled if not _in_database(ds.elements[c]))
+        rolled.difference_update(in_python)
+        totals = _roll_up(ds, version, node, labels, rolled, lengths) or {}
+    rest = [el.code for el in ds.element_list() if el.code not in rolled | set(in_python)]
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
@@ -658,68 +740,227 @@ def province_aggregate(
     slow_values = {}
     if rest:
         period_of: dict[str, Period] = {}
-        for code, p, element, option, text in in_subtree.filter(element__in=rest).values_list(
-            "node__code", "period", "element", "option", "value"
-        ):
+        for code, p, element, option, text in _engine_rows(ds, version, node, labels, rest):
             el = ds.elements[element]
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
     slow = node_values(ds, orgs, slow_values, period) if rest else {}
-    # whole numbers stay ints (adding fractions is the slow part); exact either way
-    sums: dict[tuple[str, str], int | Fraction] = defaultdict(int)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    if summed:
-        path_code = {n.path: n.code for n in by_code.values()}
-        lengths = {len(by_code[o.code].path) for o in wanted}
-        for (path, key), (total, n) in _sums_by_ancestor(
-            in_subtree.filter(element__in=summed), lengths
-        ).items():
-            code = path_code.get(path)
-            if code is not None:
-                sums[(code, key)] = total
-                counts[(code, key)] = n
-    # each unit's value of the averaged elements (the database adds up their periods) and of
-    # the decimals SQLite would add up as floating point (added up here, exactly), then up
-    # the tree here
-    per_unit: list[tuple[int, str, int | Fraction]] = []
-    for node_id, element, total, n in (
-        in_subtree.filter(element__in=averaged)
-        .values("node_id", "element")
-        .annotate(total=Sum("number"), n=Count("id"))
-        .values_list("node_id", "element", "total", "n")
-        .order_by()
-        if averaged
-        else ()
-    ):
-        per_unit.append((node_id, element, _exact(total) / n))  # no options: a row a period
+    sums: dict[tuple[str, str], int | Fraction] = {}
+    counts: dict[tuple[str, str], int] = {}
+    path_code = {n.path: n.code for n in by_code.values()}
+    for (path, key), (total, n) in totals.items():
+        code = path_code.get(path)
+        if code is not None:
+            sums[(code, key)] = total
+            counts[(code, key)] = n
     if in_python:
-        per_unit.extend(_unit_decimals(ds, in_subtree.filter(element__in=in_python)))
-    if per_unit:
         code_of = {n.pk: n.code for n in by_code.values()}
         keep = {o.code for o in wanted}
         up = ancestors(orgs)
-        for node_id, key, value in per_unit:
+        for node_id, key, value in _unit_decimals(ds, in_subtree.filter(element__in=in_python)):
             for anc in up[code_of[node_id]]:
                 if anc in keep:
-                    sums[(anc, key)] += value
-                    counts[(anc, key)] += 1
-    keys = keys_of(ds)
+                    sums[(anc, key)] = sums.get((anc, key), 0) + value
+                    counts[(anc, key)] = counts.get((anc, key), 0) + 1
+    fast = rolled | set(in_python)
+    keys = [(key, el) for key, el in keys_of(ds) if el.code in fast]
+    percentage = {key for key, el in keys if el.value_type == "percentage"}
     out = {}
     for org in wanted:
         got = dict(slow.get(org.code, {}))
-        for key, el in keys:
-            if el.code in fast:
-                n = counts.get((org.code, key), 0)
-                total = sums.get((org.code, key))
-                if not n:
-                    got[key] = None
-                else:  # percentages: the unweighted mean of the units that reported
-                    got[key] = (
-                        Fraction(total) / n if el.value_type == "percentage" else Fraction(total)
-                    )
+        code = org.code
+        for key, _el in keys:
+            n = counts.get((code, key))
+            if not n:
+                got[key] = None
+            else:  # percentages: the unweighted mean of the units that reported
+                total = sums[(code, key)]
+                got[key] = Fraction(total) / n if key in percentage else Fraction(total)
         for ind in ds.indicators:
             got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
         out[org.code] = got
+    return out
+
+
+def _engine_rows(
+    ds: DataSet, version: DataSetVersion, node: Node, labels: list[str], codes: list[str]
+) -> list[tuple]:
+    """``(unit code, period, element, option, text)`` of ``codes`` in ``node``'s subtree over
+    the periods ``labels`` that the engine needs: of stocks (``last``) only each unit's,
+    element's and option's latest period (a window function; this gives the engine's
+    answer: the latest period any option was reported in is the latest of each option
+    reported then); every value of the others."""
+    from django.db import connection
+
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    q = connection.ops.quote_name
+    last = [c for c in codes if ds.elements[c].aggregation == "last"]
+    other = [c for c in codes if c not in last]
+    versions, v_args = (
+        VersionModel.objects.filter(code=version.code).values("id").order_by().query
+    ).sql_with_params()
+    units, u_args = (
+        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
+    ).sql_with_params()
+    rows: list[tuple] = []
+    for wanted, latest in ((other, False), (last, True)):
+        if not wanted:
+            continue
+        rank = (
+            f", ROW_NUMBER() OVER (PARTITION BY d.{q('node_id')}, d.{q('element')}, "
+            f"d.{q('option')} ORDER BY d.{q('period')} DESC) AS rank"
+            if latest
+            else ", 1 AS rank"
+        )
+        sql = (
+            f"SELECT code, period, element, option, value FROM (SELECT n.{q('code')} AS code, "
+            f"d.{q('period')} AS period, d.{q('element')} AS element, d.{q('option')} AS option, "
+            f"d.{q('value')} AS value{rank} FROM {q(DataValue._meta.db_table)} d "
+            f"JOIN {q(Node._meta.db_table)} n ON n.{q('id')} = d.{q('node_id')} "
+            f"WHERE d.{q('dataset_id')} IN ({versions}) AND d.{q('node_id')} IN ({units}) "
+            f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+            f"AND d.{q('element')} IN ({', '.join(['%s'] * len(wanted))})) ranked "
+            "WHERE rank = 1"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*v_args, *u_args, *labels, *wanted])
+            rows += cur.fetchall()
+    return rows
+
+
+def _rolled_up(el) -> bool:
+    """Whether :func:`_roll_up` adds ``el`` up: a number summed, or averaged without options."""
+    return el.value_type != "text" and (
+        el.aggregation == "sum" or (el.aggregation == "average" and not el.options)
+    )
+
+
+SCALE = 10  # decimal places of SQLite's fractional digits (:func:`_roll_up`)
+
+
+def _roll_up(
+    ds: DataSet,
+    version: DataSetVersion,
+    node: Node,
+    labels: list[str],
+    elements: set[str],
+    lengths: set[int],
+) -> dict[tuple[str, str], tuple[int | Fraction, int]] | None:
+    """``{(ancestor path, "CODE" or "CODE.OPTION"): (value, units that reported)}`` of
+    ``elements`` (summed, or averaged without options) in ``node``'s subtree over the
+    periods ``labels``, for every ancestor whose path is ``lengths`` long (a unit's path
+    prefix is its ancestor's path); ``value`` is the sum over units of each unit's sum (or
+    mean) over the periods. An element's total is over all its options.
+
+    One query: the database adds each unit's periods once (a materialised ``WITH``: the
+    sum, the periods reported), then each level its units, ``GROUP BY`` the path prefix
+    and, for averages, the number of periods (so that the sum of the units' means is
+    Σ over n of (sum of those units' sums) / n, exact, here). Whole numbers are summed as
+    integers; decimals as PostgreSQL's exact ``numeric`` or, on SQLite, as two integers
+    parsed from the stored text: the whole part and the first :data:`SCALE` fractional
+    digits. None when a SQLite decimal does not fit that (more than :data:`SCALE` places
+    or 15 whole digits, or not plain digits): the caller adds those up another way."""
+    from django.db import connection, transaction
+
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    q = connection.ops.quote_name
+    sqlite = connection.vendor != "postgresql"
+    decimals = sorted(c for c in elements if sqlite and not _in_database(ds.elements[c]))
+    averaged = sorted(c for c in elements if ds.elements[c].aggregation == "average")
+    whole_numbers = sorted(elements.difference(decimals))
+    versions, v_args = (
+        VersionModel.objects.filter(code=version.code).values("id").order_by().query
+    ).sql_with_params()
+    units, u_args = (
+        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
+    ).sql_with_params()
+    # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
+    node_col = f"+d.{q('node_id')}" if sqlite else f"d.{q('node_id')}"
+
+    def per_unit(ip: str, fp: str, bad: str, names: list[str]) -> str:
+        args.extend([*v_args, *u_args, *labels, *names])
+        return (
+            f"SELECT d.{q('node_id')}, d.{q('element')}, d.{q('option')}, SUM({ip}), "
+            f"SUM({fp}), COUNT(*), MAX({bad}) FROM {q(DataValue._meta.db_table)} d "
+            f"WHERE d.{q('dataset_id')} IN ({versions}) AND {node_col} IN ({units}) "
+            f"AND d.{q('period')} IN ({', '.join(['%s'] * len(labels))}) "
+            f"AND d.{q('element')} IN ({', '.join(['%s'] * len(names))}) "
+            f"GROUP BY d.{q('node_id')}, d.{q('element')}, d.{q('option')}"
+        )
+
+    args: list = []
+    parts = [per_unit(f"d.{q('number')}", "0", "0", whole_numbers)] if whole_numbers else []
+    if decimals:  # SQLite: the whole part and the first SCALE places of the stored text
+        v = f"d.{q('value')}"
+        a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
+        sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
+        dot = f"INSTR({a}, '.')"
+        whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
+        digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
+        ip = f"{sign} * CAST({whole} AS INTEGER)"
+        fp = f"{sign} * CAST(SUBSTR({digits} || '{'0' * SCALE}', 1, {SCALE}) AS INTEGER)"
+        bad = (
+            f"CASE WHEN LENGTH({whole}) NOT BETWEEN 1 AND 15 OR LENGTH({digits}) > {SCALE} "
+            f"OR {whole} GLOB '*[^0-9]*' OR {digits} GLOB '*[^0-9]*' THEN 1 ELSE 0 END"
+        )
+        parts.append(per_unit(ip, fp, bad, decimals))
+    inner = " UNION ALL ".join(parts)
+    node_table = q(Node._meta.db_table)
+    # each unit's element totals (over options), with its path; averages (never with
+    # options: one row a unit) keep their number of periods, the others 0
+    if averaged:
+        per = f"CASE WHEN u.{q('element')} IN ({', '.join(['%s'] * len(averaged))}) THEN u.n ELSE 0 END"
+        args += averaged
+    else:
+        per = "0"
+    totals = (
+        f"SELECT n.{q('path')}, u.{q('element')}, {per}, SUM(u.ip), SUM(u.fp), MAX(u.bad) "
+        f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id GROUP BY 1, 2, 3"
+    )
+    options = (
+        f"SELECT n.{q('path')}, u.{q('element')}, u.{q('option')}, u.ip, u.fp, u.bad "
+        f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE u.{q('option')} <> ''"
+    )
+    selects = []
+    for length in sorted(lengths):
+        prefix = f"SUBSTR({q('path')}, 1, {int(length)})"
+        deep = f"LENGTH({q('path')}) >= {int(length)}"  # units at least this deep
+        selects.append(
+            f"SELECT {prefix}, {q('element')}, '', g, SUM(ip), SUM(fp), COUNT(*), MAX(bad) "
+            f"FROM e WHERE {deep} GROUP BY 1, 2, 4"
+        )
+        selects.append(
+            f"SELECT {prefix}, {q('element')}, {q('option')}, 0, SUM(ip), SUM(fp), COUNT(*), "
+            f"MAX(bad) FROM o WHERE {deep} GROUP BY 1, 2, 3"
+        )
+    if not selects:
+        return {}
+    sql = (
+        f"WITH u (node_id, {q('element')}, {q('option')}, ip, fp, n, bad) AS MATERIALIZED "
+        f"({inner}), e ({q('path')}, {q('element')}, g, ip, fp, bad) AS MATERIALIZED "
+        f"({totals}), o ({q('path')}, {q('element')}, {q('option')}, ip, fp, bad) AS "
+        f"MATERIALIZED ({options}) " + " UNION ALL ".join(selects)
+    )
+    unit = 10**SCALE
+    out: dict[tuple[str, str], tuple[int | Fraction, int]] = {}
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # a province's units hashed in memory
+            cur.execute("SET LOCAL work_mem = '64MB'")  # (this transaction only)
+        cur.execute(sql, args)
+        rows = cur.fetchall()
+    for path, element, option, periods, ip, fp, n, wrong in rows:
+        if wrong:
+            return None
+        total = _exact(ip) if type(ip) is not int else ip
+        if fp:
+            total += Fraction(fp, unit)
+        if periods > 1:
+            total = Fraction(total, periods) if type(total) is int else total / periods
+        key = (path, f"{element}.{option}" if option else element)
+        got = out.get(key)
+        out[key] = (total, n) if got is None else (got[0] + total, got[1] + n)
     return out
 
 
@@ -729,55 +970,15 @@ def _exact(total) -> int | Fraction:
     return int(total) if total == total.to_integral_value() else Fraction(total)
 
 
-def _sums_by_ancestor(values, lengths: set[int]) -> dict[tuple[str, str], tuple]:
-    """``{(ancestor path, "CODE" or "CODE.OPTION"): (sum, units that reported)}`` of the
-    summed ``values`` (a ``DataValue`` query), for every ancestor whose path is
-    ``lengths`` long (a prefix of a unit's path is its ancestor's path). One query: the
-    database sums each unit's values once (a materialised ``WITH``), then each level adds
-    up its units by ``GROUP BY substr(path, 1, length)``. An element's total is over
-    all its options."""
-    from django.db import connection
-    from django.db.models import Sum
+def _decimal_sum(texts) -> Decimal:
+    """The exact sum of decimal texts (an error rather than a rounded figure)."""
+    from decimal import Context, Inexact, Overflow
 
-    from jiceng.orgs.models import Node as NodeModel
-
-    per_unit = (
-        values.values("node_id", "element", "option")
-        .annotate(total=Sum("number"))
-        .values_list("node_id", "element", "option", "total")
-        .order_by()
-    )
-    inner, params = per_unit.query.sql_with_params()
-    node_table = connection.ops.quote_name(NodeModel._meta.db_table)
-    q = connection.ops.quote_name
-    selects, args = [], list(params)
-    for length in sorted(lengths):
-        prefix = f"SUBSTR(n.{q('path')}, 1, {int(length)})"
-        # units at least as deep (a shorter path's "prefix" is the whole of it)
-        deep = f"LENGTH(n.{q('path')}) >= {int(length)}"
-        selects.append(
-            f"SELECT {prefix}, u.{q('element')}, '', SUM(u.total), COUNT(DISTINCT u.node_id) "
-            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id WHERE {deep} "
-            f"GROUP BY {prefix}, u.{q('element')}"
-        )
-        selects.append(
-            f"SELECT {prefix}, u.{q('element')}, u.{q('option')}, SUM(u.total), COUNT(*) "
-            f"FROM u JOIN {node_table} n ON n.{q('id')} = u.node_id "
-            f"WHERE u.{q('option')} <> '' AND {deep} "
-            f"GROUP BY {prefix}, u.{q('element')}, u.{q('option')}"
-        )
-    if not selects:
-        return {}
-    sql = (
-        f"WITH u (node_id, {q('element')}, {q('option')}, total) AS MATERIALIZED ({inner}) "
-        + " UNION ALL ".join(selects)
-    )
-    out = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, args)
-        for path, element, option, total, n in cur.fetchall():
-            out[(path, f"{element}.{option}" if option else element)] = (_exact(total), n)
-    return out
+    exact = Context(prec=400, traps=[Inexact, Overflow])
+    total = Decimal(0)
+    for t in texts:
+        total = exact.add(total, Decimal(t))
+    return total
 
 
 def _unit_decimals(ds: DataSet, values) -> list[tuple[int, str, int | Fraction]]:
@@ -806,16 +1007,6 @@ def _unit_decimals(ds: DataSet, values) -> list[tuple[int, str, int | Fraction]]
         else:
             out.append((node_id, key, _exact(total)))
     return out
-
-
-def _in_python(el) -> bool:
-    """Whether ``el`` is added up per unit here as exact decimals: a number the database
-    would not add up exactly (:func:`_in_database`) but summed or averaged without options."""
-    return (
-        el.value_type != "text"
-        and not _in_database(el)
-        and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))
-    )
 
 
 def _in_database(el) -> bool:
