@@ -586,7 +586,6 @@ def _rule_cells(
     decimals, never as floating point."""
     from django.db import connection
 
-    from jiceng.aggregates.models import DataSetVersion as VersionModel
 
     if not refs:
         return {}
@@ -608,12 +607,7 @@ def _rule_cells(
         else:
             columns.append(concat.format(f"CASE WHEN {test} THEN d.{q('value')} END"))
             texts.append(i)
-    versions, v_args = (
-        VersionModel.objects.filter(code=version.code).values("id").order_by().query
-    ).sql_with_params()
-    units, u_args = (
-        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
-    ).sql_with_params()
+    (versions, v_args), (units, u_args) = _version_and_unit_sql(version, node)
     elements = sorted({r.element for r in refs})
     # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
     node_col = f"+d.{q('node_id')}" if connection.vendor == "sqlite" else f"d.{q('node_id')}"
@@ -792,17 +786,11 @@ def _engine_rows(
     reported then); every value of the others."""
     from django.db import connection
 
-    from jiceng.aggregates.models import DataSetVersion as VersionModel
 
     q = connection.ops.quote_name
     last = [c for c in codes if ds.elements[c].aggregation == "last"]
     other = [c for c in codes if c not in last]
-    versions, v_args = (
-        VersionModel.objects.filter(code=version.code).values("id").order_by().query
-    ).sql_with_params()
-    units, u_args = (
-        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
-    ).sql_with_params()
+    (versions, v_args), (units, u_args) = _version_and_unit_sql(version, node)
     rows: list[tuple] = []
     for wanted, latest in ((other, False), (last, True)):
         if not wanted:
@@ -863,19 +851,13 @@ def _roll_up(
     or 15 whole digits, or not plain digits): the caller adds those up another way."""
     from django.db import connection, transaction
 
-    from jiceng.aggregates.models import DataSetVersion as VersionModel
 
     q = connection.ops.quote_name
     sqlite = connection.vendor != "postgresql"
     decimals = sorted(c for c in elements if sqlite and not _in_database(ds.elements[c]))
     averaged = sorted(c for c in elements if ds.elements[c].aggregation == "average")
     whole_numbers = sorted(elements.difference(decimals))
-    versions, v_args = (
-        VersionModel.objects.filter(code=version.code).values("id").order_by().query
-    ).sql_with_params()
-    units, u_args = (
-        Node.objects.filter(path__startswith=node.path).values("id").order_by().query
-    ).sql_with_params()
+    (versions, v_args), (units, u_args) = _version_and_unit_sql(version, node)
     # SQLite: "+" keeps the planner on the (data set, period) index, not the unit's
     node_col = f"+d.{q('node_id')}" if sqlite else f"d.{q('node_id')}"
 
@@ -1019,3 +1001,13 @@ def _in_database(el) -> bool:
         connection.vendor == "postgresql" and el.value_type != "text"
     )
     return exact and (el.aggregation == "sum" or (el.aggregation == "average" and not el.options))
+
+
+def _version_and_unit_sql(version, node: Node) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
+    """Subqueries (SQL and parameters) of the ids of every version of ``version``'s data set
+    and of every unit of ``node``'s subtree, for hand-written queries over the values."""
+    from jiceng.aggregates.models import DataSetVersion as VersionModel
+
+    versions = VersionModel.objects.filter(code=version.code).values("id").order_by()
+    units = Node.objects.filter(path__startswith=node.path).values("id").order_by()
+    return versions.query.sql_with_params(), units.query.sql_with_params()
