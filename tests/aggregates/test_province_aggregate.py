@@ -2,7 +2,6 @@
 what the contract's engine gives over every value."""
 
 import random
-from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -11,10 +10,9 @@ from jiceng.aggregates import actions
 from jiceng.aggregates.queries import _orgs, _subtree_values, province_aggregate
 from jiceng.datasets import parse_period
 from jiceng.datasets.definition import sample_dataset_paths
-from jiceng.datasets.engine import keys_of, node_values
-from jiceng.orgs.models import Node
+from jiceng.datasets.engine import node_values
 
-from .helpers import load_sample
+from .helpers import load_sample, save_random_values
 
 
 def engine_and_database(version, root, period: str):
@@ -85,17 +83,6 @@ def test_the_database_sums_equal_the_engine_for_every_node_key_and_indicator(
         assert fast[t.A.code]["BED_OCCUPANCY"] == 73
 
 
-def random_text(rnd: random.Random, value_type: str) -> str:
-    """A valid typed value: whole numbers, decimals with up to 3 places, percentages."""
-    if value_type == "yes_no":
-        return rnd.choice(["yes", "no"])
-    if value_type == "integer":
-        return str(rnd.randint(-50, 500))
-    if value_type == "non_negative_integer":
-        return str(rnd.randint(0, 500))
-    if value_type == "percentage":
-        return str(Decimal(rnd.randint(0, 100_000)) / 1000)
-    return str(Decimal(rnd.randint(-10_000, 1_000_000)) / 1000)
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in sample_dataset_paths()])
@@ -106,22 +93,8 @@ def test_the_database_roll_up_equals_the_engine_on_generated_values_of_every_sam
     t = personas.tree
     rnd = random.Random(f"rollup-{stem}")
     version = load_sample(stem, t.P)
-    ds = version.definition()
     year = parse_period("2025")
-    periods = year.periods(ds.period_type)
-    chosen = rnd.sample(periods, min(3, len(periods))) + [periods[0].previous()]
-    units = Node.objects.subtree(t.P).filter(kind__in=ds.institution_kinds).order_by("path")
-    keys = [(key, el) for key, el in keys_of(ds) if el.value_type != "text"]
-    saved = 0
-    for unit in units:
-        for p in chosen:
-            raw = {}
-            for key, el in keys:
-                if (not el.options or "." in key) and rnd.random() < 0.6:
-                    raw[key] = random_text(rnd, el.value_type)
-            if raw:
-                actions.do_save_values(None, version, unit, p.label, raw)
-                saved += 1
+    saved = save_random_values(version, t.P, year, rnd)
     assert saved >= 4  # several forms in several units
     slow, fast = engine_and_database(version, t.P, "2025")
     assert fast == slow

@@ -9,11 +9,10 @@ from jiceng.aggregates import actions
 from jiceng.aggregates.queries import _orgs, _subtree_values, violations
 from jiceng.datasets import parse_period, validate
 from jiceng.datasets.definition import sample_dataset_paths
-from jiceng.datasets.engine import format_value, keys_of
+from jiceng.datasets.engine import format_value
 from jiceng.orgs.models import Node
 
-from .helpers import load_sample
-from .test_province_aggregate import random_text
+from .helpers import load_sample, save_random_values
 
 
 def engine_violations(version, root, period) -> list[tuple]:
@@ -72,20 +71,8 @@ def test_the_rule_analysis_equals_the_engine_on_generated_values_of_every_sample
     t = personas.tree
     rnd = random.Random(f"rules-{stem}")
     version = load_sample(stem, t.P)
-    ds = version.definition()
     year = parse_period("2025")
-    periods = year.periods(ds.period_type)
-    chosen = rnd.sample(periods, min(3, len(periods))) + [periods[0].previous()]
-    units = Node.objects.subtree(t.P).filter(kind__in=ds.institution_kinds).order_by("path")
-    keys = [(key, el) for key, el in keys_of(ds) if el.value_type != "text"]
-    for unit in units:
-        for p in chosen:
-            raw = {}
-            for key, el in keys:
-                if (not el.options or "." in key) and rnd.random() < 0.6:
-                    raw[key] = random_text(rnd, el.value_type)
-            if raw:
-                actions.do_save_values(None, version, unit, p.label, raw)
+    save_random_values(version, t.P, year, rnd)
     expected = engine_violations(version, t.P, year)
     assert expected, "the seeded values break some rule"
     assert found(version, t.P, year) == expected
