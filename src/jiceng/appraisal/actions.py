@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +35,7 @@ from jiceng.appraisal.models import (
 )
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
-from jiceng.core.evidence import Upload, hashed_name, read_uploads
+from jiceng.core.evidence import Upload, read_uploads, store_upload
 from jiceng.orgs.models import Node
 from jiceng.standards.actions import default_owner
 
@@ -183,20 +182,7 @@ def _read_files(files: Iterable[Any], field: str, label: str = "") -> tuple[list
 
 def _store(actor, node: Node, uploads: list[Upload]) -> list[EvidenceFile]:
     """Save checked uploads as evidence files of ``node`` (inside the caller's transaction)."""
-    out = []
-    for up in uploads:
-        ev = EvidenceFile(
-            node=node,
-            name=up.name[:255],
-            kind=up.kind,
-            size=up.size,
-            sha256=up.sha256,
-            uploaded_by=_user(actor),
-        )
-        ev.file.save(hashed_name(up), ContentFile(up.data), save=False)
-        ev.save()
-        out.append(ev)
-    return out
+    return [store_upload(EvidenceFile(node=node, uploaded_by=_user(actor)), up) for up in uploads]
 
 
 def _names(files) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,7 +32,7 @@ from jiceng.assessments.models import (
 )
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
-from jiceng.core.evidence import hashed_name, read_uploads
+from jiceng.core.evidence import read_uploads, store_upload
 from jiceng.orgs.models import Node
 from jiceng.standards.catalog import NA
 from jiceng.standards.verdict import GradingError, Verdict, compute_verdict
@@ -743,15 +742,10 @@ def do_upload_evidence(
             submission=submission,
             level=level,
             item_code=item_code,
-            original_name=up.name[:255],
-            kind=up.kind,
             content_type=up.content_type,
-            size=up.size,
-            sha256=up.sha256,
             uploaded_by=_user(actor),
         )
-        ev.file.save(hashed_name(up), ContentFile(up.data), save=False)
-        ev.save()
+        store_upload(ev, up, name_field="original_name")
         audit.record(actor, "assessments.upload_evidence", ev, after=_evidence_snapshot(ev))
         out.append(ev)
     return out

@@ -277,6 +277,19 @@ def hashed_name(upload: Upload) -> str:
     return f"{upload.sha256[:24]}.{upload.kind}"
 
 
+def store_upload(ev: Any, upload: Upload, *, name_field: str = "name", file_name: str = "") -> Any:
+    """Fill an evidence row ``ev`` from a checked ``upload`` (the name it was given, its
+    kind, size and hash), write the content to ``ev.file`` under ``file_name`` (by default
+    :func:`hashed_name`) and save the row, inside the caller's transaction."""
+    from django.core.files.base import ContentFile
+
+    setattr(ev, name_field, upload.name[:255])
+    ev.kind, ev.size, ev.sha256 = upload.kind, upload.size, upload.sha256
+    ev.file.save(file_name or hashed_name(upload), ContentFile(upload.data), save=False)
+    ev.save()
+    return ev
+
+
 def attachment(
     actor: Any,
     obj: Any,

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core import audit, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
-from jiceng.core.evidence import read_uploads
+from jiceng.core.evidence import read_uploads, safe_name, store_upload
 from jiceng.orgs.models import Node
 from jiceng.rectification.models import (
     EntryEvent,
@@ -399,16 +398,8 @@ def do_report_fixed(
         raise ValidationFailed(problems)
     before = audit.snapshot(entry)
     for up in uploads:
-        ev = Evidence(
-            entry=entry,
-            name=up.name[:255],
-            kind=up.kind,
-            size=up.size,
-            sha256=up.sha256,
-            uploaded_by=_user_or_none(actor),
-        )
-        ev.file.save(ev.safe_name, ContentFile(up.data), save=False)
-        ev.save()
+        ev = Evidence(entry=entry, uploaded_by=_user_or_none(actor))
+        store_upload(ev, up, file_name=safe_name(up.name[:255]))
     entry.measures = measures
     entry.responsible = responsible
     entry.status = Status.REPORTED_FIXED
