@@ -275,9 +275,6 @@ def latest_values(
     if not below and not loose:  # every figure from a record set speaking for its unit
         return owned
 
-    def best(key: tuple[int, str], owned_: bool = True) -> dict | None:
-        return (owned if owned_ else loose).get(key)
-
     out: dict[tuple[int, str], dict] = {}
     for node in nodes:
         pk = node.pk
@@ -287,7 +284,7 @@ def latest_values(
             key = (pk, period)
             found = owned.get(key)
             if found is None and mine:
-                found = _summed(node, period, mine, best)
+                found = _summed(node, period, mine, owned)
             if found is None:
                 found = loose.get(key)
             if found:
@@ -308,14 +305,14 @@ def _light_rows(qs, record_sets: dict[int, RecordSet]) -> list[StoredValue]:
         return [new(StoredValue, (*row, record_sets[row[0]])) for row in cursor.fetchall()]
 
 
-def _summed(node: Node, period: str, below: dict[int, Node], best) -> dict | None:
-    """Sums over the topmost owners below ``node`` with values of their own for ``period``."""
+def _summed(
+    node: Node, period: str, below: dict[int, Node], owned: dict[tuple[int, str], dict]
+) -> dict | None:
+    """Sums over the topmost owners ``below`` ``node`` (the record-set owners inside it)
+    with values of their own for ``period`` (``owned``: the chosen values by node and
+    period)."""
     having = {
-        pk: (owner, vals)
-        for pk, owner in below.items()
-        if owner.path.startswith(node.path)
-        and owner.pk != node.pk
-        and (vals := best((pk, period)))
+        pk: (owner, vals) for pk, owner in below.items() if (vals := owned.get((pk, period)))
     }
     top = [
         (owner, vals)
