@@ -124,45 +124,93 @@ def _report(version: DataSetVersion, node: Node, period: str) -> Report:
     return report
 
 
+Number = int | Decimal  # what the ``number`` column is written from
+Checked = tuple[str, Number | None]  # (stored text, number; None for a text element)
+
+
+def _check_text(text: str, value_type: str) -> Checked | str:
+    """One stripped, non-empty cell of ``value_type``: (stored text, number), or the message.
+
+    ``parse_value`` then ``format_value``, with one shortcut: plain ASCII digits of an
+    integer type are their own whole number (``"007"`` is stored as ``7``), at most 18 of
+    them so that the number fits the column's 18 whole digits as an ``int``."""
+    if value_type in _INTEGER_TYPES and len(text) <= 18 and text.isascii() and text.isdigit():
+        n = int(text)
+        return str(n), n
+    try:
+        value = parse_value(text, value_type)
+    except ValueError as exc:
+        return str(exc)
+    stored = format_value(value)
+    if value_type == "text":
+        return stored, None
+    number = Decimal(stored)
+    if -number.as_tuple().exponent > MAX_PLACES:
+        return _("At most %(n)s decimal places.") % {"n": MAX_PLACES}
+    return stored, number
+
+
+_INTEGER_TYPES = frozenset({"integer", "non_negative_integer"})
+_CACHED_TEXTS = 100_000  # distinct texts remembered per value type
+
+
+class ValueChecker:
+    """The checks of a form's values for one data set, compiled once: each key's element is
+    looked up once and each distinct text of a value type is parsed once (a county's file
+    repeats the same counts thousands of times). Every form, typed or imported, goes through
+    it, so both give the same values and the same messages."""
+
+    def __init__(self, ds: DataSet):
+        self.ds = ds
+        self._texts: dict[str, dict[str, Checked | str]] = {}
+        # key -> (the value type's parsed texts, value type, element name) once found good
+        self._keys: dict[str, tuple[dict, str, str]] = {}
+
+    def _spec(self, key: str) -> tuple[dict, str, str] | Problem:
+        element, _sep, option = key.partition(".")
+        el = self.ds.elements.get(element)
+        if el is None:
+            return Problem(_("Unknown data element %(code)s.") % {"code": element}, field=key)
+        if option and option not in el.option_codes:
+            return Problem(_("Unknown option %(code)s.") % {"code": key}, field=key, label=el.name)
+        if el.options and not option:
+            return Problem(_("Give the value of each option."), field=key, label=el.name)
+        spec = (self._texts.setdefault(el.value_type, {}), el.value_type, el.name)
+        self._keys[key] = spec
+        return spec
+
+    def check(self, raw: dict[str, str]) -> tuple[dict[str, Checked | None], list[Problem]]:
+        """{"CODE" or "CODE.OPTION": (stored text, number), or None for an emptied cell},
+        and the problems (field: the key; label: the element's name)."""
+        out: dict[str, Checked | None] = {}
+        problems: list[Problem] = []
+        keys = self._keys
+        for key, text in raw.items():
+            spec = keys.get(key) or self._spec(key)
+            if spec.__class__ is Problem:
+                problems.append(spec)
+                continue
+            text = (text or "").strip()
+            if not text:
+                out[key] = None
+                continue
+            texts = spec[0]
+            got = texts.get(text)
+            if got is None:
+                if len(texts) >= _CACHED_TEXTS:
+                    texts.clear()
+                got = texts[text] = _check_text(text, spec[1])
+            if got.__class__ is str:
+                problems.append(Problem(got, field=key, label=spec[2]))
+                continue
+            out[key] = got
+        return out, problems
+
+
 def clean_values(ds: DataSet, raw: dict[str, str]) -> tuple[dict[str, str | None], list[Problem]]:
     """{"CODE" or "CODE.OPTION": stored text, or None for an emptied cell}, and the problems."""
-    out: dict[str, str | None] = {}
-    problems: list[Problem] = []
-    for key, text in raw.items():
-        element, _sep, option = key.partition(".")
-        el = ds.elements.get(element)
-        if el is None:
-            problems.append(
-                Problem(_("Unknown data element %(code)s.") % {"code": element}, field=key)
-            )
-            continue
-        if option and option not in el.option_codes:
-            problems.append(
-                Problem(_("Unknown option %(code)s.") % {"code": key}, field=key, label=el.name)
-            )
-            continue
-        if el.options and not option:
-            problems.append(Problem(_("Give the value of each option."), field=key, label=el.name))
-            continue
-        text = (text or "").strip()
-        if not text:
-            out[key] = None
-            continue
-        try:
-            value = parse_value(text, el.value_type)
-        except ValueError as exc:
-            problems.append(Problem(str(exc), field=key, label=el.name))
-            continue
-        stored = format_value(value)
-        if el.value_type != "text" and -Decimal(stored).as_tuple().exponent > MAX_PLACES:
-            problems.append(
-                Problem(
-                    _("At most %(n)s decimal places.") % {"n": MAX_PLACES}, field=key, label=el.name
-                )
-            )
-            continue
-        out[key] = stored
-    return out, problems
+    checked, problems = ValueChecker(ds).check(raw)
+    return {k: None if v is None else v[0] for k, v in checked.items()}, problems
 
 
 def do_save_values(
@@ -181,7 +229,7 @@ def do_save_values(
     _require(actor, action, node)
     period = check_form(version, node, period)
     ds = definition_of(version)
-    cleaned, problems = clean_values(ds, raw)
+    cleaned, problems = ValueChecker(ds).check(raw)
     if problems:
         raise ValidationFailed(problems, _("Nothing was saved."))
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -195,7 +243,8 @@ def do_save_values(
         before: dict[str, str | None] = {}
         after: dict[str, str | None] = {}
         create, update, delete = [], [], []
-        for key, text in cleaned.items():
+        for key, checked in cleaned.items():
+            text, number = checked or (None, None)
             old = existing.get(key)
             if (old.value if old else None) == text:
                 continue
@@ -204,8 +253,6 @@ def do_save_values(
             if text is None:
                 delete.append(old.pk)
                 continue
-            text_element = ds.elements[key.partition(".")[0]].value_type == "text"
-            number = None if text_element else Decimal(text)
             if old is None:
                 element, _sep, option = key.partition(".")
                 create.append(

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.aggregates.actions import check_form, clean_values, locked_refusal
+from jiceng.aggregates.actions import ValueChecker, check_form, locked_refusal
 from jiceng.aggregates.models import DataSetVersion, DataValue, Report
 from jiceng.aggregates.queries import definition_of
 from jiceng.core import audit, scope
@@ -76,21 +75,25 @@ def save_rows(
 
     forms: dict[tuple[str, str], list[Row]] = defaultdict(list)
     seen: set[tuple] = set()
+    visible = {
+        code: node for code, node in nodes.items() if actor is None or scope.can_see(actor, node)
+    }
     for r in rows:
-        node = nodes.get(r.org_code)
-        if node is None or (actor is not None and not scope.can_see(actor, node)):
+        if r.org_code not in visible:
             problem(r, "org_code", _("Unknown unit %(code)s.") % {"code": r.org_code})
             continue
-        key = (r.org_code, r.period.strip(), r.element, r.option)
+        period = r.period.strip()
+        key = (r.org_code, period, r.element, r.option)
         if key in seen:
             problem(r, "value", _("The same value is given twice."))
             continue
         seen.add(key)
-        forms[(r.org_code, r.period.strip())].append(r)
+        forms[(r.org_code, period)].append(r)
 
     # every form is checked in memory first (scope, kind, period, values), then written
-    plans = []  # (node, version, period, {key: stored text or None}, rows)
+    plans = []  # (node, version, period, {key: (stored text, number) or None}, rows)
     allowed: dict[int, bool] = {}
+    checkers: dict[int, ValueChecker] = {}
 
     def refuse(form_rows: list[Row], column: str, message: str) -> None:
         problem(form_rows[0], column, message)
@@ -119,12 +122,15 @@ def save_rows(
         except UserError as exc:
             refuse(form_rows, "period", str(exc))
             continue
+        checker = checkers.get(version.pk)
+        if checker is None:
+            checker = checkers[version.pk] = ValueChecker(definition_of(version))
         by_key = {_key(r): r for r in form_rows}
-        cleaned, bad = clean_values(definition_of(version), {k: r.value for k, r in by_key.items()})
+        cleaned, bad = checker.check({k: r.value for k, r in by_key.items()})
         for p in bad:
             problem(by_key[p.field], "value" if p.label else "element", p.message)
             cleaned.pop(p.field, None)
-        good = [r for r in form_rows if _key(r) in cleaned]
+        good = [r for r in form_rows if _key(r) in cleaned] if bad else form_rows
         if good and (set_aside or not bad):
             plans.append((node, version, label, cleaned, good))
     saved_forms = _write(actor, plans, refuse, lambda: bool(problems) and not set_aside)
@@ -149,10 +155,12 @@ def _write(actor, plans: list, refuse, stop) -> int:
     changed form with every value before and after. Returns the number of forms saved
     (0, writing nothing, when ``stop()`` says a refusal undoes the whole batch)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
+    user_id = user.pk if user is not None else None
     saved = 0
     with transaction.atomic():
         reports: dict[tuple, Report] = {}
-        existing: dict[tuple, DataValue] = {}
+        # (dataset, unit, period) -> {key: (pk, stored text)} of the forms holding values
+        existing: dict[tuple, dict[str, tuple[int, str]]] = defaultdict(dict)
         node_ids = sorted({node.pk for node, *_rest in plans})
         periods = {period for _n, _v, period, _c, _r in plans}
         versions = {version.pk for _n, version, *_rest in plans}
@@ -162,10 +170,12 @@ def _write(actor, plans: list, refuse, stop) -> int:
                 dataset_id__in=versions, node_id__in=chunk, period__in=periods
             ):
                 reports[(r.dataset_id, r.node_id, r.period)] = r
-            for v in DataValue.objects.filter(
+            for pk, dataset, node, period, element, option, value in DataValue.objects.filter(
                 dataset_id__in=versions, node_id__in=chunk, period__in=periods
-            ).only("pk", "dataset_id", "node_id", "period", "element", "option", "value"):
-                existing[(v.dataset_id, v.node_id, v.period, v.key)] = v
+            ).values_list("pk", "dataset_id", "node_id", "period", "element", "option", "value"):
+                key = f"{element}.{option}" if option else element
+                existing[(dataset, node, period)][key] = (pk, value)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         new_reports, create, update, delete, audits = [], [], [], [], []
         for node, version, period, cleaned, form_rows in plans:
             report = reports.get((version.pk, node.pk, period))
@@ -178,30 +188,30 @@ def _write(actor, plans: list, refuse, stop) -> int:
             else:
                 report.dataset, report.node = version, node
             saved += 1
-            ds = definition_of(version)
-            before: dict[str, str | None] = {}
-            after: dict[str, str | None] = {}
-            for key, text in cleaned.items():
-                old = existing.get((version.pk, node.pk, period, key))
-                if (old.value if old else None) == text:
-                    continue
-                before[key] = old.value if old else None
-                after[key] = text
-                if text is None:
-                    delete.append(old.pk)
-                    continue
-                number = (
-                    None
-                    if ds.elements[key.partition(".")[0]].value_type == "text"
-                    else Decimal(text)
-                )
-                if old is None:
+            head = (version.pk, node.pk, period)
+            old_values = existing.get(head)
+            if old_values is None:  # a form without values: every value given is new
+                after = {key: c[0] for key, c in cleaned.items() if c is not None}
+                before = dict.fromkeys(after)
+                for key, (text, number) in ((k, c) for k, c in cleaned.items() if c is not None):
                     element, _sep, option = key.partition(".")
-                    create.append((version.pk, node.pk, period, element, option, text, number))
-                else:
-                    old.value, old.number, old.updated_by = text, number, user
-                    old.updated_at = timezone.now()
-                    update.append(old)
+                    create.append((*head, element, option, text, number, now, user_id))
+            else:
+                before, after = {}, {}
+                for key, checked in cleaned.items():
+                    text, number = checked or (None, None)
+                    pk, value = old_values.get(key, (None, None))
+                    if value == text:
+                        continue
+                    before[key] = value
+                    after[key] = text
+                    if text is None:
+                        delete.append(pk)
+                    elif pk is None:
+                        element, _sep, option = key.partition(".")
+                        create.append((*head, element, option, text, number, now, user_id))
+                    else:
+                        update.append((text, number, now, user_id, pk))
             if after:
                 audits.append((report, before, after))
         if stop():  # a locked form in an all-or-nothing batch: nothing is written
@@ -209,49 +219,47 @@ def _write(actor, plans: list, refuse, stop) -> int:
         Report.objects.bulk_create(new_reports, batch_size=1000)
         for i in range(0, len(delete), 1000):
             DataValue.objects.filter(pk__in=delete[i : i + 1000]).delete()
-        _insert_values(create, user)
-        DataValue.objects.bulk_update(
-            update, ["value", "number", "updated_by", "updated_at"], batch_size=1000
-        )
+        _insert_values(create)
+        _update_values(update)
         audit.record_many(actor, "aggregates.save_values", audits)
     return saved
 
 
-def _insert_values(rows: list[tuple], user) -> None:
-    """INSERT new values by the thousand with ``executemany`` (the ORM's ``bulk_create``
-    builds a model object and its SQL per value: most of a province's import)."""
+COLUMNS = [
+    "dataset_id", "node_id", "period", "element", "option", "value", "number",
+    "updated_at", "updated_by_id",
+]  # fmt: skip
+
+
+def _insert_values(rows: list[tuple]) -> None:
+    """New values (tuples in :data:`COLUMNS` order): ``COPY`` on PostgreSQL, ``executemany``
+    by the 5,000 elsewhere (the ORM's ``bulk_create`` builds a model object and its SQL per
+    value: most of a province's import)."""
     if not rows:
         return
-    meta = DataValue._meta
-    field = meta.get_field("number")
     ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    user_id = user.pk if user is not None else None
-    columns = [
-        "dataset_id", "node_id", "period", "element", "option", "value", "number",
-        "updated_at", "updated_by_id",
-    ]  # fmt: skip
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        ops.quote_name(meta.db_table),
-        ", ".join(ops.quote_name(meta.get_field(c.removesuffix("_id")).column) for c in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    params = [
-        (
-            dataset,
-            node,
-            period,
-            element,
-            option,
-            text,
-            None
-            if number is None
-            else ops.adapt_decimalfield_value(number, field.max_digits, field.decimal_places),
-            now,
-            user_id,
-        )
-        for dataset, node, period, element, option, text, number in rows
-    ]
+    table = ops.quote_name(DataValue._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in COLUMNS)
     with connection.cursor() as cursor:
-        for i in range(0, len(params), 2000):
-            cursor.executemany(sql, params[i : i + 2000])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
+
+
+def _update_values(rows: list[tuple]) -> None:
+    """Changed values: ``(value, number, updated_at, updated_by_id, pk)`` tuples."""
+    if not rows:
+        return
+    ops = connection.ops
+    sql = "UPDATE {} SET {} = %s, {} = %s, {} = %s, {} = %s WHERE {} = %s".format(
+        ops.quote_name(DataValue._meta.db_table),
+        *(ops.quote_name(c) for c in ("value", "number", "updated_at", "updated_by_id", "id")),
+    )
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
