@@ -7,6 +7,7 @@ period not locked; otherwise the write is refused in Chinese and nothing changes
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -131,12 +132,17 @@ Checked = tuple[str, Number | None]  # (stored text, number; None for a text ele
 def _check_text(text: str, value_type: str) -> Checked | str:
     """One stripped, non-empty cell of ``value_type``: (stored text, number), or the message.
 
-    ``parse_value`` then ``format_value``, with one shortcut: plain ASCII digits of an
-    integer type are their own whole number (``"007"`` is stored as ``7``), at most 18 of
-    them so that the number fits the column's 18 whole digits as an ``int``."""
-    if value_type in _INTEGER_TYPES and len(text) <= 18 and text.isascii() and text.isdigit():
-        n = int(text)
-        return str(n), n
+    ``parse_value`` then ``format_value``, with a shortcut for plain ASCII decimals of a
+    numeric type (``"007.50"`` is stored as ``7.5``): at most 18 whole digits, so that a
+    whole number is written as an ``int``, and at most 10 places, the column's."""
+    if value_type in _PLAIN_TYPES and text.isascii():
+        m = _PLAIN.fullmatch(text)
+        if m is not None and (m[2] is None or value_type in _DECIMAL_TYPES):
+            whole, places = m[1].lstrip("0") or "0", (m[2] or "").rstrip("0")
+            stored = f"{whole}.{places}" if places else whole
+            number = Decimal(stored) if places else int(whole)
+            if value_type != "percentage" or number <= 100:
+                return stored, number
     try:
         value = parse_value(text, value_type)
     except ValueError as exc:
@@ -150,7 +156,9 @@ def _check_text(text: str, value_type: str) -> Checked | str:
     return stored, number
 
 
-_INTEGER_TYPES = frozenset({"integer", "non_negative_integer"})
+_DECIMAL_TYPES = frozenset({"number", "percentage"})
+_PLAIN_TYPES = _DECIMAL_TYPES | {"integer", "non_negative_integer"}
+_PLAIN = re.compile(r"([0-9]{1,18})(?:\.([0-9]{1,10}))?")
 _CACHED_TEXTS = 100_000  # distinct texts remembered per value type
 
 
