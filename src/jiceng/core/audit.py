@@ -25,6 +25,8 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, dict):
+        if all(v is None or v.__class__ is str for v in value.values()):
+            return dict(value)  # texts only (a form's values before and after): as they are
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [_json_safe(v) for v in value]
