@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from jiceng.aggregates.actions import ValueChecker, check_form, locked_refusal
 from jiceng.aggregates.models import DataSetVersion, DataValue, Report
 from jiceng.aggregates.queries import definition_of
-from jiceng.core import audit, scope
+from jiceng.core import audit, bulk, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.orgs.models import Node
 
@@ -216,10 +216,10 @@ def _write(actor, plans: list, refuse, stop) -> int:
                 audits.append((report, before, after))
         if stop():  # a locked form in an all-or-nothing batch: nothing is written
             return 0
-        Report.objects.bulk_create(new_reports, batch_size=1000)
+        _insert_reports(new_reports)
         for i in range(0, len(delete), 1000):
             DataValue.objects.filter(pk__in=delete[i : i + 1000]).delete()
-        _insert_values(create)
+        bulk.insert_rows(DataValue._meta.db_table, COLUMNS, create)
         _update_values(update)
         audit.record_many(actor, "aggregates.save_values", audits)
     return saved
@@ -231,24 +231,22 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _insert_values(rows: list[tuple]) -> None:
-    """New values (tuples in :data:`COLUMNS` order): ``COPY`` on PostgreSQL, ``executemany``
-    by the 5,000 elsewhere (the ORM's ``bulk_create`` builds a model object and its SQL per
-    value: most of a province's import)."""
-    if not rows:
-        return
-    ops = connection.ops
-    table = ops.quote_name(DataValue._meta.db_table)
-    names = ", ".join(ops.quote_name(c) for c in COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i : i + 5000])
+def _insert_reports(reports: list[Report]) -> None:
+    """INSERT new reports without the ORM's per-object SQL, then read back their ids (the
+    audit rows name them)."""
+    bulk.insert_objects(reports)
+    by_key = {(r.dataset_id, r.node_id, r.period): r for r in reports}
+    node_ids = sorted({r.node_id for r in reports})
+    for i in range(0, len(node_ids), CHUNK):
+        for pk, dataset, node, period in Report.objects.filter(
+            dataset_id__in={r.dataset_id for r in reports},
+            node_id__in=node_ids[i : i + CHUNK],
+            period__in={r.period for r in reports},
+        ).values_list("pk", "dataset_id", "node_id", "period"):
+            report = by_key.get((dataset, node, period))
+            if report is not None:
+                report.pk = pk
+                report._state.adding = False
 
 
 def _update_values(rows: list[tuple]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import models
 
-from jiceng.core import pagecache
+from jiceng.core import bulk, pagecache
 from jiceng.core.models import AuditEvent
 
 
@@ -132,7 +132,7 @@ def record_many(
     user = actor if getattr(actor, "is_authenticated", False) else None
     paths = [node_path_of(obj) for obj, _before, _after in items]
     pagecache.bump(pagecache.kind_of(action), *paths)
-    AuditEvent.objects.bulk_create(
+    bulk.insert_objects(
         [
             AuditEvent(
                 actor=user,
@@ -146,8 +146,7 @@ def record_many(
                 after=_json_safe(after),
             )
             for (obj, before, after), path in zip(items, paths, strict=True)
-        ],
-        batch_size=500,
+        ]
     )
     return len(items)
 

@@ -1,0 +1,46 @@
+"""Many new rows of one model at once, without the ORM's per-object SQL compiling.
+
+``bulk_create`` compiles every field of every object into one statement (a tenth of a
+millisecond per object); :func:`insert_objects` prepares each object's values as the ORM
+would (``pre_save`` then ``get_db_prep_save``, so defaults and ``auto_now`` are kept) and
+sends them with ``COPY`` on PostgreSQL, ``executemany`` elsewhere. No primary keys are set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+BATCH = 5000  # rows per executemany
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """INSERT ``rows`` (tuples of database values in ``columns`` order) into ``table``."""
+    ops = connection.ops
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {ops.quote_name(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            ops.quote_name(table), names, ", ".join(["%s"] * len(columns))
+        )
+        rows = list(rows)
+        for i in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[i : i + BATCH])
+
+
+def insert_objects(objs: Sequence[models.Model]) -> None:
+    """INSERT new model instances (all of one model) as ``bulk_create`` would, without
+    setting their primary keys."""
+    if not objs:
+        return
+    meta = objs[0]._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    rows = [
+        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
+    ]
+    insert_rows(meta.db_table, [f.column for f in fields], rows)
