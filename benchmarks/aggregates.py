@@ -1,6 +1,6 @@
 """Aggregate reporting at province scale: import, aggregate, reporting rate, rule analysis, form.
 
-    python benchmarks/aggregates.py [--units 2000] [--months 24] [--keep DIR]
+    python benchmarks/aggregates.py [--units 2000] [--months 24] [--keep DIR] [--import-only]
     DATABASE_URL=postgres://... python benchmarks/aggregates.py
 
 Builds, in a fresh database (SQLite in a temporary folder, or the PostgreSQL of
@@ -18,6 +18,9 @@ machine may be shared), the process's peak resident memory so far, and rows/s:
 3. the reporting-rate summary of the province for that year (``queries.reporting``);
 4. the validation rule analysis of the province for that year (``queries.violations``);
 5. a form page (the entry form of one unit and month, through the Django test client).
+
+On PostgreSQL served from this machine, the import's line also gives the CPU seconds of
+the database backend (from ``/proc``). ``--import-only`` stops after the import.
 
 Targets (issue 11): import ≤ 60 s, aggregate ≤ 2 s, reporting rate and analysis ≤ 5 s each,
 form ≤ 300 ms.
@@ -176,11 +179,26 @@ def build_tree(units: int):
     return province, counties
 
 
+def _server_cpu(connection) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when it runs here."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        (pid,) = cur.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--keep", default=None, help="SQLite folder to keep (default: temporary)")
+    parser.add_argument("--import-only", action="store_true", help="stop after the import")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         folder = args.keep or tempfile.mkdtemp(prefix="jiceng-bench-agg-")
@@ -232,6 +250,7 @@ def main() -> None:
     total = args.units * args.months * 60
     print(f"{'step':<34}{'seconds':>9}{'cpu s':>9}{'peak MB':>10}{'rows/s':>12}", flush=True)
     wall = cpu = 0.0
+    server = _server_cpu(connection)
     from tqdm import tqdm
 
     for county in tqdm(counties, desc="import", unit="county", leave=False):
@@ -253,6 +272,11 @@ def main() -> None:
         f"{total / wall:>12,.0f}",
         flush=True,
     )
+    if server is not None:
+        print(f"{'  database backend CPU s':<34}{'':>9}{_server_cpu(connection) - server:>9.2f}")
+    print(f"load average after the import: {'  '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.import_only:
+        return
     at = datetime(2026, 1, 5, tzinfo=UTC)
     Report.objects.filter(dataset=version).update(completed_at=at)
     assert DataValue.objects.count() == total, DataValue.objects.count()
