@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiceng.aggregates import totals
 from jiceng.aggregates.actions import check_form, clean_values, locked_refusal
 from jiceng.aggregates.models import DataSetVersion, DataValue, Report
 from jiceng.aggregates.queries import definition_of
@@ -213,6 +214,10 @@ def _write(actor, plans: list, refuse, stop) -> int:
         DataValue.objects.bulk_update(
             update, ["value", "number", "updated_by", "updated_at"], batch_size=1000
         )
+        if plans:  # the yearly totals of the units and years written
+            totals.refresh(
+                plans[0][1].code, {n.pk for n, *_r in plans}, totals.years_of(periods)
+            )
         audit.record_many(actor, "aggregates.save_values", audits)
     return saved
 

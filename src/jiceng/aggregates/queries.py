@@ -16,7 +16,9 @@ from fractions import Fraction
 from django.http import Http404
 from django.utils import timezone
 
-from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report
+from jiceng.aggregates import totals as totals_module
+from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report, UnitTotal
+from jiceng.aggregates.totals import decimal_parts
 from jiceng.core import scope
 from jiceng.datasets import DataSet, Period, is_outlier, parse_dataset, parse_period
 from jiceng.datasets.engine import check_rule, completeness, expected, unit_cells
@@ -720,7 +722,13 @@ def province_aggregate(
     wanted = [o for o in orgs if only is None or o.code in only]
     rolled = {el.code for el in ds.element_list() if _rolled_up(el)}
     lengths = {len(by_code[o.code].path) for o in wanted}
-    totals = _roll_up(ds, version, node, labels, rolled, lengths) if rolled else {}
+    totals = None
+    if rolled and ds.period_type != "yearly" and period.first % 12 == 0 and period.months % 12 == 0:
+        # whole years: from the units' yearly totals (a twelfth of a monthly data set's rows)
+        years = list(range(period.first // 12, (period.first + period.months) // 12))
+        totals = _roll_up(ds, version, node, labels, rolled, lengths, years)
+    if totals is None:
+        totals = _roll_up(ds, version, node, labels, rolled, lengths) if rolled else {}
     in_python: list[str] = []
     if totals is None:  # a decimal SQLite cannot split exactly: those added up here
         in_python = sorted(c for c in rolled if not _in_database(ds.elements[c]))
@@ -824,7 +832,7 @@ def _rolled_up(el) -> bool:
     )
 
 
-SCALE = 10  # decimal places of SQLite's fractional digits (:func:`_roll_up`)
+SCALE = totals_module.SCALE  # decimal places of SQLite's fractional digits (:func:`_roll_up`)
 
 
 def _roll_up(
@@ -834,6 +842,7 @@ def _roll_up(
     labels: list[str],
     elements: set[str],
     lengths: set[int],
+    years: list[int] | None = None,
 ) -> dict[tuple[str, str], tuple[int | Fraction, int]] | None:
     """``{(ancestor path, "CODE" or "CODE.OPTION"): (value, units that reported)}`` of
     ``elements`` (summed, or averaged without options) in ``node``'s subtree over the
@@ -848,7 +857,11 @@ def _roll_up(
     integers; decimals as PostgreSQL's exact ``numeric`` or, on SQLite, as two integers
     parsed from the stored text: the whole part and the first :data:`SCALE` fractional
     digits. None when a SQLite decimal does not fit that (more than :data:`SCALE` places
-    or 15 whole digits, or not plain digits): the caller adds those up another way."""
+    or 15 whole digits, or not plain digits): the caller adds those up another way.
+
+    With ``years`` (``labels`` are every period of those whole years), each unit's sums
+    come from its yearly totals (:mod:`jiceng.aggregates.totals`), a twelfth of the rows of
+    a monthly data set; None also when a total is inexact (SQLite)."""
     from django.db import connection, transaction
 
 
@@ -873,21 +886,23 @@ def _roll_up(
         )
 
     args: list = []
-    parts = [per_unit(f"d.{q('number')}", "0", "0", whole_numbers)] if whole_numbers else []
-    if decimals:  # SQLite: the whole part and the first SCALE places of the stored text
-        v = f"d.{q('value')}"
-        a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
-        sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
-        dot = f"INSTR({a}, '.')"
-        whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
-        digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
-        ip = f"{sign} * CAST({whole} AS INTEGER)"
-        fp = f"{sign} * CAST(SUBSTR({digits} || '{'0' * SCALE}', 1, {SCALE}) AS INTEGER)"
-        bad = (
-            f"CASE WHEN LENGTH({whole}) NOT BETWEEN 1 AND 15 OR LENGTH({digits}) > {SCALE} "
-            f"OR {whole} GLOB '*[^0-9]*' OR {digits} GLOB '*[^0-9]*' THEN 1 ELSE 0 END"
-        )
-        parts.append(per_unit(ip, fp, bad, decimals))
+    if years is not None:  # every element from the units' yearly totals
+        names = sorted(elements)
+        args += [version.code, MONTHS_IN[ds.period_type], *years, *u_args, *names]
+        parts = [
+            f"SELECT t.{q('node_id')}, t.{q('element')}, t.{q('option')}, SUM(t.{q('whole')}), "
+            f"SUM(t.{q('fraction')}), SUM(t.{q('periods')}), "
+            f"MAX(CASE WHEN t.{q('inexact')} THEN 1 ELSE 0 END) "
+            f"FROM {q(UnitTotal._meta.db_table)} t WHERE t.{q('dataset_code')} = %s "
+            f"AND t.{q('months')} = %s AND t.{q('year')} IN ({', '.join(['%s'] * len(years))}) "
+            f"AND t.{q('node_id')} IN ({units}) "
+            f"AND t.{q('element')} IN ({', '.join(['%s'] * len(names))}) "
+            f"GROUP BY t.{q('node_id')}, t.{q('element')}, t.{q('option')}"
+        ]
+    else:
+        parts = [per_unit(f"d.{q('number')}", "0", "0", whole_numbers)] if whole_numbers else []
+        if decimals:  # SQLite: the whole part and the first SCALE places of the stored text
+            parts.append(per_unit(*decimal_parts(f"d.{q('value')}"), decimals))
     inner = " UNION ALL ".join(parts)
     node_table = q(Node._meta.db_table)
     # each unit's element totals (over options), with its path; averages (never with

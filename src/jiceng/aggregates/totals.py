@@ -1,0 +1,135 @@
+"""Per-unit yearly totals of aggregate values (:class:`UnitTotal`), kept by every write.
+
+A year's aggregate of a monthly data set reads twelve values per unit, element and option
+(a province: 1.4 million rows). The totals hold, per unit, year, element and option, the
+sum of the year's numeric values and how many periods reported, so the whole-province
+aggregate of a year reads one row instead of twelve (:func:`jiceng.aggregates.queries.
+province_aggregate`). They are derived data: every write of values refreshes the totals of
+the units and years it touched in the same transaction (:func:`refresh`), and
+``jiceng aggregates totals`` rebuilds them all from the values.
+
+Sums are exact: PostgreSQL adds ``numeric``; SQLite, whose decimals are floating point,
+adds each value's whole part and its first :data:`SCALE` decimal places as two integers
+parsed from the stored text (a value that does not fit marks the total ``inexact``, and the
+aggregate then reads the values themselves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+SCALE = 10  # decimal places of SQLite's fractional digits
+MONTHS_OF_LENGTH = {7: 1, 6: 3}  # a period label's length: "2025-01" monthly, "2025Q1" quarterly
+CHUNK = 500  # units per statement
+
+
+def decimal_parts(v: str) -> tuple[str, str, str]:
+    """SQLite expressions of a canonical decimal text ``v`` (a column): its whole part and
+    its first :data:`SCALE` decimal places as signed integers, and 1 when it does not fit
+    (more than :data:`SCALE` places or 15 whole digits, or not plain digits)."""
+    a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
+    sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
+    dot = f"INSTR({a}, '.')"
+    whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
+    digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
+    ip = f"{sign} * CAST({whole} AS INTEGER)"
+    fp = f"{sign} * CAST(SUBSTR({digits} || '{'0' * SCALE}', 1, {SCALE}) AS INTEGER)"
+    bad = (
+        f"CASE WHEN LENGTH({whole}) NOT BETWEEN 1 AND 15 OR LENGTH({digits}) > {SCALE} "
+        f"OR {whole} GLOB '*[^0-9]*' OR {digits} GLOB '*[^0-9]*' THEN 1 ELSE 0 END"
+    )
+    return ip, fp, bad
+
+
+def _tables() -> tuple[str, str, str]:
+    from jiceng.aggregates.models import DataSetVersion, DataValue, UnitTotal
+
+    q = connection.ops.quote_name
+    return (
+        q(UnitTotal._meta.db_table),
+        q(DataValue._meta.db_table),
+        q(DataSetVersion._meta.db_table),
+    )
+
+
+def years_of(labels: Iterable[str]) -> set[int]:
+    """The years of the monthly and quarterly period labels among ``labels``."""
+    return {int(p[:4]) for p in labels if len(p) in MONTHS_OF_LENGTH and p[:4].isdigit()}
+
+
+def refresh(
+    dataset_code: str, node_ids: Iterable[int] | None = None, years: Iterable[int] | None = None
+) -> None:
+    """Compute again the totals of ``dataset_code`` for the units ``node_ids`` (None: all)
+    in ``years`` (None: all) from their values. Call it inside the transaction that wrote
+    the values."""
+    totals, values, versions = _tables()
+    q = connection.ops.quote_name
+    years = sorted(set(years)) if years is not None else None
+    if years == []:
+        return
+    ids = sorted(set(node_ids)) if node_ids is not None else None
+    if ids == []:
+        return
+    if connection.vendor == "postgresql":
+        ip, fp, bad = f"d.{q('number')}", "0", "0"
+    else:
+        ip, fp, bad = decimal_parts(f"d.{q('value')}")
+    year = f"CAST(SUBSTR(d.{q('period')}, 1, 4) AS INTEGER)"
+    chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] if ids else [None]
+    with connection.cursor() as cur:
+        for chunk in chunks:
+            where, args = [f"{q('dataset_code')} = %s"], [dataset_code]
+            d_where, d_args = [], []
+            if chunk is not None:
+                where.append(f"{q('node_id')} IN ({', '.join(['%s'] * len(chunk))})")
+                args += chunk
+                d_where.append(f"d.{q('node_id')} IN ({', '.join(['%s'] * len(chunk))})")
+                d_args += chunk
+            if years is not None:
+                where.append(f"{q('year')} IN ({', '.join(['%s'] * len(years))})")
+                args += years
+                d_where.append(
+                    "(" + " OR ".join(
+                        f"(d.{q('period')} >= %s AND d.{q('period')} < %s)" for _ in years
+                    ) + ")"
+                )
+                for y in years:
+                    d_args += [str(y), str(y + 1)]
+            cur.execute(f"DELETE FROM {totals} WHERE " + " AND ".join(where), args)
+            cur.execute(
+                f"INSERT INTO {totals} ({q('dataset_code')}, {q('node_id')}, {q('year')}, "
+                f"{q('months')}, {q('element')}, {q('option')}, {q('whole')}, {q('fraction')}, "
+                f"{q('periods')}, {q('inexact')}) "
+                f"SELECT %s, d.{q('node_id')}, {year}, "
+                f"CASE LENGTH(d.{q('period')}) WHEN 7 THEN 1 ELSE 3 END, d.{q('element')}, "
+                f"d.{q('option')}, SUM({ip}), SUM({fp}), COUNT(*), MAX({bad}) = 1 "
+                f"FROM {values} d WHERE d.{q('dataset_id')} IN "
+                f"(SELECT {q('id')} FROM {versions} WHERE {q('code')} = %s) "
+                f"AND d.{q('number')} IS NOT NULL AND LENGTH(d.{q('period')}) IN (6, 7) "
+                + "".join(f"AND {w} " for w in d_where)
+                + f"GROUP BY d.{q('node_id')}, {year}, "
+                f"CASE LENGTH(d.{q('period')}) WHEN 7 THEN 1 ELSE 3 END, "
+                f"d.{q('element')}, d.{q('option')}",
+                [dataset_code, dataset_code, *d_args],
+            )
+
+
+def rebuild(dataset_codes: Iterable[str] | None = None) -> int:
+    """Rebuild every total (of ``dataset_codes``, or of every data set) from the values;
+    the number of data sets rebuilt."""
+    from django.db import transaction
+
+    from jiceng.aggregates.models import DataSetVersion
+
+    codes = sorted(
+        set(dataset_codes)
+        if dataset_codes is not None
+        else set(DataSetVersion.objects.values_list("code", flat=True))
+    )
+    with transaction.atomic():
+        for code in codes:
+            refresh(code)
+    return len(codes)
