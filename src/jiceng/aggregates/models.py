@@ -230,11 +230,16 @@ class UnitTotal(models.Model):
     values (:mod:`jiceng.aggregates.totals`) so that a year's aggregate reads one row where
     it would read twelve values. ``whole`` is the exact sum on PostgreSQL; on SQLite, whose
     decimals are floating point, the sum of the values' whole parts, with ``fraction`` the sum
-    of their first ten decimal places as an integer (``inexact`` when a value did not fit)."""
+    of their first ten decimal places as an integer (``inexact`` when a value did not fit).
+    An element with options also has a row without one: its total over the options."""
 
     dataset_code = models.CharField(_("data set"), max_length=64)
-    node = models.ForeignKey(
-        "orgs.Node", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    node = models.ForeignKey(  # indexed first in the unique constraint
+        "orgs.Node",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     months = models.PositiveSmallIntegerField(_("months in a period"))  # 1 or 3
@@ -244,11 +249,14 @@ class UnitTotal(models.Model):
     fraction = models.BigIntegerField(_("decimal places"), default=0)
     periods = models.PositiveIntegerField(_("periods reported"))
     inexact = models.BooleanField(_("inexact"), default=False)
+    # the latest period of the year with a value, and that value (stocks: ``last``)
+    last_period = models.CharField(_("latest period"), max_length=8, blank=True)
+    last_value = models.TextField(_("latest value"), blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["dataset_code", "year", "months", "node", "element", "option"],
+                fields=["node", "dataset_code", "year", "months", "element", "option"],
                 name="aggregates_total_unique",
             ),
         ]

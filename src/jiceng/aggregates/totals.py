@@ -5,7 +5,8 @@ A year's aggregate of a monthly data set reads twelve values per unit, element a
 sum of the year's numeric values and how many periods reported, so the whole-province
 aggregate of a year reads one row instead of twelve (:func:`jiceng.aggregates.queries.
 province_aggregate`). They are derived data: every write of values refreshes the totals of
-the units and years it touched in the same transaction (:func:`refresh`), and
+the units and years it touched in the same transaction (:func:`refresh`); each also keeps
+the year's latest period and value, for stocks (``last``); and
 ``jiceng aggregates totals`` rebuilds them all from the values.
 
 Sums are exact: PostgreSQL adds ``numeric``; SQLite, whose decimals are floating point,
@@ -75,8 +76,18 @@ def refresh(
         return
     if connection.vendor == "postgresql":
         ip, fp, bad = f"d.{q('number')}", "0", "0"
-    else:
-        ip, fp, bad = decimal_parts(f"d.{q('value')}")
+        last = f"(ARRAY_AGG(d.{q('value')} ORDER BY d.{q('period')} DESC))[1]"
+    else:  # whole numbers are stored as SQLite integers: only decimals need their text
+        whole = f"typeof(d.{q('number')}) = 'integer'"
+        ip, fp, bad = (
+            f"(CASE WHEN {whole} THEN {direct} ELSE {parsed} END)"
+            for direct, parsed in zip(
+                (f"d.{q('number')}", "0", "0"), decimal_parts(f"d.{q('value')}"), strict=True
+            )
+        )
+        # the value of the row with the latest period (SQLite's bare column beside the one
+        # MAX() of the query)
+        last = f"d.{q('value')}"
     year = f"CAST(SUBSTR(d.{q('period')}, 1, 4) AS INTEGER)"
     chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] if ids else [None]
     with connection.cursor() as cur:
@@ -102,10 +113,11 @@ def refresh(
             cur.execute(
                 f"INSERT INTO {totals} ({q('dataset_code')}, {q('node_id')}, {q('year')}, "
                 f"{q('months')}, {q('element')}, {q('option')}, {q('whole')}, {q('fraction')}, "
-                f"{q('periods')}, {q('inexact')}) "
+                f"{q('periods')}, {q('inexact')}, {q('last_period')}, {q('last_value')}) "
                 f"SELECT %s, d.{q('node_id')}, {year}, "
                 f"CASE LENGTH(d.{q('period')}) WHEN 7 THEN 1 ELSE 3 END, d.{q('element')}, "
-                f"d.{q('option')}, SUM({ip}), SUM({fp}), COUNT(*), MAX({bad}) = 1 "
+                f"d.{q('option')}, SUM({ip}), SUM({fp}), COUNT(*), SUM({bad}) > 0, "
+                f"MAX(d.{q('period')}), {last} "
                 f"FROM {values} d WHERE d.{q('dataset_id')} IN "
                 f"(SELECT {q('id')} FROM {versions} WHERE {q('code')} = %s) "
                 f"AND d.{q('number')} IS NOT NULL AND LENGTH(d.{q('period')}) IN (6, 7) "
