@@ -234,7 +234,7 @@ class UnitTotal(models.Model):
     An element with options also has a row without one: its total over the options."""
 
     dataset_code = models.CharField(_("data set"), max_length=64)
-    node = models.ForeignKey(  # indexed first in the unique constraint
+    node = models.ForeignKey(  # indexed in the unique constraint, after the year
         "orgs.Node",
         verbose_name=_("unit"),
         on_delete=models.CASCADE,
@@ -256,7 +256,7 @@ class UnitTotal(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["node", "dataset_code", "year", "months", "element", "option"],
+                fields=["dataset_code", "year", "months", "node", "element", "option"],
                 name="aggregates_total_unique",
             ),
         ]

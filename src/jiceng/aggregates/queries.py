@@ -714,7 +714,7 @@ def province_aggregate(
     split exactly) go through the engine or are added up here as exact decimals. The result
     equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree
     as ``_orgs(node)`` gives it, when the caller has it already."""
-    from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
+    from jiceng.datasets.engine import ancestors, indicator_function, keys_of, node_values
 
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
@@ -774,6 +774,9 @@ def province_aggregate(
     fast = rolled | set(in_python)
     keys = [key for key, el in keys_of(ds) if el.code in fast]
     percentage = {key for key, el in keys_of(ds) if el.value_type == "percentage"}
+    indicators = [
+        (i.code, indicator_function(i.numerator, i.denominator, i.factor)) for i in ds.indicators
+    ]
     out = {}
     nothing: dict = {}
     for org in wanted:
@@ -785,8 +788,8 @@ def province_aggregate(
                 got[key] = None
             else:  # percentages: the unweighted mean of the units that reported
                 got[key] = Fraction(e[0]) / e[1] if key in percentage else Fraction(e[0])
-        for ind in ds.indicators:
-            got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
+        for code, value_of in indicators:
+            got[code] = value_of(got)
         out[org.code] = got
     return out
 

@@ -99,8 +99,9 @@ def refresh(
                 args += chunk
                 d_where.append(f"d.{q('node_id')} IN ({', '.join(['%s'] * len(chunk))})")
                 d_args += chunk
-            if years is not None:
+            if years is not None:  # the unique index: data set, year, months, unit…
                 where.append(f"{q('year')} IN ({', '.join(['%s'] * len(years))})")
+                where.append(f"{q('months')} IN (1, 3)")
                 args += years
                 d_where.append(
                     "(" + " OR ".join(
