@@ -450,7 +450,10 @@ def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = 
 
     # the node's own values for the previous period and last year's
     earlier = []
-    for r in (span.previous, span.last_year):
+    for r in (span.previous, span.last_year):  # of a year, the same period: computed once
+        if earlier and r == span.previous:
+            earlier.append(earlier[0])
+            continue
         got = province_aggregate(version, node, r, tree, {node.code})[node.code]
         earlier.append({code: format_value(v) for code, v in got.items()})
     targets = {i.code: i.target for i in ds.indicators if i.target is not None}
