@@ -714,9 +714,11 @@ def province_aggregate(
     the database, per unit and then per ancestor, in one query (:func:`_roll_up`: exact
     integers, or PostgreSQL's exact ``numeric``; SQLite's decimals as whole and fractional
     digits apart). The others (stocks, averages by option, and decimals SQLite could not
-    split exactly) go through the engine or are added up here as exact decimals. The result
-    equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree
-    as ``_orgs(node)`` gives it, when the caller has it already."""
+    split exactly) go through the engine or are added up here as exact decimals. A whole
+    year of a monthly or quarterly data set is read from the units' yearly totals instead
+    (:func:`_roll_up_year`, :func:`_latest_of_year`). The result equals ``node_values``
+    over every value (``tests/aggregates``). ``tree``: the subtree as ``_orgs(node)`` gives
+    it, when the caller has it already."""
     from jiceng.datasets.engine import ancestors, indicator_function, keys_of, node_values
 
     ds = definition_of(version)
