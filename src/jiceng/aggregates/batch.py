@@ -215,8 +215,11 @@ def _write(actor, plans: list, refuse, stop) -> int:
             update, ["value", "number", "updated_by", "updated_at"], batch_size=1000
         )
         if plans:  # the yearly totals of the units and years written
-            totals.refresh(
-                plans[0][1].code, {n.pk for n, *_r in plans}, totals.years_of(periods)
+            totals.refresh_with(
+                plans[0][1].code,
+                {n.pk for n, *_r in plans},
+                totals.years_of(periods),
+                [(n, p, e, o, text) for _v, n, p, e, o, text, number in create if number is not None],
             )
         audit.record_many(actor, "aggregates.save_values", audits)
     return saved

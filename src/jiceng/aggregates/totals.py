@@ -18,6 +18,7 @@ aggregate then reads the values themselves).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import connection
 
@@ -78,13 +79,10 @@ def refresh(
         ip, fp, bad = f"d.{q('number')}", "0", "0"
         last = f"(ARRAY_AGG(d.{q('value')} ORDER BY d.{q('period')} DESC))[1]"
     else:  # whole numbers are stored as SQLite integers: only decimals need their text
-        whole = f"typeof(d.{q('number')}) = 'integer'"
-        ip, fp, bad = (
-            f"(CASE WHEN {whole} THEN {direct} ELSE {parsed} END)"
-            for direct, parsed in zip(
-                (f"d.{q('number')}", "0", "0"), decimal_parts(f"d.{q('value')}"), strict=True
-            )
-        )
+        # every value from its text (as _parts reads it); one that does not fit adds 0 and
+        # marks the total inexact
+        parsed_ip, parsed_fp, bad = decimal_parts(f"d.{q('value')}")
+        ip, fp = (f"(CASE WHEN {bad} = 1 THEN 0 ELSE {x} END)" for x in (parsed_ip, parsed_fp))
         # the value of the row with the latest period (SQLite's bare column beside the one
         # MAX() of the query)
         last = f"d.{q('value')}"
@@ -146,3 +144,81 @@ def rebuild(dataset_codes: Iterable[str] | None = None) -> int:
         for code in codes:
             refresh(code)
     return len(codes)
+
+
+def _parts(text: str) -> tuple[int | Decimal, int, bool]:
+    """A stored value's contribution to a total, as :func:`refresh`'s SQL computes it:
+    (whole, fraction, inexact) — on PostgreSQL the exact number; on SQLite its whole part
+    and first :data:`SCALE` decimal places as integers, (0, 0, True) when it does not fit
+    (more than 15 whole digits or :data:`SCALE` places)."""
+    if connection.vendor == "postgresql":
+        return Decimal(text), 0, False
+    if "." not in text and len(text.lstrip("-")) <= 15:  # a whole number: the same, quicker
+        return int(text), 0, False
+    sign = -1 if text.startswith("-") else 1
+    whole, _dot, digits = text.lstrip("-").partition(".")
+    if not 1 <= len(whole) <= 15 or len(digits) > SCALE or not (whole + digits).isdigit():
+        return 0, 0, True
+    return sign * int(whole), sign * int(digits.ljust(SCALE, "0")), False
+
+
+def refresh_with(
+    dataset_code: str, node_ids: Iterable[int], years: Iterable[int], new_values: list[tuple]
+) -> None:
+    """:func:`refresh` for a batch that wrote ``new_values`` — ``(unit id, period, element,
+    option, text)`` of every numeric value it created: the totals of a unit and year that
+    had none before (so no numeric value either) are added up here from those values,
+    without reading them back; the others are refreshed from the database."""
+    from jiceng.aggregates.models import UnitTotal
+
+    ids, years = sorted(set(node_ids)), sorted(set(years))
+    if not ids or not years:
+        return
+    had: set[tuple[int, int]] = set()
+    for i in range(0, len(ids), CHUNK):
+        had.update(
+            UnitTotal.objects.filter(
+                dataset_code=dataset_code,
+                year__in=years,
+                months__in=(1, 3),
+                node_id__in=ids[i : i + CHUNK],
+            )
+            .values_list("node_id", "year")
+            .distinct()
+        )
+    sums: dict[tuple, list] = {}
+    for node_id, period, element, option, text in new_values:
+        year = int(period[:4])
+        months = MONTHS_OF_LENGTH.get(len(period))
+        if months is None or (node_id, year) in had or year not in years:
+            continue
+        whole, fraction, inexact = _parts(text)
+        key = (node_id, year, months, element, option)
+        s = sums.get(key)
+        if s is None:
+            sums[key] = [whole, fraction, 1, inexact, period, text]
+        else:
+            s[0] += whole
+            s[1] += fraction
+            s[2] += 1
+            s[3] = s[3] or inexact
+            if period > s[4]:
+                s[4], s[5] = period, text
+    # raw parameters: SQLite keeps an int an INTEGER (Django would pass a decimal text)
+    totals, _values, _versions = _tables()
+    q = connection.ops.quote_name
+    columns = [
+        "dataset_code", "node_id", "year", "months", "element", "option", "whole", "fraction",
+        "periods", "inexact", "last_period", "last_value",
+    ]  # fmt: skip
+    sql = (
+        f"INSERT INTO {totals} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    rows = [(dataset_code, *key, *s) for key, s in sums.items()]
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 2000):
+            cur.executemany(sql, rows[i : i + 2000])
+    stale = sorted({n for n, _y in had})
+    if stale:
+        refresh(dataset_code, stale, years)
