@@ -850,21 +850,32 @@ def _latest_of_year(
     if not codes:
         return []
     q = connection.ops.quote_name
-    root = min(by_code.values(), key=lambda n: n.depth)  # paths: digits and "/" only
+    where, args = _year_totals(ds, version, by_code, year, codes)
     sql = (
         f"SELECT n.{q('code')}, t.{q('last_period')}, t.{q('element')}, t.{q('option')}, "
-        f"t.{q('last_value')} FROM {q(UnitTotal._meta.db_table)} t "
+        f"t.{q('last_value')} {where}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+def _year_totals(
+    ds: DataSet, version: DataSetVersion, by_code: dict[str, Node], year: int, codes: list[str]
+) -> tuple[str, list]:
+    """``FROM … WHERE …`` (and its parameters) of the yearly totals ``t`` of ``codes`` in
+    ``year`` of every unit ``n`` of the subtree ``by_code``."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    root = min(by_code.values(), key=lambda n: n.depth)  # paths: digits and "/" only
+    where = (
+        f"FROM {q(UnitTotal._meta.db_table)} t "
         f"JOIN {q(Node._meta.db_table)} n ON n.{q('id')} = t.{q('node_id')} "
         f"WHERE n.{q('path')} LIKE %s AND t.{q('dataset_code')} = %s AND t.{q('year')} = %s "
         f"AND t.{q('months')} = %s AND t.{q('element')} IN ({', '.join(['%s'] * len(codes))})"
     )
-    with connection.cursor() as cur:
-        cur.execute(
-            sql,
-            [root.path + "%", version.code, year,
-             MONTHS_IN[ds.period_type], *codes],
-        )  # fmt: skip
-        return cur.fetchall()
+    return where, [root.path + "%", version.code, year, MONTHS_IN[ds.period_type], *codes]
 
 
 def _rolled_up(el) -> bool:
@@ -1003,16 +1014,8 @@ def _roll_up_year(
     q = connection.ops.quote_name
     nodes = list(by_code.values())
     root = min(nodes, key=lambda n: n.depth)
-    names = sorted(elements)
     averaged = sorted(c for c in elements if ds.elements[c].aggregation == "average")
-    t = q(UnitTotal._meta.db_table)
-    where = (
-        f"FROM {t} t JOIN {q(Node._meta.db_table)} n ON n.{q('id')} = t.{q('node_id')} "
-        f"WHERE n.{q('path')} LIKE %s AND t.{q('dataset_code')} = %s AND t.{q('year')} = %s "
-        f"AND t.{q('months')} = %s AND t.{q('element')} IN ({', '.join(['%s'] * len(names))})"
-    )
-    args = [root.path + "%", version.code, year, MONTHS_IN[ds.period_type]]
-    args += names
+    where, args = _year_totals(ds, version, by_code, year, sorted(elements))
     # averages (never with options) keep their number of periods, the others 0
     g = (
         f"CASE WHEN t.{q('element')} IN ({', '.join(['%s'] * len(averaged))}) "
