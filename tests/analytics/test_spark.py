@@ -28,7 +28,7 @@ pytestmark = pytest.mark.spark
 @pytest.fixture(scope="session")
 def spark():
     os.environ.setdefault("JICENG_SPARK_PARTITIONS", "1")
-    os.environ.setdefault("JICENG_SPARK_CACHE", "0")
+    os.environ.setdefault("JICENG_SPARK_CACHE", "checkpoint")
     # One core (the other runs the other test worker); no adaptive execution and no code
     # generation, which pay on big data only: the check takes a third less time.
     os.environ.setdefault("JICENG_SPARK_MASTER", "local[1]")
