@@ -209,9 +209,14 @@ class SparkRunner:
 
     def execute(self, sql: str) -> None:
         if sql.startswith("CACHE TABLE"):
+            # JICENG_SPARK_CACHE: "1" (default) caches each view; "0" does not (each query
+            # recomputes the views it reads); "checkpoint" replaces each view by a local
+            # checkpoint of its rows, so that a query reading it plans a scan of those rows
+            # instead of the view's whole definition (a cached view is still analysed in
+            # full): for small data, where planning is most of the time (the Spark test).
             mode = os.environ.get("JICENG_SPARK_CACHE", "1")
             if mode == "0":
-                return  # tiny test data: recomputing is cheaper than a caching job per view
+                return
             if mode == "checkpoint":
                 name = sql.split()[2]
                 df = self.spark.table(name).localCheckpoint(eager=True)
