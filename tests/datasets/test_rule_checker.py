@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiceng.datasets.definition import Rule
-from jiceng.datasets.engine import check_rule, rule_checker
+from jiceng.datasets.engine import (
+    check_rule,
+    indicator_function,
+    indicator_value,
+    rule_checker,
+)
 from jiceng.datasets.expressions import parse_expression
 
 from .test_property import MISSING, OPERATORS, render
@@ -95,3 +100,37 @@ def test_a_rule_by_hand_gives_left_and_right_as_fractions():
         "Z", "z", parse_expression("#{A} / #{B}"), ">", parse_expression("0"), missing="never_skip"
     )
     assert rule_checker(by_zero)(1, 0) is None
+
+
+values = st.one_of(
+    st.none(),
+    st.fractions(min_value=-5, max_value=5, max_denominator=8),
+    st.just("text"),  # a text value counts as missing, as in indicator_value
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    sides(),
+    sides(),
+    st.sampled_from([Fraction(1), Fraction(100), Fraction(1, 3)]),
+    st.lists(values, min_size=3, max_size=3),
+)
+def test_the_compiled_indicator_agrees_with_indicator_value(num, den, factor, drawn):
+    numerator, denominator = parse_expression(render(num)), parse_expression(render(den))
+    got = {k: v for k, v in zip(KEYS, drawn, strict=True) if v is not None}
+    expected = indicator_value(numerator, denominator, factor, got)
+    value = indicator_function(numerator, denominator, factor)(got)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_an_indicator_by_hand():
+    # (A + B) / C × 100 with A = 3, B missing (0), C = 4: 75; C missing alone: undefined;
+    # C = 0: undefined; A and B both missing: undefined
+    ind = indicator_function(
+        parse_expression("#{A} + #{B}"), parse_expression("#{C.x}"), Fraction(100)
+    )
+    assert ind({"A": Fraction(3), "C.x": Fraction(4)}) == 75
+    assert ind({"A": Fraction(3)}) is None
+    assert ind({"A": Fraction(3), "C.x": Fraction(0)}) is None
+    assert ind({"C.x": Fraction(4)}) is None

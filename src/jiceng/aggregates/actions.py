@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiceng.aggregates import totals
 from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report
 from jiceng.aggregates.queries import definition_of, form_checks
 from jiceng.core import audit, scope
@@ -284,6 +285,7 @@ def do_save_values(
         DataValue.objects.filter(pk__in=delete).delete()
         DataValue.objects.bulk_create(create)
         DataValue.objects.bulk_update(update, ["value", "number", "updated_by", "updated_at"])
+        totals.refresh(version.code, [node.pk], totals.years_of([period]))
         audit.record(actor, "aggregates.save_values", report, before=before, after=after)
     return report
 

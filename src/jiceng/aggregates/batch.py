@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiceng.aggregates import totals
 from jiceng.aggregates.actions import ValueChecker, check_form, locked_refusal
 from jiceng.aggregates.models import DataSetVersion, DataValue, Report
 from jiceng.aggregates.queries import definition_of
@@ -221,6 +222,17 @@ def _write(actor, plans: list, refuse, stop) -> int:
             DataValue.objects.filter(pk__in=delete[i : i + 1000]).delete()
         bulk.insert_rows(DataValue._meta.db_table, COLUMNS, create)
         _update_values(update)
+        if plans:  # the yearly totals of the units and years written
+            totals.refresh_with(
+                plans[0][1].code,
+                {n.pk for n, *_r in plans},
+                totals.years_of(periods),
+                [
+                    (n, p, e, o, text)
+                    for _v, n, p, e, o, text, num, *_r in create
+                    if num is not None
+                ],
+            )
         audit.record_many(actor, "aggregates.save_values", audits)
     return saved
 

@@ -222,3 +222,46 @@ class OutlierBound(models.Model):
     def node(self):
         """The region the bound hangs on (scope checks and the audit trail)."""
         return self.owner
+
+
+class UnitTotal(models.Model):
+    """A unit's total of one element (and option) over a year of its monthly or quarterly
+    values: their sum and how many periods reported — derived data, kept by every write of
+    values (:mod:`jiceng.aggregates.totals`) so that a year's aggregate reads one row where
+    it would read twelve values. ``whole`` is the exact sum on PostgreSQL; on SQLite, whose
+    decimals are floating point, the sum of the values' whole parts, with ``fraction`` the sum
+    of their first ten decimal places as an integer (``inexact`` when a value did not fit).
+    An element with options also has a row without one: its total over the options."""
+
+    dataset_code = models.CharField(_("data set"), max_length=64)
+    node = models.ForeignKey(  # indexed in the unique constraint, after the year
+        "orgs.Node",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    months = models.PositiveSmallIntegerField(_("months in a period"))  # 1 or 3
+    element = models.CharField(_("data element"), max_length=64)
+    option = models.CharField(_("option"), max_length=64, blank=True)
+    whole = models.DecimalField(_("sum"), max_digits=38, decimal_places=10)
+    fraction = models.BigIntegerField(_("decimal places"), default=0)
+    periods = models.PositiveIntegerField(_("periods reported"))
+    inexact = models.BooleanField(_("inexact"), default=False)
+    # the latest period of the year with a value, and that value (stocks: ``last``)
+    last_period = models.CharField(_("latest period"), max_length=8, blank=True)
+    last_value = models.TextField(_("latest value"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset_code", "year", "months", "node", "element", "option"],
+                name="aggregates_total_unique",
+            ),
+        ]
+        verbose_name = _("unit total")
+        verbose_name_plural = _("unit totals")
+
+    def __str__(self) -> str:
+        return f"{self.dataset_code} {self.year} {self.element}.{self.option}"

@@ -16,7 +16,9 @@ from fractions import Fraction
 from django.http import Http404
 from django.utils import timezone
 
-from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report
+from jiceng.aggregates import totals as totals_module
+from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report, UnitTotal
+from jiceng.aggregates.totals import decimal_parts
 from jiceng.core import scope
 from jiceng.datasets import DataSet, Period, is_outlier, parse_dataset, parse_period
 from jiceng.datasets.engine import check_rule, completeness, expected, unit_cells
@@ -448,7 +450,10 @@ def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = 
 
     # the node's own values for the previous period and last year's
     earlier = []
-    for r in (span.previous, span.last_year):
+    for r in (span.previous, span.last_year):  # of a year, the same period: computed once
+        if earlier and r == span.previous:
+            earlier.append(earlier[0])
+            continue
         got = province_aggregate(version, node, r, tree, {node.code})[node.code]
         earlier.append({code: format_value(v) for code, v in got.items()})
     targets = {i.code: i.target for i in ds.indicators if i.target is not None}
@@ -709,10 +714,12 @@ def province_aggregate(
     the database, per unit and then per ancestor, in one query (:func:`_roll_up`: exact
     integers, or PostgreSQL's exact ``numeric``; SQLite's decimals as whole and fractional
     digits apart). The others (stocks, averages by option, and decimals SQLite could not
-    split exactly) go through the engine or are added up here as exact decimals. The result
-    equals ``node_values`` over every value (``tests/aggregates``). ``tree``: the subtree
-    as ``_orgs(node)`` gives it, when the caller has it already."""
-    from jiceng.datasets.engine import ancestors, indicator_value, keys_of, node_values
+    split exactly) go through the engine or are added up here as exact decimals. A whole
+    year of a monthly or quarterly data set is read from the units' yearly totals instead
+    (:func:`_roll_up_year`, :func:`_latest_of_year`). The result equals ``node_values``
+    over every value (``tests/aggregates``). ``tree``: the subtree as ``_orgs(node)`` gives
+    it, when the caller has it already."""
+    from jiceng.datasets.engine import ancestors, indicator_function, keys_of, node_values
 
     ds = definition_of(version)
     labels = [p.label for p in period.periods(ds.period_type)]
@@ -720,7 +727,13 @@ def province_aggregate(
     wanted = [o for o in orgs if only is None or o.code in only]
     rolled = {el.code for el in ds.element_list() if _rolled_up(el)}
     lengths = {len(by_code[o.code].path) for o in wanted}
-    totals = _roll_up(ds, version, node, labels, rolled, lengths) if rolled else {}
+    totals = None
+    whole_year = ds.period_type != "yearly" and period.months == 12 and period.first % 12 == 0
+    if rolled and whole_year:
+        # a whole year: from the units' yearly totals (a twelfth of a monthly data set's rows)
+        totals = _roll_up_year(ds, version, by_code, period.first // 12, rolled, lengths)
+    if totals is None:
+        totals = _roll_up(ds, version, node, labels, rolled, lengths) if rolled else {}
     in_python: list[str] = []
     if totals is None:  # a decimal SQLite cannot split exactly: those added up here
         in_python = sorted(c for c in rolled if not _in_database(ds.elements[c]))
@@ -730,48 +743,58 @@ def province_aggregate(
     in_subtree = DataValue.objects.filter(
         dataset__code=version.code, node__path__startswith=node.path, period__in=labels
     )
-    # the engine, for the elements the database does not add up
+    # the engine, for the elements the database does not add up; of a whole year, stocks'
+    # latest values are kept in the yearly totals
     slow_values = {}
     if rest:
+        rows = []
+        if whole_year:
+            stocks = [
+                c
+                for c in rest
+                if ds.elements[c].aggregation == "last" and ds.elements[c].value_type != "text"
+            ]
+            rows = _latest_of_year(ds, version, by_code, period.first // 12, stocks)
+            rest_rows = [c for c in rest if c not in stocks]
+        else:
+            rest_rows = rest
+        if rest_rows:
+            rows += _engine_rows(ds, version, node, labels, rest_rows)
         period_of: dict[str, Period] = {}
-        for code, p, element, option, text in _engine_rows(ds, version, node, labels, rest):
+        for code, p, element, option, text in rows:
             el = ds.elements[element]
             q = period_of.get(p) or period_of.setdefault(p, parse_period(p))
             slow_values[(code, q, element, option)] = stored_value(text, el.value_type)
     slow = node_values(ds, orgs, slow_values, period) if rest else {}
-    sums: dict[tuple[str, str], int | Fraction] = {}
-    counts: dict[tuple[str, str], int] = {}
-    path_code = {n.path: n.code for n in by_code.values()}
-    for (path, key), (total, n) in totals.items():
-        code = path_code.get(path)
-        if code is not None:
-            sums[(code, key)] = total
-            counts[(code, key)] = n
-    if in_python:
+    if in_python:  # exact decimals, added into each wanted ancestor's entries
         code_of = {n.pk: n.code for n in by_code.values()}
         keep = {o.code for o in wanted}
         up = ancestors(orgs)
         for node_id, key, value in _unit_decimals(ds, in_subtree.filter(element__in=in_python)):
             for anc in up[code_of[node_id]]:
                 if anc in keep:
-                    sums[(anc, key)] = sums.get((anc, key), 0) + value
-                    counts[(anc, key)] = counts.get((anc, key), 0) + 1
+                    at = totals.setdefault(by_code[anc].path, {})
+                    total, n = at.get(key, (0, 0))
+                    at[key] = (total + value, n + 1)
     fast = rolled | set(in_python)
-    keys = [(key, el) for key, el in keys_of(ds) if el.code in fast]
-    percentage = {key for key, el in keys if el.value_type == "percentage"}
+    keys = [key for key, el in keys_of(ds) if el.code in fast]
+    percentage = {key for key, el in keys_of(ds) if el.value_type == "percentage"}
+    indicators = [
+        (i.code, indicator_function(i.numerator, i.denominator, i.factor)) for i in ds.indicators
+    ]
     out = {}
+    nothing: dict = {}
     for org in wanted:
-        got = dict(slow.get(org.code, {}))
-        code = org.code
-        for key, _el in keys:
-            n = counts.get((code, key))
-            if not n:
+        got = dict(slow.get(org.code, nothing))
+        entries = totals.get(by_code[org.code].path, nothing)
+        for key in keys:
+            e = entries.get(key)
+            if e is None or not e[1]:
                 got[key] = None
             else:  # percentages: the unweighted mean of the units that reported
-                total = sums[(code, key)]
-                got[key] = Fraction(total) / n if key in percentage else Fraction(total)
-        for ind in ds.indicators:
-            got[ind.code] = indicator_value(ind.numerator, ind.denominator, ind.factor, got)
+                got[key] = Fraction(e[0]) / e[1] if key in percentage else Fraction(e[0])
+        for code, value_of in indicators:
+            got[code] = value_of(got)
         out[org.code] = got
     return out
 
@@ -817,6 +840,44 @@ def _engine_rows(
     return rows
 
 
+def _latest_of_year(
+    ds: DataSet, version: DataSetVersion, by_code: dict[str, Node], year: int, codes: list[str]
+) -> list[tuple]:
+    """What :func:`_engine_rows` gives for stocks ``codes`` over the whole ``year``: each
+    unit's, element's and option's latest period and value, as the yearly totals keep them."""
+    from django.db import connection
+
+    if not codes:
+        return []
+    q = connection.ops.quote_name
+    where, args = _year_totals(ds, version, by_code, year, codes)
+    sql = (
+        f"SELECT n.{q('code')}, t.{q('last_period')}, t.{q('element')}, t.{q('option')}, "
+        f"t.{q('last_value')} {where}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+def _year_totals(
+    ds: DataSet, version: DataSetVersion, by_code: dict[str, Node], year: int, codes: list[str]
+) -> tuple[str, list]:
+    """``FROM … WHERE …`` (and its parameters) of the yearly totals ``t`` of ``codes`` in
+    ``year`` of every unit ``n`` of the subtree ``by_code``."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    root = min(by_code.values(), key=lambda n: n.depth)  # paths: digits and "/" only
+    where = (
+        f"FROM {q(UnitTotal._meta.db_table)} t "
+        f"JOIN {q(Node._meta.db_table)} n ON n.{q('id')} = t.{q('node_id')} "
+        f"WHERE n.{q('path')} LIKE %s AND t.{q('dataset_code')} = %s AND t.{q('year')} = %s "
+        f"AND t.{q('months')} = %s AND t.{q('element')} IN ({', '.join(['%s'] * len(codes))})"
+    )
+    return where, [root.path + "%", version.code, year, MONTHS_IN[ds.period_type], *codes]
+
+
 def _rolled_up(el) -> bool:
     """Whether :func:`_roll_up` adds ``el`` up: a number summed, or averaged without options."""
     return el.value_type != "text" and (
@@ -824,7 +885,7 @@ def _rolled_up(el) -> bool:
     )
 
 
-SCALE = 10  # decimal places of SQLite's fractional digits (:func:`_roll_up`)
+SCALE = totals_module.SCALE  # decimal places of SQLite's fractional digits (:func:`_roll_up`)
 
 
 def _roll_up(
@@ -834,8 +895,8 @@ def _roll_up(
     labels: list[str],
     elements: set[str],
     lengths: set[int],
-) -> dict[tuple[str, str], tuple[int | Fraction, int]] | None:
-    """``{(ancestor path, "CODE" or "CODE.OPTION"): (value, units that reported)}`` of
+) -> dict[str, dict[str, tuple[int | Fraction, int]]] | None:
+    """``{ancestor path: {"CODE" or "CODE.OPTION": (value, units that reported)}}`` of
     ``elements`` (summed, or averaged without options) in ``node``'s subtree over the
     periods ``labels``, for every ancestor whose path is ``lengths`` long (a unit's path
     prefix is its ancestor's path); ``value`` is the sum over units of each unit's sum (or
@@ -875,19 +936,7 @@ def _roll_up(
     args: list = []
     parts = [per_unit(f"d.{q('number')}", "0", "0", whole_numbers)] if whole_numbers else []
     if decimals:  # SQLite: the whole part and the first SCALE places of the stored text
-        v = f"d.{q('value')}"
-        a = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN SUBSTR({v}, 2) ELSE {v} END)"
-        sign = f"(CASE WHEN SUBSTR({v}, 1, 1) = '-' THEN -1 ELSE 1 END)"
-        dot = f"INSTR({a}, '.')"
-        whole = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, 1, {dot} - 1) ELSE {a} END)"
-        digits = f"(CASE WHEN {dot} > 0 THEN SUBSTR({a}, {dot} + 1) ELSE '' END)"
-        ip = f"{sign} * CAST({whole} AS INTEGER)"
-        fp = f"{sign} * CAST(SUBSTR({digits} || '{'0' * SCALE}', 1, {SCALE}) AS INTEGER)"
-        bad = (
-            f"CASE WHEN LENGTH({whole}) NOT BETWEEN 1 AND 15 OR LENGTH({digits}) > {SCALE} "
-            f"OR {whole} GLOB '*[^0-9]*' OR {digits} GLOB '*[^0-9]*' THEN 1 ELSE 0 END"
-        )
-        parts.append(per_unit(ip, fp, bad, decimals))
+        parts.append(per_unit(*decimal_parts(f"d.{q('value')}"), decimals))
     inner = " UNION ALL ".join(parts)
     node_table = q(Node._meta.db_table)
     # each unit's element totals (over options), with its path; averages (never with
@@ -926,7 +975,7 @@ def _roll_up(
         f"MATERIALIZED ({options}) " + " UNION ALL ".join(selects)
     )
     unit = 10**SCALE
-    out: dict[tuple[str, str], tuple[int | Fraction, int]] = {}
+    out: dict[str, dict[str, tuple[int | Fraction, int]]] = {}
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":  # a province's units hashed in memory
             cur.execute("SET LOCAL work_mem = '64MB'")  # (this transaction only)
@@ -940,9 +989,89 @@ def _roll_up(
             total += Fraction(fp, unit)
         if periods > 1:
             total = Fraction(total, periods) if type(total) is int else total / periods
-        key = (path, f"{element}.{option}" if option else element)
-        got = out.get(key)
-        out[key] = (total, n) if got is None else (got[0] + total, got[1] + n)
+        at = out.get(path) or out.setdefault(path, {})
+        key = f"{element}.{option}" if option else element
+        got = at.get(key)
+        at[key] = (total, n) if got is None else (got[0] + total, got[1] + n)
+    return out
+
+
+def _roll_up_year(
+    ds: DataSet,
+    version: DataSetVersion,
+    by_code: dict[str, Node],
+    year: int,
+    elements: set[str],
+    lengths: set[int],
+) -> dict[str, dict[str, tuple[int | Fraction, int]]] | None:
+    """What :func:`_roll_up` gives for the whole ``year``, read from the units' yearly
+    totals (:mod:`jiceng.aggregates.totals`: one row a unit, element and option where a
+    monthly data set has twelve values) and added up the tree here: each node's entries
+    into its parent's, deepest first, so that every unit's total is added once per level
+    it belongs to, not once per ancestor. None when a total is inexact (SQLite)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    nodes = list(by_code.values())
+    root = min(nodes, key=lambda n: n.depth)
+    averaged = sorted(c for c in elements if ds.elements[c].aggregation == "average")
+    where, args = _year_totals(ds, version, by_code, year, sorted(elements))
+    # averages (never with options) keep their number of periods, the others 0
+    g = (
+        f"CASE WHEN t.{q('element')} IN ({', '.join(['%s'] * len(averaged))}) "
+        f"THEN t.{q('periods')} ELSE 0 END"
+        if averaged
+        else "0"
+    )
+    sql = (
+        f"SELECT t.{q('node_id')}, t.{q('element')}, t.{q('option')}, {g}, t.{q('whole')}, "
+        f"t.{q('fraction')}, t.{q('inexact')} {where}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*averaged, *args])
+        rows = cur.fetchall()
+    # each node's own entries: (key, periods of an average or 0) -> [whole, fraction, units]
+    own: dict[int, dict[tuple[str, int], list]] = defaultdict(dict)
+    for node_id, element, option, g, whole, fraction, inexact in rows:
+        if inexact:
+            return None
+        entries = own[node_id]
+        if option:
+            entries[(f"{element}.{option}", 0)] = [whole, fraction, 1]
+        e = entries.get((element, g))
+        if e is None:
+            entries[(element, g)] = [whole, fraction, 1]
+        else:  # an element's total is over its options; the unit counts once
+            e[0] += whole
+            e[1] += fraction
+    # up the tree, deepest first: a node's entries (its own and its subtree's) into its parent's
+    for n in sorted(nodes, key=lambda n: -n.depth):
+        entries = own.get(n.pk)
+        if not entries or n is root:
+            continue
+        up = own[n.parent_id]
+        for k, (whole, fraction, units) in entries.items():
+            e = up.get(k)
+            if e is None:
+                up[k] = [whole, fraction, units]
+            else:
+                e[0] += whole
+                e[1] += fraction
+                e[2] += units
+    unit = 10**SCALE
+    out: dict[str, dict[str, tuple[int | Fraction, int]]] = {}
+    for n in nodes:
+        if len(n.path) not in lengths or n.pk not in own:
+            continue
+        at = out[n.path] = {}
+        for (key, g), (whole, fraction, units) in own[n.pk].items():
+            total = _exact(whole) if type(whole) is not int else whole
+            if fraction:
+                total += Fraction(fraction, unit)
+            if g > 1:
+                total = Fraction(total, g) if type(total) is int else total / g
+            got = at.get(key)
+            at[key] = (total, units) if got is None else (got[0] + total, got[1] + units)
     return out
 
 

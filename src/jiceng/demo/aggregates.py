@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from django.db import transaction
 
+from jiceng.aggregates import totals
 from jiceng.aggregates.actions import do_load_dataset
 from jiceng.aggregates.models import DataSetVersion, DataValue, Report
 from jiceng.datasets import DataSet, Period, format_value
@@ -223,3 +224,5 @@ def populate(region: Region, rng: random.Random) -> None:
     with transaction.atomic():
         DataValue.objects.bulk_create(values, batch_size=2000)
         Report.objects.bulk_create(reports, batch_size=2000)
+        for code in sorted({v.code for v in versions}):  # the units' yearly totals
+            totals.refresh(code, [u.pk for u in units])
