@@ -20,6 +20,7 @@ from jiceng.aggregates import totals as totals_module
 from jiceng.aggregates.models import DataSetVersion, DataValue, OutlierBound, Report, UnitTotal
 from jiceng.aggregates.totals import decimal_parts
 from jiceng.core import scope
+from jiceng.core.perf import paused_gc
 from jiceng.datasets import DataSet, Period, is_outlier, parse_dataset, parse_period
 from jiceng.datasets.engine import check_rule, completeness, expected, unit_cells
 from jiceng.datasets.outliers import WINDOW
@@ -422,6 +423,7 @@ def span_of(period: Period, ytd: bool = False) -> Span:
     return Span(period, period.previous(), same_period_last_year(period))
 
 
+@paused_gc()
 def aggregated(version: DataSetVersion, node: Node, period: Period, ytd: bool = False) -> dict:
     """The aggregated values and indicators of ``node`` and its children for ``period`` (or
     the year to date ending with it), by the contract's ``aggregate``, with for ``node``
@@ -544,6 +546,7 @@ def region_outliers(version: DataSetVersion, node: Node, period: Period) -> list
     return out
 
 
+@paused_gc()
 def violations(version: DataSetVersion, node: Node, period: Period) -> list[dict]:
     """Validation rule analysis: every violation in ``node``'s subtree within ``period``,
     as the engine's ``validate`` finds them (``tests/aggregates/test_rule_analysis.py``).
@@ -699,6 +702,7 @@ def unit_figures(version: DataSetVersion, node: Node, period: Period, key: str) 
 INTEGER_TYPES = ("integer", "non_negative_integer", "yes_no")
 
 
+@paused_gc()  # hundreds of thousands of small objects for a province
 def province_aggregate(
     version: DataSetVersion,
     node: Node,
