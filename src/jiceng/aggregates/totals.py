@@ -22,6 +22,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from jiceng.core.bulk import insert_rows
+
 SCALE = 10  # decimal places of SQLite's fractional digits
 MONTHS_OF_LENGTH = {7: 1, 6: 3}  # a period label's length: "2025-01" monthly, "2025Q1" quarterly
 CHUNK = 500  # units per statement
@@ -204,21 +206,14 @@ def refresh_with(
             s[3] = s[3] or inexact
             if period > s[4]:
                 s[4], s[5] = period, text
-    # raw parameters: SQLite keeps an int an INTEGER (Django would pass a decimal text)
-    totals, _values, _versions = _tables()
-    q = connection.ops.quote_name
+    # raw values: SQLite keeps an int an INTEGER (Django would pass a decimal text)
     columns = [
         "dataset_code", "node_id", "year", "months", "element", "option", "whole", "fraction",
         "periods", "inexact", "last_period", "last_value",
     ]  # fmt: skip
-    sql = (
-        f"INSERT INTO {totals} ({', '.join(q(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    insert_rows(
+        UnitTotal._meta.db_table, columns, [(dataset_code, *k, *s) for k, s in sums.items()]
     )
-    rows = [(dataset_code, *key, *s) for key, s in sums.items()]
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), 2000):
-            cur.executemany(sql, rows[i : i + 2000])
     stale = sorted({n for n, _y in had})
     if stale:
         refresh(dataset_code, stale, years)
