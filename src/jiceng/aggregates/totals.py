@@ -148,12 +148,12 @@ def rebuild(dataset_codes: Iterable[str] | None = None) -> int:
     return len(codes)
 
 
-def _parts(text: str) -> tuple[int | Decimal, int, bool]:
+def _parts(text: str, postgresql: bool) -> tuple[int | Decimal, int, bool]:
     """A stored value's contribution to a total, as :func:`refresh`'s SQL computes it:
     (whole, fraction, inexact) — on PostgreSQL the exact number; on SQLite its whole part
     and first :data:`SCALE` decimal places as integers, (0, 0, True) when it does not fit
     (more than 15 whole digits or :data:`SCALE` places)."""
-    if connection.vendor == "postgresql":
+    if postgresql:
         return Decimal(text), 0, False
     if "." not in text and len(text.lstrip("-")) <= 15:  # a whole number: the same, quicker
         return int(text), 0, False
@@ -189,12 +189,17 @@ def refresh_with(
             .distinct()
         )
     sums: dict[tuple, list] = {}
+    postgresql = connection.vendor == "postgresql"  # once: the connection proxy is slow
+    parts: dict[str, tuple] = {}  # a county's file repeats the same texts
     for node_id, period, element, option, text in new_values:
         year = int(period[:4])
         months = MONTHS_OF_LENGTH.get(len(period))
         if months is None or (node_id, year) in had or year not in years:
             continue
-        whole, fraction, inexact = _parts(text)
+        got = parts.get(text)
+        if got is None:
+            got = parts[text] = _parts(text, postgresql)
+        whole, fraction, inexact = got
         key = (node_id, year, months, element, option)
         s = sums.get(key)
         if s is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 BATCH = 5000  # rows per executemany
 
@@ -40,7 +40,6 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
         return
     meta = objs[0]._meta
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-    rows = [
-        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
-    ]
+    conn = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs
+    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields) for obj in objs]
     insert_rows(meta.db_table, [f.column for f in fields], rows)
