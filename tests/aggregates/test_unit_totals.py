@@ -3,6 +3,7 @@ year's aggregate read from them equals the contract's engine over every value.""
 
 import random
 from dataclasses import replace
+from decimal import Decimal
 
 from django.core.management import call_command
 
@@ -144,7 +145,7 @@ def test_totals_added_up_from_a_batch_equal_those_read_back(personas):
         version.code,
         [n.pk for n, *_r in new],
         [2024, 2025],
-        [(n.pk, p, e, o, v) for n, p, e, o, v in new],
+        [(n.pk, p, {f"{e}.{o}" if o else e: (v, Decimal(v))}) for n, p, e, o, v in new],
     )
     hours = UnitTotal.objects.get(node=t.TA2, year=2025, element="VIDEO_HOURS")
     assert (hours.periods, hours.last_period, hours.last_value) == (2, "2025Q4", "-0.5")

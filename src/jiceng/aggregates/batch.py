@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.aggregates import totals
-from jiceng.aggregates.actions import ValueChecker, check_form, locked_refusal
+from jiceng.aggregates.actions import Checked, ValueChecker, check_form, locked_refusal
 from jiceng.aggregates.models import DataSetVersion, DataValue, Report
 from jiceng.aggregates.queries import definition_of
 from jiceng.core import audit, bulk, scope
@@ -158,7 +158,7 @@ def _write(actor, plans: list, refuse, stop) -> int:
     user = actor if getattr(actor, "is_authenticated", False) else None
     user_id = user.pk if user is not None else None
     saved = 0
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor, bulk.big_cache(cursor):
         reports: dict[tuple, Report] = {}
         # (dataset, unit, period) -> {key: (pk, stored text)} of the forms holding values
         existing: dict[tuple, dict[str, tuple[int, str]]] = defaultdict(dict)
@@ -166,18 +166,22 @@ def _write(actor, plans: list, refuse, stop) -> int:
         periods = {period for _n, _v, period, _c, _r in plans}
         versions = {version.pk for _n, version, *_rest in plans}
         for i in range(0, len(node_ids), CHUNK):
-            chunk = node_ids[i : i + CHUNK]
             for r in Report.objects.select_for_update().filter(
-                dataset_id__in=versions, node_id__in=chunk, period__in=periods
+                dataset_id__in=versions, node_id__in=node_ids[i : i + CHUNK], period__in=periods
             ):
                 reports[(r.dataset_id, r.node_id, r.period)] = r
+        # a value is only ever written with its form's report (here, do_save_values, the
+        # demo): only the units with reports can hold values (none in a first import)
+        with_reports = sorted({node for _dataset, node, _period in reports})
+        for i in range(0, len(with_reports), CHUNK):
             for pk, dataset, node, period, element, option, value in DataValue.objects.filter(
-                dataset_id__in=versions, node_id__in=chunk, period__in=periods
+                dataset_id__in=versions, node_id__in=with_reports[i : i + CHUNK], period__in=periods
             ).values_list("pk", "dataset_id", "node_id", "period", "element", "option", "value"):
                 key = f"{element}.{option}" if option else element
                 existing[(dataset, node, period)][key] = (pk, value)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         new_reports, create, update, delete, audits = [], [], [], [], []
+        new_forms: list[tuple[int, str, dict]] = []  # (unit, period, the values it created)
         for node, version, period, cleaned, form_rows in plans:
             report = reports.get((version.pk, node.pk, period))
             if report is not None and report.locked:
@@ -197,7 +201,10 @@ def _write(actor, plans: list, refuse, stop) -> int:
                 for key, (text, number) in ((k, c) for k, c in cleaned.items() if c is not None):
                     element, _sep, option = key.partition(".")
                     create.append((*head, element, option, text, number, now, user_id))
+                new_forms.append((node.pk, period, cleaned))
             else:
+                created: dict[str, Checked] = {}
+                new_forms.append((node.pk, period, created))
                 before, after = {}, {}
                 for key, checked in cleaned.items():
                     text, number = checked or (None, None)
@@ -211,6 +218,7 @@ def _write(actor, plans: list, refuse, stop) -> int:
                     elif pk is None:
                         element, _sep, option = key.partition(".")
                         create.append((*head, element, option, text, number, now, user_id))
+                        created[key] = checked
                     else:
                         update.append((text, number, now, user_id, pk))
             if after:
@@ -224,14 +232,7 @@ def _write(actor, plans: list, refuse, stop) -> int:
         _update_values(update)
         if plans:  # the yearly totals of the units and years written
             totals.refresh_with(
-                plans[0][1].code,
-                {n.pk for n, *_r in plans},
-                totals.years_of(periods),
-                [
-                    (n, p, e, o, text)
-                    for _v, n, p, e, o, text, num, *_r in create
-                    if num is not None
-                ],
+                plans[0][1].code, {n.pk for n, *_r in plans}, totals.years_of(periods), new_forms
             )
         audit.record_many(actor, "aggregates.save_values", audits)
     return saved

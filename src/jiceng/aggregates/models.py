@@ -135,11 +135,29 @@ class Report(models.Model):
 class DataValue(models.Model):
     """One value: a unit's figure for an element (and option) in a period."""
 
+    # The references of a value are kept by the application, not by database constraints: the
+    # database would look up the unit, the data set and the user of every inserted row, one
+    # at a time (8 µs a row on PostgreSQL, a third of a province's import). Every write goes
+    # through aggregates.batch, aggregates.actions or the demo, which take the units and
+    # versions from the database in their transaction; units, versions and users are never
+    # deleted, and Django still enforces PROTECT and SET_NULL
+    # (tests/aggregates/test_value_references.py).
+    # The data set has no index of its own: the unique constraint and the period index both
+    # begin with it (each index costs a bulk import about a microsecond a value).
     dataset = models.ForeignKey(
-        DataSetVersion, verbose_name=_("data set"), on_delete=models.PROTECT, related_name="+"
+        DataSetVersion,
+        verbose_name=_("data set"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     node = models.ForeignKey(
-        "orgs.Node", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+        "orgs.Node",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     period = models.CharField(_("period"), max_length=8)
     element = models.CharField(_("data element"), max_length=64)
@@ -149,6 +167,8 @@ class DataValue(models.Model):
         _("number"), max_digits=28, decimal_places=10, null=True, blank=True
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Not indexed: no page looks values up by who changed them (the audit trail does), and
+    # deleting a user (accounts are deactivated, not deleted) may scan the table once.
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),
@@ -156,6 +176,8 @@ class DataValue(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

@@ -104,9 +104,11 @@ def refresh(
                 where.append(f"{q('months')} IN (1, 3)")
                 args += years
                 d_where.append(
-                    "(" + " OR ".join(
+                    "("
+                    + " OR ".join(
                         f"(d.{q('period')} >= %s AND d.{q('period')} < %s)" for _ in years
-                    ) + ")"
+                    )
+                    + ")"
                 )
                 for y in years:
                     d_args += [str(y), str(y + 1)]
@@ -165,11 +167,15 @@ def _parts(text: str, postgresql: bool) -> tuple[int | Decimal, int, bool]:
 
 
 def refresh_with(
-    dataset_code: str, node_ids: Iterable[int], years: Iterable[int], new_values: list[tuple]
+    dataset_code: str,
+    node_ids: Iterable[int],
+    years: Iterable[int],
+    new_forms: Iterable[tuple[int, str, dict]],
 ) -> None:
-    """:func:`refresh` for a batch that wrote ``new_values`` — ``(unit id, period, element,
-    option, text)`` of every numeric value it created: the totals of a unit and year that
-    had none before (so no numeric value either) are added up here from those values,
+    """:func:`refresh` for a batch whose forms created values: ``new_forms`` holds, for each
+    form, ``(unit id, period, {key: (text, number) or None})`` with every value the form
+    created (others, None or without a number, are skipped). The totals of a unit and year
+    that had none before (so no numeric value either) are added up here from those values,
     without reading them back; the others are refreshed from the database."""
     from jiceng.aggregates.models import UnitTotal
 
@@ -191,26 +197,34 @@ def refresh_with(
     sums: dict[tuple, list] = {}
     postgresql = connection.vendor == "postgresql"  # once: the connection proxy is slow
     parts: dict[str, tuple] = {}  # a county's file repeats the same texts
-    for node_id, period, element, option, text in new_values:
+    split: dict[str, tuple[str, str]] = {}  # "CODE.OPTION" -> (element, option)
+    for node_id, period, values in new_forms:
         year = int(period[:4])
         months = MONTHS_OF_LENGTH.get(len(period))
         if months is None or (node_id, year) in had or year not in years:
             continue
-        got = parts.get(text)
-        if got is None:
-            got = parts[text] = _parts(text, postgresql)
-        whole, fraction, inexact = got
-        key = (node_id, year, months, element, option)
-        s = sums.get(key)
-        if s is None:
-            sums[key] = [whole, fraction, 1, inexact, period, text]
-        else:
-            s[0] += whole
-            s[1] += fraction
-            s[2] += 1
-            s[3] = s[3] or inexact
-            if period > s[4]:
-                s[4], s[5] = period, text
+        for key, checked in values.items():
+            if checked is None or checked[1] is None:
+                continue
+            text = checked[0]
+            got = parts.get(text)
+            if got is None:
+                got = parts[text] = _parts(text, postgresql)
+            eo = split.get(key)
+            if eo is None:
+                element, _sep, option = key.partition(".")
+                eo = split[key] = (element, option)
+            k = (node_id, year, months, *eo)
+            s = sums.get(k)
+            if s is None:
+                sums[k] = [got[0], got[1], 1, got[2], period, text]
+            else:
+                s[0] += got[0]
+                s[1] += got[1]
+                s[2] += 1
+                s[3] = s[3] or got[2]
+                if period > s[4]:
+                    s[4], s[5] = period, text
     # raw values: SQLite keeps an int an INTEGER (Django would pass a decimal text)
     columns = [
         "dataset_code", "node_id", "year", "months", "element", "option", "whole", "fraction",

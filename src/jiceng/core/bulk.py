@@ -8,7 +8,8 @@ sends them with ``COPY`` on PostgreSQL, ``executemany`` elsewhere. No primary ke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
@@ -43,3 +44,19 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
     conn = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs
     rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields) for obj in objs]
     insert_rows(meta.db_table, [f.column for f in fields], rows)
+
+
+@contextmanager
+def big_cache(cursor, pages_kib: int = 131072) -> Iterator[None]:
+    """SQLite: a page cache of ``pages_kib`` KiB while a large batch is written (the default
+    2 MiB makes the index inserts of a large batch read pages again and again)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    (before,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA cache_size = -{int(pages_kib)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(before)}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
 from operator import attrgetter
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.core import audit, scope
+from jiceng.core import audit, bulk, scope
 from jiceng.core.errors import Problem, UserError, ValidationFailed
 from jiceng.standards.actions import default_owner
 from jiceng.surveys import queries
@@ -187,22 +186,6 @@ def _answers_json(answers: dict[str, str]) -> str:
     return "{" + ",".join(f'"{k}":"{v}"' for k, v in answers.items()) + "}"
 
 
-@contextmanager
-def _big_cache(cursor, pages_kib: int = 131072):
-    """SQLite: a page cache of ``pages_kib`` KiB while a large file is written (the default
-    2 MiB makes every index insert of a million rows a disk read)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    (before,) = cursor.fetchone()
-    cursor.execute(f"PRAGMA cache_size = -{int(pages_kib)}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
 RESPONSE_COLUMNS = [
     "questionnaire_id",
     "institution_id",
@@ -251,7 +234,7 @@ def _save(
         # written one institution at a time instead of at random places.
         rows = sorted(rows, key=attrgetter("org_code"))
         q_pk, batch_pk = q.pk, batch.pk
-        with connection.cursor() as cursor, _big_cache(cursor):
+        with connection.cursor() as cursor, bulk.big_cache(cursor):
             writer = _Writer(cursor, Response._meta.db_table, RESPONSE_COLUMNS)
             try:
                 for start in range(0, len(rows), BATCH):
