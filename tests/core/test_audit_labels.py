@@ -23,6 +23,9 @@ SRC = Path(jiceng.__file__).parent
 HOLE = "{}"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
+# One worker runs the module: its scan of the code (a module fixture) is made once.
+pytestmark = pytest.mark.xdist_group("audit_labels")
+
 
 class Source:
     """The parsed modules of the package, with each node's enclosing function."""

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.bulk import RowIdField
+
 PERIOD_TYPE_LABELS = {
     "monthly": _("Monthly"),
     "quarterly": _("Quarterly"),
@@ -134,6 +136,9 @@ class Report(models.Model):
 
 class DataValue(models.Model):
     """One value: a unit's figure for an element (and option) in a period."""
+
+    # no other row keeps a value's key (the audit names the form's report)
+    id = RowIdField(primary_key=True, serialize=False, verbose_name="ID")
 
     # The references of a value are kept by the application, not by database constraints: the
     # database would look up the unit, the data set and the user of every inserted row, one
