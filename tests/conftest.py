@@ -228,3 +228,25 @@ def client_for(client):
         return client
 
     return log_in
+
+
+_TIMELINE = os.environ.get("JICENG_TEST_TIMELINE")
+
+
+if _TIMELINE:
+    # Diagnostics (docs/testing.md): each test's start, wall and CPU seconds (the worker's and
+    # its finished children's), one JSON line a test, per worker.
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        import json
+        import time
+
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        t0, c0 = time.time(), sum(os.times()[:4])
+        yield
+        t1, c1 = time.time(), sum(os.times()[:4])
+        with open(f"{_TIMELINE}-{worker}.jsonl", "a", encoding="utf-8") as f:
+            f.write(
+                json.dumps({"id": item.nodeid, "start": t0, "wall": t1 - t0, "cpu": c1 - c0}) + "\n"
+            )

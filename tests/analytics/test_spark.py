@@ -34,12 +34,16 @@ def spark():
     # not the view's whole definition (planning is most of the time on small data).
     os.environ.setdefault("JICENG_SPARK_CACHE", "checkpoint")
     # One core (the other runs the other test worker); no adaptive execution and no code
-    # generation, which pay on big data only: the check takes a third less time.
+    # generation, which pay on big data only: the check takes a third less time. The JVM
+    # compiles with its quick compiler only and collects garbage on one thread: its optimising
+    # compiler and parallel collector cost more CPU than they save on minutes of small queries
+    # (58-67 against 34-36 CPU seconds for this test, measured in docs/testing.md).
     os.environ.setdefault("JICENG_SPARK_MASTER", "local[1]")
     os.environ.setdefault(
         "JICENG_SPARK_CONF",
         "spark.sql.adaptive.enabled=false;spark.sql.codegen.wholeStage=false;"
-        "spark.sql.codegen.factoryMode=NO_CODEGEN",
+        "spark.sql.codegen.factoryMode=NO_CODEGEN;"
+        "spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
     )
     from jiceng.analytics.engines import spark_session
 

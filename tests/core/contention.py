@@ -36,7 +36,7 @@ def setup():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ALLOWED_HOSTS = ["*"]
     settings.DATABASES["default"]["OPTIONS"]["timeout"] = 1  # also before the fix
-    call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0)  # the test copied in a migrated file: nothing to do
     from jiceng.accounts.models import User
     from jiceng.orgs.actions import do_create_node
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from migrated import migrated_sqlite
 
 SCRIPT = Path(__file__).with_name("contention.py")
 
@@ -21,6 +22,7 @@ sqlite_only = pytest.mark.skipif(not ON_SQLITE, reason="the write lock is SQLite
 
 
 def run(tmp_path: Path, *args: str) -> dict:
+    migrated_sqlite(tmp_path / "jiceng.sqlite3")
     env = {
         **os.environ,
         "JICENG_VAR_DIR": str(tmp_path),
@@ -56,7 +58,7 @@ def test_a_login_during_a_long_tree_import_gets_in_between_its_batches(tmp_path)
 @pytest.mark.slow
 @sqlite_only
 def test_a_lock_held_past_the_busy_timeout_answers_503_with_a_chinese_message(tmp_path):
-    out = run(tmp_path, "hold", "6")
+    out = run(tmp_path, "hold", "4")
     assert out["login_status"] == 503
     assert "数据库繁忙，请稍后重试" in out["login_body"]
     assert out["api_status"] == 503

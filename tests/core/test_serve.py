@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from migrated import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +73,7 @@ def server_environment(transactional_db, tmp_path):
 
     On PostgreSQL the server uses the test database (transactional_db: what a test writes
     is committed, so the server sees it); SQLite's test database lives in memory, so there
-    the server gets a file of its own, migrated here.
+    the server gets a copy of a file migrated once per test process (tests/migrated.py).
     """
     env = {
         k: v
@@ -88,15 +89,7 @@ def server_environment(transactional_db, tmp_path):
     )
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
-        migrate = subprocess.run(
-            [sys.executable, "-m", "jiceng", "migrate", "-v0"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert migrate.returncode == 0, migrate.stderr
+        env["DATABASE_URL"] = f"sqlite:///{migrated_sqlite(tmp_path / 'serve.sqlite3')}"
     else:
         url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
         env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path="/" + db["NAME"]))

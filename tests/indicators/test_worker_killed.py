@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from migrated import migrated_sqlite
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +87,7 @@ def test_a_worker_killed_during_a_load_is_detected_cleaned_up_and_the_load_retri
         JICENG_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
     )
     db, analytics = var / "jiceng.sqlite3", var / "analytics"
-    jiceng(env, "migrate", "--no-input", "-v", "0")
+    migrated_sqlite(db)
     pk = int(jiceng(env, "shell", "-c", SETUP).stdout.split()[-1])
     upload = analytics / "uploads" / str(pk) / "upload.zip"
 

@@ -18,6 +18,9 @@ Path_ = tuple[str | int, ...]
 Locator = Callable[[Path_], tuple[int | None, str]]
 
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+# libyaml's loader when PyYAML was built with it (its nodes carry the same line marks): a
+# catalog of 90 items composes about ten times faster than with the pure-Python loader.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def line_map(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list) -> None:
@@ -110,7 +113,7 @@ def load_with_lines(
         # JSON allows tabs only as whitespace (never raw inside strings); YAML does not.
         text = text.replace("\t", " ")
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _LOADER(text)
         try:
             node = loader.get_single_node()
             data = construct(loader, node, raw_keys) if node is not None else None
