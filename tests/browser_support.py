@@ -105,12 +105,34 @@ def page(new_page):
 
 
 @pytest.fixture
-def login(new_page, persona_password):
-    """``login(page_or_none, username, password=PASSWORD)``: log in through the login form."""
+def login(new_page, live_server):
+    """``login(page_or_none, username, password=None)``: a page signed in as ``username``.
+
+    Without ``password``, the persona is signed in on the server (a session made as the
+    login form makes it) and the page opens the home page, where the form would have led:
+    the login form costs a page and a post in Chromium each time, and 75 tests sign in. With
+    ``password``, the page goes through the login form (the tests of signing in, passwords
+    and locks).
+    """
 
     def do_login(page, username: str, password: str | None = None):
-        password = persona_password if password is None else password
         page = page or new_page()
+        if password is None:
+            from django.conf import settings
+            from django.contrib.auth import get_user_model
+            from django.test import Client
+
+            client = Client()
+            client.force_login(get_user_model().objects.get(username=username))
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            page.context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            page.goto("/")
+            page.wait_for_load_state("domcontentloaded")
+            if "/accounts/login/" in page.url:
+                pytest.fail(f"the session made for {username} was not accepted: {page.url}")
+            return page
         page.goto("/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
