@@ -70,10 +70,8 @@ def pytest_collection_modifyitems(config, items):
     database, says so with `one_database`. Browser tests run on SQLite only, except those marked
     `postgresql_too`.
     """
-    # Long tests first: `scripts/test` runs pytest-xdist's `loadgroup`, which hands a free
-    # worker the next test (or the next group: a module whose module fixture must be built
-    # once), so the long tests spread over the workers and the run ends with short tests on
-    # every worker instead of one worker finishing a long test alone.
+    # Long tests first: a parallel run then ends with short tests on every worker instead of
+    # one worker finishing a long test alone (pytest-xdist's worksteal balances the rest).
     items.sort(key=_cost_rank)
     if os.environ.get("JICENG_DATABASE_TESTS_ONLY") != "1":
         return

@@ -24,7 +24,6 @@ _template: Path | None = None
 def _migrate_template() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="jiceng-migrated-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "JICENG_TEST_DB_NAME")}
-    env.pop("PYTEST_XDIST_WORKER", None)
     env.update(JICENG_VAR_DIR=str(folder), PYTHONPATH=str(_SRC))
     done = subprocess.run(
         [sys.executable, "-m", "jiceng", "migrate", "--no-input", "-v", "0"],

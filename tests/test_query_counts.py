@@ -38,7 +38,8 @@ from unittest import mock
 import pytest
 from test_every_page_in_scope import PAGES
 
-# One worker runs the module: its two measured demos (a module fixture) are built once.
+# Under `--dist loadgroup` one worker runs the module, so its two measured demos (a module
+# fixture) are built once (docs/testing.md).
 pytestmark = [pytest.mark.one_database, pytest.mark.xdist_group("query_counts")]
 
 # Whose sight grows with the tree (the province's administrator, who also has every page of

@@ -33,10 +33,12 @@ Fixtures
 ``page``
     ``new_page()`` for tests that need one anonymous page.
 ``login``
-    ``login(page_or_none, username, password=PASSWORD)`` logs in THROUGH THE LOGIN FORM
-    (fills 用户名/密码 and presses the button) and returns the page, now on the home page.
-    With ``None`` it opens a new page first, so one test can hold several users' pages.
-    It fails the test with the page's error text when the login is refused.
+    ``login(page_or_none, username)`` signs the user in on the server (a session made as
+    the login form makes it, put in the page's cookies) and returns the page, now on the home
+    page. ``login(page, username, password)`` logs in THROUGH THE LOGIN FORM instead (fills
+    用户名/密码 and presses the button) and fails the test with the page's error text when
+    the login is refused. With ``None`` for the page it opens a new page first, so one test
+    can hold several users' pages.
 ``screenshot``
     ``screenshot(page, "name")`` saves ``test-results/<name>.png`` (full page).
 

@@ -23,7 +23,8 @@ SRC = Path(jiceng.__file__).parent
 HOLE = "{}"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# One worker runs the module: its scan of the code (a module fixture) is made once.
+# Under `--dist loadgroup` one worker runs the module, so its scan of the code (a module
+# fixture) is made once (docs/testing.md).
 pytestmark = pytest.mark.xdist_group("audit_labels")
 
 
